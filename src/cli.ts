@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/**
+ * The `airlock` command. Each subcommand lives in src/cli/<name>-command.ts; this file only
+ * assembles them, so `airlock --help` is the table of contents.
+ */
+import { Command } from 'commander';
+import { standinCommand } from './cli/standin-command.js';
+
+const program = new Command('airlock')
+  .description('MCP policy gateway: allow, deny, rate-limit and hold agent tool calls for human approval')
+  .showHelpAfterError()
+  .addCommand(standinCommand());
+
+await program.parseAsync(process.argv);
