@@ -4,11 +4,13 @@
  * assembles them, so `airlock --help` is the table of contents.
  */
 import { Command } from 'commander';
+import { serveCommand } from './cli/serve-command.js';
 import { standinCommand } from './cli/standin-command.js';
 
 const program = new Command('airlock')
   .description('MCP policy gateway: allow, deny, rate-limit and hold agent tool calls for human approval')
   .showHelpAfterError()
+  .addCommand(serveCommand())
   .addCommand(standinCommand());
 
 await program.parseAsync(process.argv);

@@ -1,7 +1,8 @@
+import { parseDuration } from '../shared/duration.js';
 import picomatch from 'picomatch';
 import { compileCondition, type CompiledCondition } from './conditions.js';
 import { jsonPointer } from './issues.js';
-import { DURATION_PATTERN, NAMED_WINDOWS, type Action, type Approval, type Limit, type Policy, type Rule, type Scope, type ServerSection } from './schema.js';
+import { type Action, type Approval, type Limit, type Policy, type Rule, type Scope, type ServerSection } from './schema.js';
 
 /**
  * The compiled policy: what evaluate() and classify() read. Built once per (re)load and frozen,
@@ -70,16 +71,11 @@ export interface CompiledPolicy {
   readonly document: Policy;
 }
 
-const NAMED_MS: Record<(typeof NAMED_WINDOWS)[number], number> = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** A validated duration or window (schema.ts) in milliseconds, and its text for messages. */
 export function durationMs(value: string | number): { ms: number; text: string } {
-  if (typeof value === 'number') return { ms: Math.round(value * 1_000), text: `${value}s` };
-  if (value in NAMED_MS) return { ms: NAMED_MS[value as keyof typeof NAMED_MS], text: value };
-  const match = DURATION_PATTERN.exec(value);
-  if (!match) throw new Error(`not a duration: ${value}`);
-  return { ms: Math.round(Number(match[1]) * UNIT_MS[match[2]!]!), text: value };
+  const ms = parseDuration(value, { named: true });
+  if (ms === undefined) throw new Error(`not a duration: ${value}`);
+  return { ms, text: typeof value === 'number' ? `${value}s` : value };
 }
 
 /** Tool names are not paths: "*" matches any name, including ones with "/" or a leading ".". */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import { formatPolicyIssues, policyErrorMap, toPolicyIssues, type PolicyIssue } from './issues.js';
-import { findJsonSyntaxError } from './json-syntax.js';
+import { findJsonSyntaxError } from '../shared/json-syntax.js';
 import { PolicySchema } from './schema.js';
 
 export type PolicyErrorCode = 'policy_invalid' | 'policy_not_found' | 'policy_unreadable';

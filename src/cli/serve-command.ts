@@ -1,0 +1,49 @@
+import { Command } from 'commander';
+import { embeddedDefaultConfig, loadConfig, DATA_DIR } from '../config/index.js';
+import { Gateway } from '../gateway.js';
+import { createLogger } from '../shared/logger.js';
+import { connectInfo } from './connect-info.js';
+import { exitOnError, onShutdown } from './process.js';
+
+/** `airlock serve`: the gateway, over Streamable HTTP (default) or stdio. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('Run the gateway (Streamable HTTP at /mcp, or --stdio)')
+    .option('-c, --config <file>', 'config file (default ./airlock.config.json, else the embedded default)')
+    .option('--stdio', 'serve one agent over stdin/stdout instead of HTTP')
+    .option('--grant <name>', 'the grant a --stdio agent acts as (default: stdio_grant, or the only grant)')
+    .option('--port <port>', 'override listen.port', (v) => Number(v))
+    .option('--host <host>', 'override listen.host')
+    .action(async (options: { config?: string; stdio?: boolean; grant?: string; port?: number; host?: string }) => {
+      const log = createLogger();
+      await exitOnError(log, async () => {
+        const loaded = loadConfig({ ...(options.config ? { file: options.config } : {}), embedded: () => embeddedDefaultConfig() });
+        const config = loaded.config;
+        if (options.port !== undefined) config.listen.port = options.port;
+        if (options.host !== undefined) config.listen.host = options.host;
+        log.info({ config: loaded.source }, 'configuration loaded');
+        const gateway = await Gateway.start({ config, log, dataDir: DATA_DIR });
+        onShutdown(log, () => gateway.close());
+
+        if (options.stdio) {
+          const grantName = options.grant ?? config.stdio_grant ?? (config.grants.length === 1 ? config.grants[0]!.name : undefined);
+          const grant = config.grants.find((g) => g.name === grantName);
+          if (grant === undefined) {
+            throw new Error(`--stdio needs a grant: pass --grant <name> or set "stdio_grant" (grants: ${config.grants.map((g) => g.name).join(', ')})`);
+          }
+          await gateway.serveStdio(grant);
+          await gateway.close();
+          return;
+        }
+        const { url } = await gateway.listen();
+        const mcpUrl = `${url}/mcp`;
+        log.info({ url: mcpUrl }, 'listening');
+        if (loaded.embedded) {
+          const grant = config.grants[0]!;
+          process.stdout.write(connectInfo(mcpUrl, grant.name, grant.token));
+        } else {
+          process.stdout.write(`Airlock is serving MCP at ${mcpUrl}\n`);
+        }
+      });
+    });
+}

@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { AirlockError } from '../shared/errors.js';
+import { parseJsonText } from '../shared/json-file.js';
+import { formatIssues } from '../shared/zod-issues.js';
+import { interpolateEnv } from './interpolate.js';
+import { ConfigSchema, type Config, type ConfigInput } from './schema.js';
+
+export const DEFAULT_CONFIG_FILE = 'airlock.config.json';
+
+/** A validated config plus where it came from; relative paths in it are already absolute. */
+export interface LoadedConfig {
+  config: Config;
+  /** The file it was read from, or "(embedded default)". */
+  source: string;
+  embedded: boolean;
+}
+
+/**
+ * `--config <file>` when given (it must exist); else ./airlock.config.json when present; else
+ * the embedded default that `npm start` runs on.
+ */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; embedded: () => ConfigInput }): LoadedConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  if (file === undefined) {
+    return { config: validateConfig(options.embedded(), '(embedded default)', process.cwd()), source: '(embedded default)', embedded: true };
+  }
+  if (!existsSync(file)) {
+    throw new AirlockError('config_not_found', `${file}: config file not found (run without --config to use the embedded default)`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseJsonText(readFileSync(file, 'utf8'), file);
+  } catch (error) {
+    throw new AirlockError('config_invalid', (error as Error).message);
+  }
+  const interpolated = interpolateEnv(raw, env, file);
+  return { config: validateConfig(interpolated, file, dirname(resolve(file))), source: file, embedded: false };
+}
+
+export function validateConfig(raw: unknown, source: string, baseDir: string): Config {
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new AirlockError('config_invalid', formatIssues(source, parsed.error.issues));
+  const config = parsed.data;
+  const problems = crossFieldProblems(config);
+  if (problems.length > 0) throw new AirlockError('config_invalid', problems.map((p) => `${source}: ${p}`).join('\n'));
+  return resolvePaths(config, baseDir);
+}
+
+function crossFieldProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const tokens = new Set<string>();
+  config.grants.forEach((grant, index) => {
+    if (names.has(grant.name)) problems.push(`/grants/${index}/name: grant name "${grant.name}" is used twice`);
+    names.add(grant.name);
+    if (grant.token !== undefined) {
+      if (tokens.has(grant.token)) problems.push(`/grants/${index}/token: the same token is given to two grants`);
+      tokens.add(grant.token);
+    }
+  });
+  if (config.stdio_grant !== undefined && !names.has(config.stdio_grant)) {
+    problems.push(`/stdio_grant: no grant named "${config.stdio_grant}" (grants: ${[...names].join(', ')})`);
+  }
+  return problems;
+}
+
+function resolvePaths(config: Config, baseDir: string): Config {
+  const abs = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  return {
+    ...config,
+    policy: abs(config.policy),
+    grants: config.grants.map((g) => (g.policy === undefined ? g : { ...g, policy: abs(g.policy) })),
+    upstreams: Object.fromEntries(
+      Object.entries(config.upstreams).map(([name, u]) => [name, 'command' in u && u.cwd !== undefined ? { ...u, cwd: abs(u.cwd) } : u]),
+    ),
+  };
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from '../shared/duration.js';
+
+/** A duration field: accepts "50s"/"15m"/seconds, yields milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const listenSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65_535).default(8787),
+});
+
+const stdioUpstreamSchema = z.strictObject({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  /** Prefix for this upstream's tool names; see src/mcp/README.md "Tool names". */
+  prefix: z.string().optional(),
+  /** Upper bound on one forwarded call; slow tools need more than the SDK's 60 s default. */
+  call_timeout: duration('5m'),
+});
+
+const httpUpstreamSchema = z.strictObject({
+  url: z.url(),
+  headers: z.record(z.string(), z.string()).default({}),
+  prefix: z.string().optional(),
+  call_timeout: duration('5m'),
+});
+
+export const UpstreamConfigSchema = z.union([stdioUpstreamSchema, httpUpstreamSchema]);
+
+export const GrantConfigSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"'),
+    token: z.string().min(16, 'expected a token of at least 16 characters').optional(),
+    token_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits').optional(),
+    /** The Slack user id of the person who runs this agent (for the self-approval rule). */
+    owner: z.string().optional(),
+    /** A stricter (or looser) policy file for this grant; otherwise the global one. */
+    policy: z.string().optional(),
+    hold: duration('50s'),
+    max_pending: z.number().int().min(1).default(10),
+  })
+  .refine((g) => g.token !== undefined || g.token_sha256 !== undefined, {
+    message: 'expected "token" or "token_sha256"',
+  });
+
+export const ConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  listen: listenSchema.prefault({}),
+  redis: z.strictObject({ url: z.string().regex(/^(rediss?|unix):\/\//, 'expected a redis://, rediss:// or unix:// URL') }).optional(),
+  upstreams: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, "_" or "-"'), UpstreamConfigSchema)
+    .refine((u) => Object.keys(u).length > 0, 'expected at least one upstream'),
+  policy: z.string(),
+  grants: z.array(GrantConfigSchema).min(1, 'expected at least one grant'),
+  /** The grant used by `serve --stdio` when there are several (overridden by --grant). */
+  stdio_grant: z.string().optional(),
+  sessions: z
+    .strictObject({ idle_timeout: duration('30m'), max: z.number().int().min(1).default(1_000) })
+    .prefault({}),
+  max_request_bytes: z.number().int().min(1_024).default(4 * 1024 * 1024),
+  slack: z.looseObject({}).optional(),
+  console: z.looseObject({}).optional(),
+  audit: z.looseObject({}).optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type UpstreamConfig = z.infer<typeof UpstreamConfigSchema>;
+export type GrantConfig = z.infer<typeof GrantConfigSchema>;

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Config, GrantConfig } from './config/index.js';
+import { sendJson, startListener } from './http/listener.js';
+import { CallPipeline } from './mcp/call-pipeline.js';
+import { createAgentServer } from './mcp/agent-server.js';
+import { GrantAuthenticator } from './mcp/grant-auth.js';
+import { createMcpEndpoint } from './mcp/http-endpoint.js';
+import { SessionRegistry } from './mcp/sessions.js';
+import { ToolCatalogue } from './mcp/tool-catalogue.js';
+import { UpstreamConnection } from './mcp/upstream-connection.js';
+import { PolicySet } from './policy/index.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
+import type { Logger } from './shared/logger.js';
+
+export interface GatewayOptions {
+  config: Config;
+  log: Logger;
+  /** Where the embedded redis-server keeps its data when no Redis URL is configured. */
+  dataDir: string;
+}
+
+/**
+ * Wiring only: builds the boundaries from the config and connects them. Where a call is decided
+ * is src/mcp/call-pipeline.ts.
+ */
+export class Gateway {
+  private readonly servers = new Set<Server>();
+  private http: HttpServer | undefined;
+  private sessions: SessionRegistry | undefined;
+
+  private constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    readonly upstreams: UpstreamConnection[],
+    readonly catalogue: ToolCatalogue,
+    readonly policies: PolicySet,
+    readonly pipeline: CallPipeline,
+    readonly redis: EmbeddedRedis | { url: string; owned: false; stop(): Promise<void> },
+  ) {
+    // Upstream tool changes and policy reloads both change what agents may see.
+    catalogue.on('changed', () => this.broadcastToolListChanged());
+    policies.on('changed', () => this.broadcastToolListChanged());
+  }
+
+  static async start({ config, log, dataDir }: GatewayOptions): Promise<Gateway> {
+    const policies = PolicySet.open(config.policy, config.grants, log);
+    const redis = config.redis ? { url: config.redis.url, owned: false as const, stop: async () => {} } : await startEmbeddedRedis(dataDir, log);
+    const upstreams = Object.entries(config.upstreams).map(([name, upstream]) => new UpstreamConnection(name, upstream, log));
+    try {
+      await Promise.all(upstreams.map((u) => u.start()));
+    } catch (error) {
+      await Promise.all(upstreams.map((u) => u.close()));
+      policies.close();
+      await redis.stop();
+      throw error;
+    }
+    const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
+    const catalogue = new ToolCatalogue(upstreams, prefixes, log);
+    const pipeline = new CallPipeline(catalogue, policies, log);
+    return new Gateway(config, log, upstreams, catalogue, policies, pipeline, redis);
+  }
+
+  /** Serves agents over Streamable HTTP at `/mcp`; returns the base URL. */
+  async listen(): Promise<{ url: string; port: number }> {
+    const { config, log } = this;
+    this.sessions = new SessionRegistry(config.sessions.idle_timeout, config.sessions.max, (session) => {
+      log.info({ session: session.id, grant: session.grantName }, 'session evicted (idle)');
+      this.servers.delete(session.server);
+      void session.transport.close().catch(() => {});
+    });
+    const mcp = createMcpEndpoint({
+      auth: new GrantAuthenticator(config.grants),
+      sessions: this.sessions,
+      maxRequestBytes: config.max_request_bytes,
+      createServer: (grant) => this.agentServer(grant),
+      log,
+    });
+    const listener = await startListener({
+      host: config.listen.host,
+      port: config.listen.port,
+      log,
+      routes: {
+        '/mcp': mcp,
+        '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+        '/readyz': (_req, res) => {
+          const upstreams = Object.fromEntries(this.upstreams.map((u) => [u.name, u.state]));
+          const ready = this.upstreams.every((u) => u.state === 'ready');
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'degraded', upstreams });
+        },
+      },
+    });
+    this.http = listener.server;
+    return { url: listener.url, port: listener.port };
+  }
+
+  /** Serves one agent over stdio as `grant`; resolves when the agent disconnects. */
+  async serveStdio(grant: GrantConfig): Promise<void> {
+    const server = this.agentServer(grant, `stdio-${randomUUID()}`);
+    const transport = new StdioServerTransport();
+    const closed = new Promise<void>((resolve) => (transport.onclose = () => resolve()));
+    await server.connect(transport);
+    process.stdin.once('end', () => void transport.close());
+    await closed;
+  }
+
+  async close(): Promise<void> {
+    this.sessions?.close();
+    await Promise.all([...this.servers].map((s) => s.close().catch(() => {})));
+    if (this.http) {
+      this.http.closeAllConnections();
+      await new Promise<void>((resolve) => this.http!.close(() => resolve()));
+    }
+    await Promise.all(this.upstreams.map((u) => u.close()));
+    this.policies.close();
+    await this.redis.stop();
+  }
+
+  private agentServer(grant: GrantConfig, stdioSessionId?: string): Server {
+    const server = createAgentServer(grant, { catalogue: this.catalogue, policies: this.policies, pipeline: this.pipeline }, stdioSessionId);
+    this.servers.add(server);
+    server.onclose = () => this.servers.delete(server);
+    return server;
+  }
+
+  private broadcastToolListChanged(): void {
+    for (const server of this.servers) void server.sendToolListChanged().catch(() => {});
+  }
+}

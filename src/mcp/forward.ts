@@ -1,0 +1,59 @@
+import { ErrorCode, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { AirlockError, describeError } from '../shared/errors.js';
+import type { HandlerExtra } from './call-context.js';
+import { outcome } from './outcomes.js';
+import type { CatalogueEntry } from './tool-catalogue.js';
+
+/**
+ * Send one call to its upstream and hand back exactly what it answered. The agent's progress
+ * token is swapped for our own so upstream progress is relayed, and the agent's cancellation
+ * aborts the upstream request (the SDK sends notifications/cancelled).
+ */
+export async function forwardCall(entry: CatalogueEntry, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
+  const { progressToken, ...meta } = params._meta ?? {};
+  const upstreamParams: CallToolRequest['params'] = {
+    ...params,
+    name: entry.upstreamTool,
+    ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
+  };
+  if (Object.keys(meta).length === 0) delete upstreamParams._meta;
+  try {
+    return await entry.upstream.callTool(upstreamParams, {
+      signal: extra.signal,
+      resetTimeoutOnProgress: true,
+      ...(progressToken !== undefined
+        ? {
+            onprogress: (progress) => {
+              void extra
+                .sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } })
+                .catch(() => {});
+            },
+          }
+        : {}),
+    });
+  } catch (error) {
+    return upstreamFailure(entry, error);
+  }
+}
+
+/**
+ * Errors the upstream itself sent pass through unchanged; a connection that died under the call,
+ * or an upstream that is restarting, becomes a tool result the model can read.
+ */
+function upstreamFailure(entry: CatalogueEntry, error: unknown): CallToolResult {
+  const server = entry.upstream.name;
+  if (error instanceof AirlockError) {
+    return outcome('upstream_unavailable', `The upstream MCP server "${server}" is unavailable: ${error.message}. The call was not sent; try again shortly.`, { server });
+  }
+  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+    return outcome(
+      'upstream_unavailable',
+      `The upstream MCP server "${server}" stopped while this call was in flight; Airlock is restarting it. The call may or may not have taken effect: check before retrying.`,
+      { server, detail: describeError(error) },
+    );
+  }
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+    return outcome('upstream_unavailable', `The upstream MCP server "${server}" did not answer in time: ${error.message}. The call may still complete upstream.`, { server, detail: error.message });
+  }
+  throw error;
+}

@@ -1,0 +1,39 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * What agents see when Airlock, not the upstream, answers a call: a tool result whose text the
+ * model can act on and whose `structuredContent.status` a program can switch on. Only `pending`
+ * is not an error.
+ */
+export type OutcomeStatus = 'denied' | 'rate_limited' | 'pending' | 'expired' | 'withdrawn' | 'unavailable' | 'upstream_unavailable';
+
+export function outcome(status: OutcomeStatus, text: string, details: Record<string, unknown>): CallToolResult {
+  return {
+    content: [{ type: 'text', text }],
+    structuredContent: { status, ...details },
+    isError: status !== 'pending',
+  };
+}
+
+export function policyDenial(rule: string, reason: string | undefined): CallToolResult {
+  const why = reason ?? 'not allowed by policy';
+  return outcome('denied', `Denied by Airlock policy (rule ${rule}): ${why}`, { rule, reason: why });
+}
+
+/** The JSON Schema of our outcome objects, in the form tools/list advertises it. */
+const OUTCOME_SCHEMA = {
+  type: 'object',
+  description: 'An Airlock gateway outcome (denied, rate limited, pending approval, ...) instead of the tool\'s own result',
+  properties: { status: { type: 'string', enum: ['denied', 'rate_limited', 'pending', 'expired', 'withdrawn', 'unavailable', 'upstream_unavailable'] } },
+  required: ['status'],
+} as const;
+
+/**
+ * A tool with an `outputSchema` must return matching `structuredContent`, and SDK clients check
+ * it. Our outcomes have their own shape, so the advertised schema admits either: the upstream's
+ * own schema, unchanged inside `anyOf`, or an Airlock outcome.
+ */
+export function withOutcomeSchema(outputSchema: Tool['outputSchema']): Tool['outputSchema'] {
+  if (outputSchema === undefined) return undefined;
+  return { type: 'object', anyOf: [outputSchema, OUTCOME_SCHEMA] } as unknown as Tool['outputSchema'];
+}

@@ -1,0 +1,71 @@
+import { EventEmitter } from 'node:events';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../shared/logger.js';
+import type { UpstreamConnection } from './upstream-connection.js';
+
+/** A tool as agents see it, and where it really lives. */
+export interface CatalogueEntry {
+  /** The name agents call. */
+  name: string;
+  /** The upstream's own name for it; policies match this, within `servers.<upstream>`. */
+  upstreamTool: string;
+  upstream: UpstreamConnection;
+  tool: Tool;
+}
+
+export const PREFIX_SEPARATOR = '__';
+
+/**
+ * Merges the tool lists of all upstreams under collision-free names.
+ *
+ * The rule (also in src/mcp/README.md): with one upstream, tool names are unchanged; with several,
+ * every tool is named `<prefix>__<tool>` where the prefix is the upstream's `prefix` setting or
+ * else its name. An upstream may set `"prefix": ""` to keep its names. If two tools still end
+ * up with the same name, the one from the upstream listed first in the config wins and the other
+ * is left out with an error in the log, never silently shadowed.
+ */
+export class ToolCatalogue extends EventEmitter<{ changed: [] }> {
+  private entries = new Map<string, CatalogueEntry>();
+
+  constructor(
+    private readonly upstreams: UpstreamConnection[],
+    private readonly prefixes: Map<string, string | undefined>,
+    private readonly log: Logger,
+  ) {
+    super();
+    for (const upstream of upstreams) upstream.on('tools', () => this.rebuild());
+    this.rebuild();
+  }
+
+  list(): CatalogueEntry[] {
+    return [...this.entries.values()];
+  }
+
+  resolve(name: string): CatalogueEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  private rebuild(): void {
+    const next = new Map<string, CatalogueEntry>();
+    for (const upstream of this.upstreams) {
+      const prefix = this.prefixFor(upstream.name);
+      for (const tool of upstream.tools) {
+        const name = prefix ? `${prefix}${PREFIX_SEPARATOR}${tool.name}` : tool.name;
+        const taken = next.get(name);
+        if (taken !== undefined) {
+          this.log.error({ tool: name, kept: taken.upstream.name, dropped: upstream.name }, 'two upstreams offer the same tool name; set "prefix" on one of them');
+          continue;
+        }
+        next.set(name, { name, upstreamTool: tool.name, upstream, tool });
+      }
+    }
+    this.entries = next;
+    this.emit('changed');
+  }
+
+  private prefixFor(upstream: string): string {
+    const configured = this.prefixes.get(upstream);
+    if (configured !== undefined) return configured;
+    return this.upstreams.length > 1 ? upstream : '';
+  }
+}

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CLI, ROOT } from './paths.js';
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  baseUrl: string;
+  mcpUrl: string;
+  stdout: () => string;
+  stderr: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Runs `airlock serve` as a real process on an ephemeral loopback port. */
+export async function startGateway(options: { config?: string; args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<GatewayProcess> {
+  const args = [CLI, 'serve', '--port', '0', ...(options.config ? ['--config', options.config] : []), ...(options.args ?? [])];
+  const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, AIRLOCK_LOG_LEVEL: 'debug', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const mcpUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start within 20 s\n${stderr}`)), 20_000);
+    child.stdout!.on('data', () => {
+      const match = /serving MCP at (\S+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with code ${code} before listening\n${stderr}`));
+    });
+  });
+  return {
+    child,
+    mcpUrl,
+    baseUrl: mcpUrl.replace(/\/mcp$/, ''),
+    stdout: () => stdout,
+    stderr: () => stderr,
+    stop: () => stopProcess(child),
+  };
+}
+
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
+
+export async function connectHttp(mcpUrl: string, token: string): Promise<Client> {
+  const client = new Client({ name: 'test-agent', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
+export async function connectStdio(configFile: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<{ client: Client; stderr: () => string }> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'serve', '--stdio', '--config', configFile, ...extraArgs],
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AIRLOCK_LOG_LEVEL: 'debug', ...env },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const client = new Client({ name: 'test-agent', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr };
+}
+
+/** Polls `check` until it returns true or the deadline passes (no fixed sleeps in tests). */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
