@@ -4,6 +4,7 @@
  * assembles them, so `airlock --help` is the table of contents.
  */
 import { Command } from 'commander';
+import { checkCommand } from './cli/check-command.js';
 import { serveCommand } from './cli/serve-command.js';
 import { standinCommand } from './cli/standin-command.js';
 
@@ -11,6 +12,7 @@ const program = new Command('airlock')
   .description('MCP policy gateway: allow, deny, rate-limit and hold agent tool calls for human approval')
   .showHelpAfterError()
   .addCommand(serveCommand())
+  .addCommand(checkCommand())
   .addCommand(standinCommand());
 
 await program.parseAsync(process.argv);

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { embeddedDefaultConfig, loadConfig, DATA_DIR } from '../config/index.js';
+import { embeddedDefaultConfig, loadConfig, DATA_DIR, type Config, type GrantConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
 import { createLogger } from '../shared/logger.js';
 import { connectInfo } from './connect-info.js';
@@ -22,16 +22,12 @@ export function serveCommand(): Command {
         if (options.port !== undefined) config.listen.port = options.port;
         if (options.host !== undefined) config.listen.host = options.host;
         log.info({ config: loaded.source }, 'configuration loaded');
+        const stdioGrant = options.stdio ? pickStdioGrant(config, options.grant) : undefined;
         const gateway = await Gateway.start({ config, log, dataDir: DATA_DIR });
         onShutdown(log, () => gateway.close());
 
-        if (options.stdio) {
-          const grantName = options.grant ?? config.stdio_grant ?? (config.grants.length === 1 ? config.grants[0]!.name : undefined);
-          const grant = config.grants.find((g) => g.name === grantName);
-          if (grant === undefined) {
-            throw new Error(`--stdio needs a grant: pass --grant <name> or set "stdio_grant" (grants: ${config.grants.map((g) => g.name).join(', ')})`);
-          }
-          await gateway.serveStdio(grant);
+        if (stdioGrant !== undefined) {
+          await gateway.serveStdio(stdioGrant);
           await gateway.close();
           return;
         }
@@ -46,4 +42,16 @@ export function serveCommand(): Command {
         }
       });
     });
+}
+
+function pickStdioGrant(config: Config, requested: string | undefined): GrantConfig {
+  const name = requested ?? config.stdio_grant ?? (config.grants.length === 1 ? config.grants[0]!.name : undefined);
+  const grant = config.grants.find((g) => g.name === name);
+  if (grant !== undefined) return grant;
+  const known = config.grants.map((g) => g.name).join(', ');
+  throw new Error(
+    name === undefined
+      ? `--stdio needs to know which grant the agent acts as: pass --grant <name> or set "stdio_grant" (grants: ${known})`
+      : `--grant ${name}: no such grant (grants: ${known})`,
+  );
 }

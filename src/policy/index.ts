@@ -9,4 +9,5 @@ export type { PolicyIssue } from './issues.js';
 export { watchPolicyFile, type PolicyWatch, type PolicyWatchHandlers } from './watch.js';
 export { classify, evaluate, type Decision, type ToolCall, type ToolClassification } from './evaluate.js';
 export { policyJsonSchema } from './json-schema.js';
+export { unmatchedRules } from './unmatched-rules.js';
 export { PolicySet, type PolicyGrant, type PolicyLog } from './policy-set.js';

@@ -7,10 +7,8 @@ export interface PolicyIssue {
   message: string;
 }
 
-/** RFC 6901: "/" inside a segment becomes "~1", "~" becomes "~0". */
-export function jsonPointer(...segments: readonly PropertyKey[]): string {
-  return segments.map((s) => '/' + String(s).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
-}
+export { jsonPointer } from '../shared/zod-issues.js';
+import { jsonPointer } from '../shared/zod-issues.js';
 
 const TYPE_NAMES: Record<string, string> = {
   string: 'a string',

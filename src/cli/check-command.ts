@@ -1,0 +1,65 @@
+import { Command } from 'commander';
+import { embeddedDefaultConfig, loadConfig } from '../config/index.js';
+import { UpstreamConnection } from '../mcp/upstream-connection.js';
+import { classify, loadPolicyFile, unmatchedRules, type ToolClassification } from '../policy/index.js';
+import { silentLogger } from '../shared/logger.js';
+import { formatDuration } from '../shared/duration.js';
+import { exitOnError } from './process.js';
+
+interface CheckedTool {
+  server: string;
+  tool: string;
+  decision: ToolClassification;
+}
+
+/** `airlock check <policy>`: validate a policy, then show what it decides for every upstream tool. */
+export function checkCommand(): Command {
+  return new Command('check')
+    .description('Validate a policy file and print the effective decision for every tool of the configured upstreams')
+    .argument('<policy>', 'policy file to check')
+    .option('-c, --config <file>', 'config whose upstreams to list (default ./airlock.config.json, else the embedded default)')
+    .option('--json', 'print the decisions as JSON')
+    .action(async (policyFile: string, options: { config?: string; json?: boolean }) => {
+      await exitOnError(silentLogger(), async () => {
+        const policy = loadPolicyFile(policyFile);
+        const { config } = loadConfig({ ...(options.config ? { file: options.config } : {}), embedded: () => embeddedDefaultConfig() });
+        const toolsByServer = await listUpstreamTools(config.upstreams);
+        const checked: CheckedTool[] = [...toolsByServer].flatMap(([server, tools]) =>
+          tools.map((tool) => ({ server, tool, decision: classify(policy, server, tool) })),
+        );
+        const warnings = unmatchedRules(policy, toolsByServer).map((rule) => `rule ${rule} matches no tool of the configured upstreams`);
+        if (options.json) {
+          process.stdout.write(JSON.stringify({ policy: policyFile, valid: true, tools: checked, warnings }, null, 2) + '\n');
+          return;
+        }
+        process.stdout.write(`${policyFile}: valid (default ${policy.default})\n\n${renderTable(checked)}\n`);
+        for (const warning of warnings) process.stdout.write(`warning: ${warning}\n`);
+      });
+    });
+}
+
+async function listUpstreamTools(upstreams: Record<string, ConstructorParameters<typeof UpstreamConnection>[1]>): Promise<Map<string, string[]>> {
+  const connections = Object.entries(upstreams).map(([name, config]) => new UpstreamConnection(name, config, silentLogger()));
+  try {
+    await Promise.all(connections.map((c) => c.start()));
+    return new Map(connections.map((c) => [c.name, c.tools.map((t) => t.name)]));
+  } finally {
+    await Promise.all(connections.map((c) => c.close()));
+  }
+}
+
+function renderTable(rows: CheckedTool[]): string {
+  const lines = rows.map((row) => {
+    const d = row.decision;
+    const action = d.hidden ? 'deny (hidden)' : d.action + (d.conditional ? ' (conditional)' : '');
+    const limits = d.limits.map((l) => `${l.counter} ${l.max}/${l.window} per ${l.scope}`).join(', ') || '-';
+    const approval = d.approval
+      ? `${d.approval.minApprovals} of ${d.approval.approvers.join(' ')}, expires ${formatDuration(d.approval.timeoutMs)}`
+      : '-';
+    return [row.server, row.tool, action, limits, approval, d.rule + (d.reason && d.action === 'deny' ? `: ${d.reason}` : '')];
+  });
+  const header = ['SERVER', 'TOOL', 'DECISION', 'LIMITS', 'APPROVAL', 'RULE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const render = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [render(header), ...lines.map(render)].join('\n');
+}
