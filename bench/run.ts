@@ -1,0 +1,67 @@
+/**
+ * `npm run bench`: the cost of putting Airlock in front of an MCP server. Each scenario measures
+ * the same call made directly to the MLflow stand-in (agent → HTTP → stand-in) and through
+ * Airlock (agent → HTTP → Airlock → stdio → stand-in), in the same run, on this machine.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { measure, renderRows, toolCall, type Row } from './measure.js';
+import { httpClient, spawnUntil, stop } from './processes.js';
+import { spawnRedisServer } from '../src/redis/redis-process.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const TOKEN = 'bench-token-0123456789abcdef';
+const quick = process.argv.includes('--quick');
+const settings = quick
+  ? { sequential: 200, concurrency: 16, seconds: 2, warmup: 50 }
+  : { sequential: 2_000, concurrency: 16, seconds: 5, warmup: 200 };
+
+const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
+const redis = await spawnRedisServer({ dir, persistent: false });
+const policy = {
+  version: '1',
+  default: 'deny',
+  tools: {
+    health: {},
+    get_registered_models: { limits: [{ counter: 'bench_reads', window: 'minute', max: 100_000_000, scope: 'grant' }] },
+  },
+};
+writeFileSync(join(dir, 'policy.json'), JSON.stringify(policy));
+writeFileSync(
+  join(dir, 'airlock.config.json'),
+  JSON.stringify({
+    redis: { url: redis.url },
+    upstreams: { mlflow: { command: process.execPath, args: [CLI, 'mlflow-standin'] } },
+    policy: join(dir, 'policy.json'),
+    grants: [{ name: 'bench', token: TOKEN }],
+  }),
+);
+
+const standin = await spawnUntil(process.execPath, [CLI, 'mlflow-standin', '--http', '0'], /listening on (http:\/\/\S+)/);
+const gateway = await spawnUntil(process.execPath, [CLI, 'serve', '--port', '0', '--config', join(dir, 'airlock.config.json')], /serving MCP at (\S+)/, {
+  ...process.env,
+  AIRLOCK_LOG_LEVEL: 'warn',
+});
+const direct = await httpClient(standin.match[1]!);
+const through = await httpClient(gateway.match[1]!, TOKEN);
+
+const scenarios: { name: string; tool: string }[] = [
+  { name: 'allowed call (health)', tool: 'health' },
+  { name: 'rate-limited call (get_registered_models)', tool: 'get_registered_models' },
+];
+const rows: Row[] = [];
+try {
+  for (const scenario of scenarios) {
+    const baseline = await measure(toolCall(direct, scenario.tool), settings);
+    const airlock = await measure(toolCall(through, scenario.tool), settings);
+    rows.push({ scenario: scenario.name, direct: baseline, airlock });
+  }
+  console.log(`\nAirlock bench (${quick ? 'quick' : 'full'}: ${settings.sequential} sequential calls, ${settings.concurrency} concurrent for ${settings.seconds} s)\n`);
+  console.log(renderRows(rows));
+} finally {
+  await Promise.all([direct.close(), through.close()]);
+  await Promise.all([stop(gateway.child), stop(standin.child)]);
+  await redis.stop();
+}
