@@ -17,20 +17,25 @@ export async function forwardCall(entry: CatalogueEntry, params: CallToolRequest
     ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
   };
   if (Object.keys(meta).length === 0) delete upstreamParams._meta;
+  // Progress is relayed in order, and all of it before the result: the agent's SDK drops
+  // progress that arrives after the response.
+  let relayed = Promise.resolve();
   try {
-    return await entry.upstream.callTool(upstreamParams, {
+    const result = await entry.upstream.callTool(upstreamParams, {
       signal: extra.signal,
       resetTimeoutOnProgress: true,
       ...(progressToken !== undefined
         ? {
             onprogress: (progress) => {
-              void extra
-                .sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } })
-                .catch(() => {});
+              relayed = relayed.then(() =>
+                extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {}),
+              );
             },
           }
         : {}),
     });
+    await relayed;
+    return result;
   } catch (error) {
     return upstreamFailure(entry, error);
   }

@@ -4,23 +4,9 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { parseJsonText } from '../shared/json-file.js';
 import { parseStoreState, type StoreState } from './store-schema.js';
 import { builtInSeed, StandinStore } from './store.js';
-
-/** JSON.parse, naming the file (and the line and column when V8's message gives a position). */
-function parseJson(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const position = /at position (\d+)/.exec(message)?.[1];
-    if (position === undefined) throw new Error(`${source}: invalid JSON: ${message}`);
-    const before = text.slice(0, Number(position));
-    const line = before.split('\n').length;
-    const column = Number(position) - before.lastIndexOf('\n');
-    throw new Error(`${source}:${line}:${column}: invalid JSON: ${message}`);
-  }
-}
 
 export function readStateFile(path: string): StoreState {
   let text: string;
@@ -29,7 +15,7 @@ export function readStateFile(path: string): StoreState {
   } catch (error) {
     throw new Error(`${path}: cannot read stand-in data file: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return parseStoreState(parseJson(text, path), path);
+  return parseStoreState(parseJsonText(text, path), path);
 }
 
 export function writeStateFileAtomic(path: string, state: StoreState): void {

@@ -3,6 +3,7 @@
  * rewritten after every change). Field names follow MLflow's entities; timestamps are epoch ms.
  */
 import { z } from 'zod';
+import { formatIssues } from '../shared/zod-issues.js';
 
 export const STATE_FORMAT = 'airlock-mlflow-standin/1';
 
@@ -158,21 +159,9 @@ export type ModelVersion = z.infer<typeof ModelVersionZ>;
 export type RegisteredModel = z.infer<typeof RegisteredModelZ>;
 export type Stage = (typeof STAGES)[number];
 
-/** A JSON path such as `$.runs[2].metrics["test/f1"][0].value`, for error messages. */
-export function jsonPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part) => {
-      if (typeof part === 'number') return `[${part}]`;
-      const key = String(part);
-      return /^[A-Za-z_]\w*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-    })
-    .reduce((acc, part) => acc + part, '$');
-}
-
 /** Validate parsed JSON; the error names the source and every offending JSON path. */
 export function parseStoreState(data: unknown, source: string): StoreState {
   const result = StoreStateZ.safeParse(data);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${jsonPath(i.path)}: ${i.message}`);
-  throw new Error(`${source}: invalid stand-in data file\n${lines.join('\n')}`);
+  throw new Error(`${source}: invalid stand-in data file\n${formatIssues(source, result.error.issues)}`);
 }
