@@ -7,6 +7,7 @@ export type AirlockErrorCode =
   | 'config_not_found'
   | 'redis_unavailable'
   | 'redis_binary_missing'
+  | 'limits_unavailable'
   | 'upstream_unavailable'
   | 'upstream_tool_collision';
 

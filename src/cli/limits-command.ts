@@ -1,0 +1,106 @@
+import { once } from 'node:events';
+import { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import { DATA_DIR, embeddedDefaultConfig, loadConfig } from '../config/index.js';
+import { RateLimiter, retryAfterText, type CounterUsage } from '../limits/index.js';
+import { connectRedis } from '../redis/connection.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
+import { AirlockError, describeError } from '../shared/errors.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { exitOnError } from './process.js';
+
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** `airlock limits show|reset`: operators' view of the rate-limit counters in Redis. */
+export function limitsCommand(): Command {
+  const limits = new Command('limits').description('Show or reset rate-limit counters (kept in Redis)');
+  limits
+    .command('show')
+    .description("Print each counter's use in its current window and when it frees up")
+    .option('--grant <name>', "only this grant's counters (grant- and session-scoped)")
+    .option('--json', 'print JSON instead of a table')
+    .option('-c, --config <file>', 'config file (default ./airlock.config.json, else the embedded default)')
+    .action(async (options: { grant?: string; json?: boolean; config?: string }) => {
+      const log = cliLogger();
+      await exitOnError(log, () =>
+        withLimiter(options.config, log, async (limiter) => {
+          const rows = await limiter.usage(grantFilter(options.grant));
+          process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : formatUsageTable(rows, Date.now()));
+        }),
+      );
+    });
+  limits
+    .command('reset')
+    .description("Forget a counter's admissions (of one grant, or of everyone)")
+    .argument('<counter>', 'the counter name, as in the policy')
+    .option('--grant <name>', "only this grant's counters (grant- and session-scoped)")
+    .option('-c, --config <file>', 'config file (default ./airlock.config.json, else the embedded default)')
+    .action(async (counter: string, options: { grant?: string; config?: string }) => {
+      const log = cliLogger();
+      await exitOnError(log, () =>
+        withLimiter(options.config, log, async (limiter) => {
+          const deleted = await limiter.reset(counter, grantFilter(options.grant));
+          const whose = options.grant === undefined ? '' : ` for grant "${options.grant}"`;
+          process.stdout.write(
+            deleted === 0
+              ? `Counter "${counter}" has no state${whose}: nothing to reset.\n`
+              : `Reset counter "${counter}"${whose}: ${deleted} Redis key${deleted === 1 ? '' : 's'} deleted.\n`,
+          );
+        }),
+      );
+    });
+  return limits;
+}
+
+/** The `limits show` table; `now` in ms, for the "resets in" column. */
+export function formatUsageTable(rows: readonly CounterUsage[], now: number): string {
+  if (rows.length === 0) return 'No rate-limit counters in Redis.\n';
+  const table = [
+    ['COUNTER', 'SCOPE', 'ID', 'USED/MAX', 'WINDOW', 'RESETS IN'],
+    ...rows.map((r) => [
+      r.counter,
+      r.scope,
+      r.scope === 'global' ? '-' : r.scope === 'session' ? `${r.grant ?? '?'}/${r.scopeId}` : r.scopeId,
+      `${r.used}/${r.max}`,
+      r.window,
+      r.resetsAt === null ? '-' : retryAfterText(Date.parse(r.resetsAt) - now),
+    ]),
+  ];
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+  return table.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function grantFilter(grant: string | undefined): { grant?: string } {
+  return grant === undefined ? {} : { grant };
+}
+
+function cliLogger(): Logger {
+  return createLogger({ level: process.env.AIRLOCK_LOG_LEVEL ?? 'warn' });
+}
+
+/** Connect to the configured Redis (or the embedded one), run `body`, and clean up. */
+async function withLimiter(configFile: string | undefined, log: Logger, body: (limiter: RateLimiter) => Promise<void>): Promise<void> {
+  const { config } = loadConfig({ ...(configFile === undefined ? {} : { file: configFile }), embedded: () => embeddedDefaultConfig() });
+  let embedded: EmbeddedRedis | undefined;
+  const url = config.redis?.url ?? (embedded = await startEmbeddedRedis(DATA_DIR, log)).url;
+  const redis = connectRedis(url, 'request');
+  redis.on('error', () => {});
+  try {
+    await ready(redis, url);
+    await body(new RateLimiter(redis));
+  } finally {
+    redis.disconnect();
+    if (embedded?.owned) await embedded.stop();
+  }
+}
+
+async function ready(redis: Redis, url: string): Promise<void> {
+  if (redis.status === 'ready') return;
+  const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
+  try {
+    await once(redis, 'ready', { signal });
+  } catch (error) {
+    const why = signal.aborted ? `no answer within ${CONNECT_TIMEOUT_MS / 1_000} s` : describeError(error);
+    throw new AirlockError('redis_unavailable', `Redis at ${url} is unreachable (${why})`);
+  }
+}
