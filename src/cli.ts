@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { checkCommand } from './cli/check-command.js';
+import { limitsCommand } from './cli/limits-command.js';
 import { serveCommand } from './cli/serve-command.js';
 import { standinCommand } from './cli/standin-command.js';
 
@@ -13,6 +14,7 @@ const program = new Command('airlock')
   .showHelpAfterError()
   .addCommand(serveCommand())
   .addCommand(checkCommand())
+  .addCommand(limitsCommand())
   .addCommand(standinCommand());
 
 await program.parseAsync(process.argv);

@@ -11,7 +11,10 @@ import { createMcpEndpoint } from './mcp/http-endpoint.js';
 import { SessionRegistry } from './mcp/sessions.js';
 import { ToolCatalogue } from './mcp/tool-catalogue.js';
 import { UpstreamConnection } from './mcp/upstream-connection.js';
+import { DEFAULT_PREFIX, RateLimiter } from './limits/index.js';
 import { PolicySet } from './policy/index.js';
+import { connectRedis } from './redis/connection.js';
+import type { Redis } from 'ioredis';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import type { Logger } from './shared/logger.js';
 
@@ -39,6 +42,7 @@ export class Gateway {
     readonly policies: PolicySet,
     readonly pipeline: CallPipeline,
     readonly redis: EmbeddedRedis | { url: string; owned: false; stop(): Promise<void> },
+    private readonly redisClient: Redis,
   ) {
     // Upstream tool changes and policy reloads both change what agents may see.
     catalogue.on('changed', () => this.broadcastToolListChanged());
@@ -57,10 +61,11 @@ export class Gateway {
       await redis.stop();
       throw error;
     }
+    const redisClient = await connectRequestClient(redis.url, log);
     const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
     const catalogue = new ToolCatalogue(upstreams, prefixes, log);
-    const pipeline = new CallPipeline(catalogue, policies, log);
-    return new Gateway(config, log, upstreams, catalogue, policies, pipeline, redis);
+    const pipeline = new CallPipeline(catalogue, policies, new RateLimiter(redisClient, { prefix: config.redis?.prefix ?? DEFAULT_PREFIX }), log);
+    return new Gateway(config, log, upstreams, catalogue, policies, pipeline, redis, redisClient);
   }
 
   /** Serves agents over Streamable HTTP at `/mcp`; returns the base URL. */
@@ -87,8 +92,9 @@ export class Gateway {
         '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
         '/readyz': (_req, res) => {
           const upstreams = Object.fromEntries(this.upstreams.map((u) => [u.name, u.state]));
-          const ready = this.upstreams.every((u) => u.state === 'ready');
-          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'degraded', upstreams });
+          const redis = this.redisClient.status;
+          const ready = this.upstreams.every((u) => u.state === 'ready') && redis === 'ready';
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'degraded', upstreams, redis });
         },
       },
     });
@@ -115,6 +121,7 @@ export class Gateway {
     }
     await Promise.all(this.upstreams.map((u) => u.close()));
     this.policies.close();
+    this.redisClient.disconnect();
     await this.redis.stop();
   }
 
@@ -128,4 +135,29 @@ export class Gateway {
   private broadcastToolListChanged(): void {
     for (const server of this.servers) void server.sendToolListChanged().catch(() => {});
   }
+}
+
+/**
+ * The fail-fast client of the call path. Airlock starts even while Redis is down (calls that need
+ * no Redis keep working; the others fail closed), so this waits for `ready` only briefly.
+ */
+async function connectRequestClient(url: string, log: Logger): Promise<Redis> {
+  const client = connectRedis(url, 'request');
+  let warned = false;
+  client.on('error', (error) => {
+    if (!warned) log.warn({ err: error.message }, 'redis unreachable; rate-limited and approval calls fail closed until it returns');
+    warned = true;
+  });
+  client.on('ready', () => {
+    if (warned) log.info('redis reachable again');
+    warned = false;
+  });
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 3_000);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return client;
 }

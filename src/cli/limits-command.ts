@@ -1,15 +1,8 @@
-import { once } from 'node:events';
 import { Command } from 'commander';
-import type { Redis } from 'ioredis';
-import { DATA_DIR, embeddedDefaultConfig, loadConfig } from '../config/index.js';
 import { RateLimiter, retryAfterText, type CounterUsage } from '../limits/index.js';
-import { connectRedis } from '../redis/connection.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
-import { AirlockError, describeError } from '../shared/errors.js';
+import { withConfiguredRedis } from '../redis/configured.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { exitOnError } from './process.js';
-
-const CONNECT_TIMEOUT_MS = 5_000;
 
 /** `airlock limits show|reset`: operators' view of the rate-limit counters in Redis. */
 export function limitsCommand(): Command {
@@ -79,28 +72,6 @@ function cliLogger(): Logger {
 }
 
 /** Connect to the configured Redis (or the embedded one), run `body`, and clean up. */
-async function withLimiter(configFile: string | undefined, log: Logger, body: (limiter: RateLimiter) => Promise<void>): Promise<void> {
-  const { config } = loadConfig({ ...(configFile === undefined ? {} : { file: configFile }), embedded: () => embeddedDefaultConfig() });
-  let embedded: EmbeddedRedis | undefined;
-  const url = config.redis?.url ?? (embedded = await startEmbeddedRedis(DATA_DIR, log)).url;
-  const redis = connectRedis(url, 'request');
-  redis.on('error', () => {});
-  try {
-    await ready(redis, url);
-    await body(new RateLimiter(redis));
-  } finally {
-    redis.disconnect();
-    if (embedded?.owned) await embedded.stop();
-  }
-}
-
-async function ready(redis: Redis, url: string): Promise<void> {
-  if (redis.status === 'ready') return;
-  const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
-  try {
-    await once(redis, 'ready', { signal });
-  } catch (error) {
-    const why = signal.aborted ? `no answer within ${CONNECT_TIMEOUT_MS / 1_000} s` : describeError(error);
-    throw new AirlockError('redis_unavailable', `Redis at ${url} is unreachable (${why})`);
-  }
+function withLimiter(configFile: string | undefined, log: Logger, body: (limiter: RateLimiter) => Promise<void>): Promise<void> {
+  return withConfiguredRedis(configFile, log, ({ client, prefix }) => body(new RateLimiter(client, { prefix })));
 }

@@ -59,7 +59,13 @@ export const GrantConfigSchema = z
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   listen: listenSchema.prefault({}),
-  redis: z.strictObject({ url: z.string().regex(/^(rediss?|unix):\/\//, 'expected a redis://, rediss:// or unix:// URL') }).optional(),
+  redis: z
+    .strictObject({
+      url: z.string().regex(/^(rediss?|unix):\/\//, 'expected a redis://, rediss:// or unix:// URL'),
+      /** Key prefix; its {hash tag} keeps every key in one Redis Cluster slot. Separate deployments sharing a Redis use different ones. */
+      prefix: z.string().regex(/^\{[^{}]+\}$/, 'expected a hash tag like "{airlock}"').default('{airlock}'),
+    })
+    .optional(),
   upstreams: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, "_" or "-"'), UpstreamConfigSchema)
     .refine((u) => Object.keys(u).length > 0, 'expected at least one upstream'),
   policy: z.string(),

@@ -1,4 +1,5 @@
 import { ErrorCode, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { LimitsUnavailableError, rateLimitedMessage, type RateLimiter } from '../limits/index.js';
 import { evaluate } from '../policy/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { Caller, HandlerExtra } from './call-context.js';
@@ -15,6 +16,7 @@ export class CallPipeline {
   constructor(
     private readonly catalogue: ToolCatalogue,
     private readonly policies: PolicyProvider,
+    private readonly limiter: RateLimiter,
     private readonly log: Logger,
   ) {}
 
@@ -27,14 +29,29 @@ export class CallPipeline {
       tool: entry.upstreamTool,
       args: params.arguments ?? {},
     });
-    this.log.info({ grant: caller.grant.name, session: caller.sessionId, tool: params.name, action: decision.action, rule: decision.rule }, 'policy decision');
+    const context = { grant: caller.grant.name, session: caller.sessionId, tool: params.name, rule: decision.rule };
+    this.log.info({ ...context, action: decision.action }, 'policy decision');
 
     if (decision.action === 'deny') return policyDenial(decision.rule, decision.reason);
-    if (decision.action === 'require_approval' || decision.limits.length > 0) {
-      // Fail closed until rate limits and approvals are enforced: never let such a call through.
-      const needs = decision.action === 'require_approval' ? 'human approval' : 'rate limits';
-      return outcome('unavailable', `Refused: rule ${decision.rule} needs ${needs}, which this Airlock build does not enforce yet.`, { rule: decision.rule });
+    if (decision.action === 'require_approval') {
+      // Fail closed until approvals are enforced: never let such a call through.
+      return outcome('unavailable', `Refused: rule ${decision.rule} needs human approval, which this Airlock build does not enforce yet.`, { rule: decision.rule });
     }
+
+    let reserved;
+    try {
+      reserved = await this.limiter.reserve(decision.limits, { grant: caller.grant.name, session: caller.sessionId });
+    } catch (error) {
+      if (!(error instanceof LimitsUnavailableError)) throw error;
+      this.log.error({ ...context, err: error.message }, 'rate limits unavailable; call refused');
+      return outcome('unavailable', `Refused: this call is rate-limited by rule ${decision.rule} and Airlock cannot reach its counter store (Redis) right now, so it fails closed. Try again shortly.`, { rule: decision.rule, reason: 'limits_unavailable' });
+    }
+    if (!reserved.ok) {
+      this.log.info({ ...context, counter: reserved.limited.counter, retry_after_ms: reserved.limited.retryAfterMs }, 'rate limited');
+      const message = rateLimitedMessage(reserved.limited);
+      return { content: [{ type: 'text', text: message.text }], structuredContent: message.structuredContent, isError: true };
+    }
+    // From here the call reaches the upstream, so its reservation counts whatever the outcome.
     return forwardCall(entry, params, extra);
   }
 }
