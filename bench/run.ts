@@ -3,12 +3,17 @@
  * the same call made directly to the MLflow stand-in (agent → HTTP → stand-in) and through
  * Airlock (agent → HTTP → Airlock → stdio → stand-in), in the same run, on this machine.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { measure, renderRows, toolCall, type Row } from './measure.js';
 import { httpClient, spawnUntil, stop } from './processes.js';
 import { spawnRedisServer } from '../src/redis/redis-process.js';
+
+// The SDK's HTTP client gives every POST an abort listener that only GC removes; under a
+// 16-way load that trips Node's leak warning without being a leak.
+setMaxListeners(10_000);
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
