@@ -141,3 +141,13 @@ describe('stdio agent side', () => {
     expect(run.stderr).toContain('pass --grant <name> or set "stdio_grant" (grants: laptop, ci)');
   });
 });
+
+describe('an invalid policy file at start', () => {
+  it('stops the gateway with the file, the JSON path and what was expected', async () => {
+    const bad = writeJson(join(dir, 'bad-policy.json'), { version: '1', default: 'deny', tools: { 'get_*': { action: 'allow', limits: [{ counter: 'c', window: 'fortnight', max: 3 }] } } });
+    const config = writeJson(join(dir, 'bad.config.json'), { upstreams: { mlflow: upstreams.standin() }, policy: bad, grants: [{ name: 'x', token: 'token-for-bad-policy-0001' }] });
+    const run = spawnSync(process.execPath, [CLI, 'serve', '--config', config, '--port', '0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${bad}: /tools/get_*/limits/0/window: expected "second", "minute", "hour", "day"`);
+  });
+});
