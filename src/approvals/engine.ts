@@ -1,0 +1,337 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../redis/connection.js';
+import { describeError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { authorizeDecision, noGroups, type GroupResolver } from './authorize.js';
+import { ChangeFeed } from './change-feed.js';
+import { alreadyDecided, ApprovalError, notFound, unavailable } from './errors.js';
+import type { ApprovalEngineOptions, ApprovalEvents, ApprovalRequestInput, BeginResult, DecidedEvent, DecideResult, RequestResult } from './engine-types.js';
+import { fingerprintOf } from './fingerprint.js';
+import { ApprovalJobs, type ApprovalJobResult } from './jobs.js';
+import { ApprovalKeys, newApprovalId } from './keys.js';
+import type { ApprovalState, ApprovalView, ExecutionOutcome } from './schema.js';
+import { ApprovalStore, BeginCode, CollectCode, CreateCode, DecideCode, ExpireCode, FinishCode, ReapCode, WithdrawCode, type ScriptResult } from './store.js';
+
+/**
+ * Held calls: create or re-attach, decide, expire, withdraw, execute exactly once, wait for any
+ * of it without polling. State lives in Redis (hash + Lua, BullMQ job as the expiry timer), so
+ * every Airlock process sharing the Redis sees and may decide every approval. See README.md.
+ */
+export class ApprovalEngine {
+  readonly events = new EventEmitter<ApprovalEvents>();
+  readonly leaseMs: number;
+  private jobs!: ApprovalJobs;
+  private readonly instanceId = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+  private readonly log: Logger;
+  private readonly releaser: ((reservation: unknown) => Promise<void>) | undefined;
+  private readonly resolveGroupMembers: GroupResolver;
+
+  private constructor(
+    private readonly client: Redis,
+    private readonly store: ApprovalStore,
+    private readonly feed: ChangeFeed,
+    options: ApprovalEngineOptions,
+  ) {
+    this.log = options.log;
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.releaser = options.releaseReservation;
+    this.resolveGroupMembers = options.resolveGroupMembers ?? noGroups;
+  }
+
+  static async start(options: ApprovalEngineOptions): Promise<ApprovalEngine> {
+    const keys = new ApprovalKeys(options.prefix);
+    const retentionMs = options.retentionMs ?? 24 * 3_600_000;
+    const client = connectRedis(options.redisUrl, 'request');
+    const subscriber = connectRedis(options.redisUrl, 'blocking');
+    for (const c of [client, subscriber]) c.on('error', (error: Error) => options.log.debug({ err: error.message }, 'approvals redis connection error'));
+    let engine: ApprovalEngine | undefined;
+    try {
+      await waitReady(client, 10_000);
+      const store = new ApprovalStore(client, keys, retentionMs);
+      const feed = new ChangeFeed(subscriber, keys.channel, options.log, (change) => engine?.emit('change', change));
+      engine = new ApprovalEngine(client, store, feed, options);
+      await feed.start();
+      const self = engine;
+      engine.jobs = await ApprovalJobs.start({
+        client,
+        redisUrl: options.redisUrl,
+        prefix: keys.prefix,
+        retentionMs,
+        log: options.log,
+        concurrency: options.concurrency ?? 16,
+        ...(options.processJobs === false ? {} : { process: (id: string) => self.onJobDue(id) }),
+      });
+      return engine;
+    } catch (error) {
+      client.disconnect();
+      subscriber.disconnect();
+      throw new ApprovalError('approvals_unavailable', `approvals: cannot use Redis at ${options.redisUrl}: ${describeError(error)}`, {}, { cause: error });
+    }
+  }
+
+  /** Open an approval for this call, or re-attach to the one its fingerprint points at. */
+  async request(input: ApprovalRequestInput): Promise<RequestResult> {
+    const fingerprint = fingerprintOf(input);
+    const id = newApprovalId();
+    const a = input.approval;
+    let result: ScriptResult;
+    try {
+      result = await this.store.create(
+        {
+          id, grant: input.grant, server: input.server, tool: input.tool, args: input.args ?? {}, fingerprint, rule: input.rule,
+          approvers: a.approvers, minApprovals: a.minApprovals, allowSelfApproval: a.allowSelfApproval, timeout: a.timeout,
+          ...(input.owner === undefined ? {} : { owner: input.owner }),
+          ...(input.reason === undefined ? {} : { reason: input.reason }),
+          ...(a.channel === undefined ? {} : { channel: a.channel }),
+          ...(input.reservation === undefined ? {} : { reservation: input.reservation }),
+        },
+        { maxPending: input.maxPending, timeoutMs: a.timeoutMs },
+      );
+    } catch (error) {
+      await this.release(input.reservation, id);
+      throw unavailable('could not record the approval request', error);
+    }
+    if (result.code === CreateCode.Attached) {
+      await this.release(input.reservation, result.view!.id);
+      return { kind: 'attached', approval: await this.settle(result.view!) };
+    }
+    if (result.code === CreateCode.MaxPending) {
+      await this.release(input.reservation, id);
+      const pending = result.pending ?? input.maxPending;
+      throw new ApprovalError(
+        'max_pending_reached',
+        `grant ${input.grant} already has ${pending} calls awaiting approval (max_pending ${input.maxPending}); ` +
+          'wait for those to be decided or expire before making more calls that need approval',
+        { maxPending: { grant: input.grant, maxPending: input.maxPending, pending } },
+      );
+    }
+    if (result.code !== CreateCode.Created || result.view === undefined) {
+      await this.release(input.reservation, id);
+      throw unavailable(`unexpected answer ${result.code} from createApproval`, undefined);
+    }
+    try {
+      await this.jobs.add(result.view);
+    } catch (error) {
+      await this.undoCreate(id, input.reservation);
+      throw unavailable('could not schedule the approval expiry job', error);
+    }
+    this.emit('requested', result.view);
+    return { kind: 'created', approval: result.view };
+  }
+
+  /** The approval, or undefined. A read may settle it: pending past expiry → expired, dead executor → unknown. */
+  async find(id: string): Promise<ApprovalView | undefined> {
+    const view = await this.store.get(id);
+    return view === undefined ? undefined : this.settle(view);
+  }
+
+  async get(id: string): Promise<ApprovalView> {
+    const view = await this.find(id);
+    if (view === undefined) throw notFound(id);
+    return view;
+  }
+
+  /** Approvals, newest first (kept for the retention period after they close). */
+  async list(filter: { grant?: string; state?: ApprovalState } = {}): Promise<ApprovalView[]> {
+    const ids = await this.store.ids();
+    const views = await this.store.getMany(ids);
+    await this.store.unindex(ids.filter((_, i) => views[i] === undefined));
+    const out: ApprovalView[] = [];
+    for (const view of views) {
+      if (view === undefined || (filter.grant !== undefined && view.grant !== filter.grant)) continue;
+      const settled = await this.settle(view);
+      if (filter.state === undefined || settled.state === filter.state) out.push(settled);
+    }
+    return out;
+  }
+
+  /**
+   * An approver's decision. The first final decision wins; a late one gets `already_decided`
+   * (who, when). Approvals from distinct approvers count towards min_approvals; one denial ends it.
+   */
+  async decide(id: string, decision: 'approve' | 'deny', approver: string, reason = ''): Promise<DecideResult> {
+    const view = await this.get(id);
+    await authorizeDecision(view, decision, approver, this.resolveGroupMembers);
+    const result = await this.store.decide(id, decision, approver, reason, this.releaser !== undefined);
+    const approval = result.view;
+    switch (result.code) {
+      case DecideCode.Approved:
+      case DecideCode.Denied:
+        await this.afterTransition(result, 'decided', { decision, approver, final: true });
+        return { effect: result.code === DecideCode.Approved ? 'approved' : 'denied', approval: approval! };
+      case DecideCode.Counted:
+        this.emit('decided', { approval: approval!, decision, approver, final: false });
+        return { effect: 'approval_counted', approval: approval! };
+      case DecideCode.AlreadyApproved:
+        return { effect: 'already_approved_by_you', approval: approval! };
+      case DecideCode.ExpiredNow:
+        await this.afterTransition(result, 'expired');
+        throw alreadyDecided(approval!);
+      case DecideCode.NotPending:
+        throw alreadyDecided(approval!);
+      default:
+        throw notFound(id);
+    }
+  }
+
+  /** pending → withdrawn: an operator takes the request back. The agent's next call collects it. */
+  async withdraw(id: string, by: string, reason = ''): Promise<ApprovalView> {
+    const result = await this.store.withdraw(id, by, reason, this.releaser !== undefined);
+    switch (result.code) {
+      case WithdrawCode.Withdrawn:
+        await this.afterTransition(result, 'withdrawn');
+        return result.view!;
+      case WithdrawCode.ExpiredNow:
+        await this.afterTransition(result, 'expired');
+        throw alreadyDecided(result.view!);
+      case WithdrawCode.NotPending:
+        throw alreadyDecided(result.view!);
+      default:
+        throw notFound(id);
+    }
+  }
+
+  /**
+   * Resolves with the approval once its version exceeds `sinceVersion`, or with its current view at
+   * `deadline` (epoch ms) or when `signal` aborts. Event-driven (pub/sub); it re-reads on every wake.
+   */
+  async waitForChange(id: string, sinceVersion: number, options: { deadline: number; signal?: AbortSignal }): Promise<ApprovalView> {
+    for (;;) {
+      const ticket = this.feed.register(id, sinceVersion);
+      try {
+        const view = await this.get(id);
+        if (view.version > sinceVersion || Date.now() >= options.deadline || options.signal?.aborted) return view;
+        const why = await ticket.wait(options.deadline, options.signal);
+        if (why !== 'change') return await this.get(id);
+      } finally {
+        ticket.cancel();
+      }
+    }
+  }
+
+  /** approved → executing. Only a caller that gets `started: true` may run the call. */
+  async beginExecution(id: string): Promise<BeginResult> {
+    const executor = `${this.instanceId}/${randomBytes(4).toString('hex')}`;
+    const result = await this.store.beginExecution(id, executor, this.leaseMs);
+    if (result.code === BeginCode.NotFound || result.view === undefined) throw notFound(id);
+    if (result.code === BeginCode.Started) return { started: true, executor, approval: result.view };
+    if (result.code === BeginCode.ReapedNow) await this.afterTransition(result, 'executed');
+    return { started: false, approval: result.view };
+  }
+
+  /** Keep the execution lease alive; false when it was lost (the call may be reported unknown meanwhile). */
+  renewLease(id: string, executor: string): Promise<boolean> {
+    return this.store.renewLease(id, executor, this.leaseMs);
+  }
+
+  /** executing → executed with the outcome and the result to hand to every later re-attach. */
+  async finishExecution(id: string, executor: string, outcome: ExecutionOutcome, result: unknown): Promise<ApprovalView> {
+    const r = await this.store.finishExecution(id, executor, outcome, result);
+    if (r.code === FinishCode.NotFound || r.view === undefined) throw notFound(id);
+    if (r.code === FinishCode.NotMine) {
+      throw new ApprovalError('not_executable', `approval ${id} is not being executed by ${executor} (state ${r.view.state})`, { approvalId: id });
+    }
+    this.emit('executed', r.view);
+    return r.view;
+  }
+
+  /** A denial/expiry/withdrawal reached a caller: free the fingerprint. True for the first caller. */
+  async markCollected(id: string): Promise<boolean> {
+    return (await this.store.markCollected(id)).code === CollectCode.Collected;
+  }
+
+  /** The BullMQ job's state (for tests and `approvals show`). */
+  jobState(id: string): Promise<{ state: string; returnValue?: ApprovalJobResult } | undefined> {
+    return this.jobs.jobState(id);
+  }
+
+  async close(): Promise<void> {
+    await this.jobs?.close().catch((error: unknown) => this.log.warn({ err: describeError(error) }, 'closing the approvals queue failed'));
+    await this.feed.close();
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  /** The expiry job ran: its delay elapsed, or a decision promoted it. */
+  private async onJobDue(id: string): Promise<ApprovalJobResult> {
+    const result = await this.store.expire(id, true, this.releaser !== undefined);
+    if (result.code === ExpireCode.NotFound || result.view === undefined) return { state: 'missing' };
+    if (result.code === ExpireCode.Expired) await this.afterTransition(result, 'expired');
+    if (this.releaser !== undefined) {
+      // A decision made where no releaser runs (the CLI), or by a process that died before releasing.
+      const due = await this.store.claimRelease(id);
+      if (due !== undefined) await this.release(due.reservation, id);
+    }
+    return { state: result.view.state };
+  }
+
+  private async settle(view: ApprovalView): Promise<ApprovalView> {
+    if (view.state === 'pending' && Date.now() >= view.expiresAt) {
+      const result = await this.store.expire(view.id, false, this.releaser !== undefined);
+      if (result.code === ExpireCode.Expired) await this.afterTransition(result, 'expired');
+      return result.view ?? view;
+    }
+    if (view.state === 'executing') {
+      const result = await this.store.reap(view.id);
+      if (result.code === ReapCode.Reaped) await this.afterTransition(result, 'executed');
+      return result.view ?? view;
+    }
+    return view;
+  }
+
+  /** What the process whose transition won does: release, tell listeners, let the job complete. */
+  private async afterTransition(result: ScriptResult, event: 'expired' | 'withdrawn' | 'executed'): Promise<void>;
+  private async afterTransition(result: ScriptResult, event: 'decided', details: Omit<DecidedEvent, 'approval'>): Promise<void>;
+  private async afterTransition(result: ScriptResult, event: 'decided' | 'expired' | 'withdrawn' | 'executed', details?: Omit<DecidedEvent, 'approval'>): Promise<void> {
+    const view = result.view!;
+    if (result.reservationToRelease !== undefined) await this.release(result.reservationToRelease, view.id);
+    if (event === 'decided') this.emit('decided', { approval: view, ...details! });
+    else this.emit(event, view);
+    if (event !== 'executed') await this.jobs.promote(view.id);
+  }
+
+  private async undoCreate(id: string, reservation: unknown): Promise<void> {
+    try {
+      const result = await this.store.withdraw(id, 'airlock', 'the expiry job could not be scheduled', this.releaser !== undefined);
+      if (result.reservationToRelease !== undefined) await this.release(result.reservationToRelease, id);
+    } catch (error) {
+      // The hash stays pending without a job: it is expired lazily on the first read past its expiry.
+      this.log.warn({ approval: id, err: describeError(error) }, 'could not undo an approval whose job was not added');
+      await this.release(reservation, id);
+    }
+  }
+
+  private async release(reservation: unknown, approvalId: string): Promise<void> {
+    if (reservation === undefined || this.releaser === undefined) return;
+    try {
+      await this.releaser(reservation);
+    } catch (error) {
+      this.log.error({ approval: approvalId, err: describeError(error) }, 'could not release the rate-limit reservation of a held call');
+    }
+  }
+
+  private emit<K extends keyof ApprovalEvents>(event: K, ...args: ApprovalEvents[K]): void {
+    try {
+      (this.events.emit as (event: K, ...args: ApprovalEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      this.log.error({ event, err: describeError(error) }, 'approval event listener failed');
+    }
+  }
+}
+
+function waitReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new Error(`no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', onReady);
+  });
+}

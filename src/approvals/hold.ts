@@ -1,0 +1,148 @@
+import { describeError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { ApprovalEngine } from './engine.js';
+import type { ApprovalRequestInput, RequestResult } from './engine-types.js';
+import { progressMessage } from './messages.js';
+import type { ApprovalView, ExecutionOutcome } from './schema.js';
+
+export interface HoldOptions {
+  engine: ApprovalEngine;
+  input: ApprovalRequestInput;
+  /** How long to keep the agent's request open (the grant's `hold`, default 50 s). */
+  holdMs: number;
+  /** The agent's request signal: cancel or disconnect detaches (the approval stays decidable). */
+  signal?: AbortSignal;
+  /** Sends a notifications/progress text (only when the request carried a progress token). */
+  progress?: (message: string) => Promise<void>;
+  /** Progress cadence; default 15 s (the issue's upper bound). */
+  progressEveryMs?: number;
+  /**
+   * Runs the call upstream. Called at most once per approval across all processes, and only by
+   * the holder that won the atomic `executing` mark. Return the upstream's answer (isError for
+   * a tool error); throw only when it is unknown whether the call took effect.
+   */
+  execute: () => Promise<{ result: unknown; isError: boolean }>;
+  /** Told whether the call opened an approval or re-attached to one (for audit and Slack). */
+  onRequest?: (request: RequestResult) => void;
+  log?: Logger;
+}
+
+export type HoldOutcome =
+  /** The upstream's result: run now by this holder, or stored by an earlier execution (ranNow false). */
+  | { kind: 'executed'; result: unknown; isError: boolean; ranNow: boolean; view: ApprovalView }
+  | { kind: 'denied' | 'expired' | 'withdrawn'; view: ApprovalView }
+  /** The hold window ended first (pending, or approved and running in another request). */
+  | { kind: 'pending'; view: ApprovalView }
+  /** Started but never finished (an executor died), or execute() threw: never run again. */
+  | { kind: 'unknown'; view: ApprovalView; error?: string }
+  /** The agent cancelled or went away; the approval goes on without it. */
+  | { kind: 'detached'; view?: ApprovalView };
+
+const REDIS_RETRY_MS = 250;
+
+/**
+ * The hold orchestration (MCP-agnostic): request or re-attach, wait event-driven for a decision
+ * with progress texts, execute exactly once when approved, or return what the agent should read.
+ * ApprovalError from the request (max_pending_reached, approvals_unavailable) is thrown.
+ */
+export async function holdForDecision(options: HoldOptions): Promise<HoldOutcome> {
+  const { engine, signal } = options;
+  const deadline = Date.now() + options.holdMs;
+  const every = Math.max(1, options.progressEveryMs ?? 15_000);
+  const requested = await engine.request(options.input);
+  options.onRequest?.(requested);
+  let view = requested.approval;
+  let nextProgress = Date.now();
+
+  for (;;) {
+    switch (view.state) {
+      case 'executed':
+        return view.outcome === 'unknown'
+          ? { kind: 'unknown', view }
+          : { kind: 'executed', result: view.result, isError: view.outcome === 'error', ranNow: false, view };
+      case 'denied':
+      case 'expired':
+      case 'withdrawn':
+        await engine.markCollected(view.id).catch((error: unknown) => options.log?.warn({ approval: view.id, err: describeError(error) }, 'markCollected failed'));
+        return { kind: view.state, view };
+      case 'approved': {
+        if (signal?.aborted) return { kind: 'detached', view };
+        const begun = await engine.beginExecution(view.id);
+        if (begun.started) return runApproved(options, begun.approval, begun.executor);
+        view = begun.approval;
+        continue;
+      }
+      case 'pending':
+      case 'executing':
+        break;
+    }
+    if (signal?.aborted) return { kind: 'detached', view };
+    const now = Date.now();
+    if (now >= deadline) return { kind: 'pending', view };
+    if (view.state === 'pending' && options.progress !== undefined && now >= nextProgress) {
+      await options.progress(progressMessage(view, now)).catch((error: unknown) => options.log?.debug({ err: describeError(error) }, 'progress not sent'));
+      nextProgress = now + every;
+    }
+    // Wake for: a change (pub/sub), the hold deadline, the next progress, the expiry (in case no
+    // worker runs), or a possibly dead executor's lease.
+    const wakes = [deadline];
+    if (view.state === 'pending') {
+      if (options.progress !== undefined) wakes.push(nextProgress);
+      wakes.push(Math.max(view.expiresAt + 50, Date.now() + REDIS_RETRY_MS));
+    } else {
+      wakes.push(Date.now() + engine.leaseMs);
+    }
+    try {
+      view = await engine.waitForChange(view.id, view.version, { deadline: Math.min(...wakes), ...(signal ? { signal } : {}) });
+    } catch (error) {
+      // Redis unreachable: keep the agent's request until the deadline, then answer pending.
+      options.log?.warn({ approval: view.id, err: describeError(error) }, 'approval state unreadable; retrying');
+      await sleep(Math.min(REDIS_RETRY_MS, Math.max(0, deadline - Date.now())), signal);
+    }
+  }
+}
+
+async function runApproved(options: HoldOptions, view: ApprovalView, executor: string): Promise<HoldOutcome> {
+  const { engine, log } = options;
+  const renew = setInterval(() => {
+    engine.renewLease(view.id, executor).then(
+      (held) => held || log?.warn({ approval: view.id }, 'execution lease lost while the call runs'),
+      (error: unknown) => log?.warn({ approval: view.id, err: describeError(error) }, 'could not renew the execution lease'),
+    );
+  }, Math.max(10, Math.floor(engine.leaseMs / 3)));
+  let outcome: ExecutionOutcome;
+  let result: unknown;
+  let error: string | undefined;
+  try {
+    const answer = await options.execute();
+    outcome = answer.isError ? 'error' : 'ok';
+    result = answer.result;
+  } catch (thrown) {
+    outcome = 'unknown';
+    error = describeError(thrown);
+    result = { error };
+  } finally {
+    clearInterval(renew);
+  }
+  let finished = view;
+  try {
+    finished = await engine.finishExecution(view.id, executor, outcome, result);
+  } catch (failure) {
+    // The call ran; the agent still gets its result. Later re-attaches will see "unknown".
+    log?.error({ approval: view.id, err: describeError(failure) }, 'could not record the result of an approved call');
+  }
+  if (outcome === 'unknown') return { kind: 'unknown', view: finished, ...(error === undefined ? {} : { error }) };
+  return { kind: 'executed', result, isError: outcome === 'error', ranNow: true, view: finished };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

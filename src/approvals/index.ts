@@ -1,0 +1,14 @@
+/**
+ * Held calls: the approval engine (Redis + BullMQ), the MCP-agnostic hold, agent-facing texts.
+ * States, keys and the exactly-once argument: src/approvals/README.md.
+ */
+export { ApprovalEngine } from './engine.js';
+export type { ApprovalEngineOptions, ApprovalEvents, ApprovalRequestInput, BeginResult, DecideEffect, DecideResult, DecidedEvent, RequestResult } from './engine-types.js';
+export { holdForDecision, type HoldOptions, type HoldOutcome } from './hold.js';
+export { ApprovalError, isApprovalError, type AlreadyDecidedDetails, type ApprovalErrorCode, type MaxPendingDetails } from './errors.js';
+export { ApprovalViewSchema, ApprovalStateSchema, type ApprovalChange, type ApprovalState, type ApprovalView, type ExecutionOutcome } from './schema.js';
+export { deniedMessage, expiredMessage, maxPendingMessage, messageForOutcome, pendingMessage, progressMessage, unknownMessage, withdrawnMessage, type AgentMessage, type AgentStatus } from './messages.js';
+export { canonicalJson, fingerprintOf } from './fingerprint.js';
+export { summarizeArgs, formatClock } from './format.js';
+export { noGroups, type GroupResolver } from './authorize.js';
+export { DEFAULT_PREFIX, QUEUE_NAME } from './keys.js';

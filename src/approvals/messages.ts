@@ -1,0 +1,129 @@
+import type { MaxPendingDetails } from './errors.js';
+import { formatClock, isoTime } from './format.js';
+import type { ApprovalView } from './schema.js';
+
+/**
+ * What the agent reads when a held call does not (yet) return the upstream's own result: a text
+ * the model can act on plus `structuredContent` with a machine-readable `status`. Pure; the
+ * gateway wraps these into CallToolResults (`isError` as given: only `pending` is not an error).
+ */
+export type AgentStatus = 'denied' | 'expired' | 'withdrawn' | 'pending' | 'unknown' | 'max_pending';
+
+export interface AgentMessage {
+  status: AgentStatus;
+  isError: boolean;
+  text: string;
+  structuredContent: { status: AgentStatus } & Record<string, unknown>;
+}
+
+function message(status: AgentStatus, text: string, details: Record<string, unknown>): AgentMessage {
+  return { status, isError: status !== 'pending', text, structuredContent: { status, ...details } };
+}
+
+export function deniedMessage(view: ApprovalView): AgentMessage {
+  const by = view.decidedBy ?? 'an approver';
+  const at = view.decidedAt === undefined ? '' : ` at ${isoTime(view.decidedAt)}`;
+  const why = view.decisionReason ? `: ${view.decisionReason}` : '';
+  return message(
+    'denied',
+    `Denied by ${by}${at}${why}. A human rejected this ${view.tool} call (approval ${view.id}); it was not run. ` +
+      'Do not repeat it unchanged; ask the user how to proceed.',
+    {
+      approval_id: view.id,
+      decided_by: view.decidedBy ?? null,
+      decided_at: view.decidedAt === undefined ? null : isoTime(view.decidedAt),
+      reason: view.decisionReason ?? null,
+    },
+  );
+}
+
+export function expiredMessage(view: ApprovalView): AgentMessage {
+  const text =
+    `expired: no decision within ${view.timeout}. No human decided on this ${view.tool} call (approval ${view.id}) ` +
+    `before ${isoTime(view.expiresAt)}; it was not run. If it is still needed, call the tool again to request a new approval.`;
+  return message('expired', text, { approval_id: view.id, expires_at: isoTime(view.expiresAt), timeout: view.timeout });
+}
+
+export function withdrawnMessage(view: ApprovalView): AgentMessage {
+  const by = view.decidedBy ?? 'an operator';
+  const at = view.decidedAt === undefined ? '' : ` at ${isoTime(view.decidedAt)}`;
+  const why = view.decisionReason ? `: ${view.decisionReason}` : '';
+  return message(
+    'withdrawn',
+    `Withdrawn by ${by}${at}${why}. The request to run this ${view.tool} call (approval ${view.id}) was taken back; it was not run.`,
+    {
+      approval_id: view.id,
+      withdrawn_by: view.decidedBy ?? null,
+      withdrawn_at: view.decidedAt === undefined ? null : isoTime(view.decidedAt),
+      reason: view.decisionReason ?? null,
+    },
+  );
+}
+
+/**
+ * The hold window ended without a result. `toolName` is the name the agent called (it may carry
+ * an upstream prefix); defaults to the upstream's own name.
+ */
+export function pendingMessage(view: ApprovalView, options: { toolName?: string; now?: number } = {}): AgentMessage {
+  const tool = options.toolName ?? view.tool;
+  const again = `call ${tool} again with exactly the same arguments`;
+  const expires = formatClock(view.expiresAt, options.now);
+  const text =
+    view.state === 'pending'
+      ? `Awaiting human approval (approval ${view.id}, ${approversText(view)}; expires ${expires}). The call has not run yet. ` +
+        `To collect the decision, ${again}: you get the tool's result once it is approved, or the denial. ` +
+        'Different arguments would ask for a separate approval.'
+      : view.state === 'approved'
+        ? `Approved by ${view.decidedBy ?? 'an approver'} (approval ${view.id}); the call has not run yet. To run it and get its result, ${again}.`
+        : `Approved (approval ${view.id}) and being run by another request right now. To collect its result, ${again}.`;
+  return message('pending', text, { approval_id: view.id, approval_state: view.state, expires_at: isoTime(view.expiresAt) });
+}
+
+export function unknownMessage(view: ApprovalView): AgentMessage {
+  return message(
+    'unknown',
+    `Outcome unknown: the approved ${view.tool} call (approval ${view.id}) was started, but the Airlock process running it stopped ` +
+      'before it finished. It may or may not have taken effect, and Airlock will not run it again. Check the target system before doing anything else.',
+    { approval_id: view.id },
+  );
+}
+
+export function maxPendingMessage(details: MaxPendingDetails): AgentMessage {
+  return message(
+    'max_pending',
+    `Refused: grant ${details.grant} already has ${details.pending} calls awaiting human approval (max_pending ${details.maxPending}). ` +
+      'Wait for those to be decided or to expire before making more calls that need approval.',
+    { grant: details.grant, max_pending: details.maxPending, pending: details.pending },
+  );
+}
+
+/** The notifications/progress text while held: "Awaiting approval by U0123ABCD (1 of 1 needed); expires 14:32 UTC; approval apr_…". */
+export function progressMessage(view: ApprovalView, now: number = Date.now()): string {
+  const where = view.channel ? ` in ${view.channel}` : '';
+  return `Awaiting approval by ${approversText(view)}${where}; expires ${formatClock(view.expiresAt, now)}; approval ${view.id}`;
+}
+
+function approversText(view: ApprovalView): string {
+  const who = view.approvers.length <= 3 ? view.approvers.join(' or ') : `${view.approvers.slice(0, 3).join(', ')} or ${view.approvers.length - 3} more`;
+  const needed = Math.max(0, view.minApprovals - view.approvals.length);
+  return `${who} (${needed} of ${view.minApprovals} needed)`;
+}
+
+/** The agent-facing message of a hold outcome that is not the upstream's own result. */
+export function messageForOutcome(
+  outcome: { kind: 'denied' | 'expired' | 'withdrawn' | 'pending' | 'unknown'; view: ApprovalView },
+  options: { toolName?: string; now?: number } = {},
+): AgentMessage {
+  switch (outcome.kind) {
+    case 'denied':
+      return deniedMessage(outcome.view);
+    case 'expired':
+      return expiredMessage(outcome.view);
+    case 'withdrawn':
+      return withdrawnMessage(outcome.view);
+    case 'pending':
+      return pendingMessage(outcome.view, options);
+    case 'unknown':
+      return unknownMessage(outcome.view);
+  }
+}
