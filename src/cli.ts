@@ -4,6 +4,7 @@
  * assembles them, so `airlock --help` is the table of contents.
  */
 import { Command } from 'commander';
+import { approvalsCommand } from './cli/approvals-command.js';
 import { checkCommand } from './cli/check-command.js';
 import { limitsCommand } from './cli/limits-command.js';
 import { serveCommand } from './cli/serve-command.js';
@@ -15,6 +16,7 @@ const program = new Command('airlock')
   .addCommand(serveCommand())
   .addCommand(checkCommand())
   .addCommand(limitsCommand())
+  .addCommand(approvalsCommand())
   .addCommand(standinCommand());
 
 await program.parseAsync(process.argv);

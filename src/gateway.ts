@@ -11,7 +11,8 @@ import { createMcpEndpoint } from './mcp/http-endpoint.js';
 import { SessionRegistry } from './mcp/sessions.js';
 import { ToolCatalogue } from './mcp/tool-catalogue.js';
 import { UpstreamConnection } from './mcp/upstream-connection.js';
-import { DEFAULT_PREFIX, RateLimiter } from './limits/index.js';
+import { ApprovalEngine } from './approvals/index.js';
+import { DEFAULT_PREFIX, RateLimiter, type Reservation } from './limits/index.js';
 import { PolicySet } from './policy/index.js';
 import { connectRedis } from './redis/connection.js';
 import type { Redis } from 'ioredis';
@@ -43,6 +44,7 @@ export class Gateway {
     readonly pipeline: CallPipeline,
     readonly redis: EmbeddedRedis | { url: string; owned: false; stop(): Promise<void> },
     private readonly redisClient: Redis,
+    readonly approvals: ApprovalEngine,
   ) {
     // Upstream tool changes and policy reloads both change what agents may see.
     catalogue.on('changed', () => this.broadcastToolListChanged());
@@ -64,8 +66,18 @@ export class Gateway {
     const redisClient = await connectRequestClient(redis.url, log);
     const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
     const catalogue = new ToolCatalogue(upstreams, prefixes, log);
-    const pipeline = new CallPipeline(catalogue, policies, new RateLimiter(redisClient, { prefix: config.redis?.prefix ?? DEFAULT_PREFIX }), log);
-    return new Gateway(config, log, upstreams, catalogue, policies, pipeline, redis, redisClient);
+    const prefix = config.redis?.prefix ?? DEFAULT_PREFIX;
+    const limiter = new RateLimiter(redisClient, { prefix });
+    const approvals = await ApprovalEngine.start({
+      redisUrl: redis.url,
+      prefix,
+      log,
+      retentionMs: config.approvals.retention,
+      leaseMs: config.approvals.execution_lease,
+      releaseReservation: (reservation) => limiter.release(reservation as Reservation),
+    });
+    const pipeline = new CallPipeline({ catalogue, policies, limiter, approvals, log });
+    return new Gateway(config, log, upstreams, catalogue, policies, pipeline, redis, redisClient, approvals);
   }
 
   /** Serves agents over Streamable HTTP at `/mcp`; returns the base URL. */
@@ -121,6 +133,7 @@ export class Gateway {
     }
     await Promise.all(this.upstreams.map((u) => u.close()));
     this.policies.close();
+    await this.approvals.close();
     this.redisClient.disconnect();
     await this.redis.stop();
   }

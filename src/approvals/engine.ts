@@ -122,6 +122,15 @@ export class ApprovalEngine {
     return { kind: 'created', approval: result.view };
   }
 
+  /**
+   * The approval a call with these grant, server, tool and arguments would re-attach to, if any.
+   * The gateway asks before reserving rate limits: a retry that collects a decision is not a new call.
+   */
+  async findFor(call: Pick<ApprovalRequestInput, 'grant' | 'server' | 'tool' | 'args'>): Promise<ApprovalView | undefined> {
+    const id = await this.client.get(this.store.keys.fingerprint(fingerprintOf(call)));
+    return id === null ? undefined : this.find(id);
+  }
+
   /** The approval, or undefined. A read may settle it: pending past expiry → expired, dead executor → unknown. */
   async find(id: string): Promise<ApprovalView | undefined> {
     const view = await this.store.get(id);

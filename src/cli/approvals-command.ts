@@ -2,8 +2,8 @@ import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import { ApprovalEngine, ApprovalError, ApprovalStateSchema, formatClock, type ApprovalState, type ApprovalView } from '../approvals/index.js';
 import { formatSpan, isoTime } from '../approvals/format.js';
-import { DATA_DIR, embeddedDefaultConfig, loadConfig, type Config } from '../config/index.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
+import type { Config } from '../config/index.js';
+import { withConfiguredRedis } from '../redis/configured.js';
 import { describeError } from '../shared/errors.js';
 import { silentLogger } from '../shared/logger.js';
 
@@ -99,19 +99,14 @@ export function approvalsCommand(): Command {
 async function run(options: CommonOptions, body: (engine: ApprovalEngine, config: Config) => Promise<void>): Promise<void> {
   const log = silentLogger();
   try {
-    const { config } = loadConfig({ ...(options.config ? { file: options.config } : {}), embedded: () => embeddedDefaultConfig() });
-    let embedded: EmbeddedRedis | undefined;
-    const redisUrl = config.redis?.url ?? (embedded = await startEmbeddedRedis(DATA_DIR, log)).url;
-    try {
-      const engine = await ApprovalEngine.start({ redisUrl, log, processJobs: false });
+    await withConfiguredRedis(options.config, log, async ({ config, url, prefix }) => {
+      const engine = await ApprovalEngine.start({ redisUrl: url, prefix, log, processJobs: false });
       try {
         await body(engine, config);
       } finally {
         await engine.close();
       }
-    } finally {
-      await embedded?.stop();
-    }
+    });
   } catch (error) {
     process.stderr.write(`airlock: ${describeError(error)}\n`);
     process.exitCode = 1;

@@ -76,6 +76,14 @@ export const ConfigSchema = z.strictObject({
     .strictObject({ idle_timeout: duration('30m'), max: z.number().int().min(1).default(1_000) })
     .prefault({}),
   max_request_bytes: z.number().int().min(1_024).default(4 * 1024 * 1024),
+  approvals: z
+    .strictObject({
+      /** How long decided approvals, stored results and their jobs are kept (a retry within it gets the stored result). */
+      retention: duration('24h'),
+      /** An executing call's lease; a holder that dies mid-call is noticed after this and its outcome becomes unknown. */
+      execution_lease: duration('15s'),
+    })
+    .prefault({}),
   slack: z.looseObject({}).optional(),
   console: z.looseObject({}).optional(),
   audit: z.looseObject({}).optional(),

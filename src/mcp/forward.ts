@@ -6,46 +6,53 @@ import type { CatalogueEntry } from './tool-catalogue.js';
 
 /**
  * Send one call to its upstream and hand back exactly what it answered. The agent's progress
- * token is swapped for our own so upstream progress is relayed, and the agent's cancellation
- * aborts the upstream request (the SDK sends notifications/cancelled).
+ * token is swapped for our own so upstream progress is relayed; with `cancellable`, the agent's
+ * cancellation aborts the upstream request (the SDK sends notifications/cancelled).
+ *
+ * Throws AirlockError when the call was never sent (upstream down) and McpError when the
+ * upstream answered with a JSON-RPC error or the connection died under the call.
  */
-export async function forwardCall(entry: CatalogueEntry, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
+export async function sendUpstream(entry: CatalogueEntry, params: CallToolRequest['params'], extra: HandlerExtra, { cancellable = true } = {}): Promise<CallToolResult> {
   const { progressToken, ...meta } = params._meta ?? {};
-  const upstreamParams: CallToolRequest['params'] = {
-    ...params,
-    name: entry.upstreamTool,
-    ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
-  };
-  if (Object.keys(meta).length === 0) delete upstreamParams._meta;
+  const upstreamParams: CallToolRequest['params'] = { ...params, name: entry.upstreamTool };
+  if (Object.keys(meta).length > 0) upstreamParams._meta = meta;
+  else delete upstreamParams._meta;
   // Progress is relayed in order, and all of it before the result: the agent's SDK drops
   // progress that arrives after the response.
   let relayed = Promise.resolve();
+  const result = await entry.upstream.callTool(upstreamParams, {
+    ...(cancellable ? { signal: extra.signal } : {}),
+    resetTimeoutOnProgress: true,
+    ...(progressToken !== undefined
+      ? {
+          onprogress: (progress) => {
+            relayed = relayed.then(() =>
+              extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {}),
+            );
+          },
+        }
+      : {}),
+  });
+  await relayed;
+  return result;
+}
+
+/** sendUpstream for an ordinary allowed call: failures of the upstream become readable results. */
+export async function forwardCall(entry: CatalogueEntry, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
   try {
-    const result = await entry.upstream.callTool(upstreamParams, {
-      signal: extra.signal,
-      resetTimeoutOnProgress: true,
-      ...(progressToken !== undefined
-        ? {
-            onprogress: (progress) => {
-              relayed = relayed.then(() =>
-                extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {}),
-              );
-            },
-          }
-        : {}),
-    });
-    await relayed;
-    return result;
+    return await sendUpstream(entry, params, extra);
   } catch (error) {
-    return upstreamFailure(entry, error);
+    const failure = upstreamFailure(entry, error);
+    if (failure === undefined) throw error;
+    return failure;
   }
 }
 
 /**
- * Errors the upstream itself sent pass through unchanged; a connection that died under the call,
- * or an upstream that is restarting, becomes a tool result the model can read.
+ * Errors the upstream itself sent pass through unchanged (undefined here); a connection that died
+ * under the call, or an upstream that is restarting, becomes a tool result the model can read.
  */
-function upstreamFailure(entry: CatalogueEntry, error: unknown): CallToolResult {
+export function upstreamFailure(entry: CatalogueEntry, error: unknown): CallToolResult | undefined {
   const server = entry.upstream.name;
   if (error instanceof AirlockError) {
     return outcome('upstream_unavailable', `The upstream MCP server "${server}" is unavailable: ${error.message}. The call was not sent; try again shortly.`, { server });
@@ -60,5 +67,5 @@ function upstreamFailure(entry: CatalogueEntry, error: unknown): CallToolResult 
   if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
     return outcome('upstream_unavailable', `The upstream MCP server "${server}" did not answer in time: ${error.message}. The call may still complete upstream.`, { server, detail: error.message });
   }
-  throw error;
+  return undefined;
 }

@@ -5,7 +5,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
  * model can act on and whose `structuredContent.status` a program can switch on. Only `pending`
  * is not an error.
  */
-export type OutcomeStatus = 'denied' | 'rate_limited' | 'pending' | 'expired' | 'withdrawn' | 'unavailable' | 'upstream_unavailable';
+export type OutcomeStatus = 'denied' | 'rate_limited' | 'pending' | 'expired' | 'withdrawn' | 'unknown' | 'max_pending' | 'unavailable' | 'upstream_unavailable';
 
 export function outcome(status: OutcomeStatus, text: string, details: Record<string, unknown>): CallToolResult {
   return {
@@ -24,7 +24,7 @@ export function policyDenial(rule: string, reason: string | undefined): CallTool
 const OUTCOME_SCHEMA = {
   type: 'object',
   description: 'An Airlock gateway outcome (denied, rate limited, pending approval, ...) instead of the tool\'s own result',
-  properties: { status: { type: 'string', enum: ['denied', 'rate_limited', 'pending', 'expired', 'withdrawn', 'unavailable', 'upstream_unavailable'] } },
+  properties: { status: { type: 'string', enum: ['denied', 'rate_limited', 'pending', 'expired', 'withdrawn', 'unknown', 'max_pending', 'unavailable', 'upstream_unavailable'] } },
   required: ['status'],
 } as const;
 
