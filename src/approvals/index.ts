@@ -10,5 +10,5 @@ export { ApprovalViewSchema, ApprovalStateSchema, type ApprovalChange, type Appr
 export { deniedMessage, expiredMessage, maxPendingMessage, messageForOutcome, pendingMessage, progressMessage, unknownMessage, withdrawnMessage, type AgentMessage, type AgentStatus } from './messages.js';
 export { canonicalJson, fingerprintOf } from './fingerprint.js';
 export { summarizeArgs, formatClock } from './format.js';
-export { noGroups, type GroupResolver } from './authorize.js';
+export { authorizeDecision, noGroups, type GroupResolver } from './authorize.js';
 export { DEFAULT_PREFIX, QUEUE_NAME } from './keys.js';
