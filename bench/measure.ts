@@ -44,6 +44,12 @@ export async function measure(call: CallOnce, options: { sequential: number; con
   return { p50Ms: percentile(50), p99Ms: percentile(99), throughput: done / elapsedS };
 }
 
+/** Per metric, the middle of an odd number of runs. */
+export function median(runs: Measurement[]): Measurement {
+  const mid = (pick: (m: Measurement) => number) => runs.map(pick).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+  return { p50Ms: mid((m) => m.p50Ms), p99Ms: mid((m) => m.p99Ms), throughput: mid((m) => m.throughput) };
+}
+
 export interface Row {
   scenario: string;
   direct: Measurement;

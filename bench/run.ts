@@ -7,13 +7,14 @@ import { setMaxListeners } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { measure, renderRows, toolCall, type Row } from './measure.js';
+import { measure, median, renderRows, toolCall, type Measurement, type Row } from './measure.js';
 import { httpClient, spawnUntil, stop } from './processes.js';
 import { spawnRedisServer } from '../src/redis/redis-process.js';
+import { benchApprovals } from './approvals.js';
 
 // The SDK's HTTP client gives every POST an abort listener that only GC removes; under a
 // 16-way load that trips Node's leak warning without being a leak.
-setMaxListeners(10_000);
+setMaxListeners(50_000);
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -21,7 +22,7 @@ const TOKEN = 'bench-token-0123456789abcdef';
 const quick = process.argv.includes('--quick');
 const settings = quick
   ? { sequential: 200, concurrency: 16, seconds: 2, warmup: 50 }
-  : { sequential: 2_000, concurrency: 16, seconds: 5, warmup: 200 };
+  : { sequential: 1_000, concurrency: 16, seconds: 3, warmup: 200 };
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
 const redis = await spawnRedisServer({ dir, persistent: false });
@@ -58,15 +59,28 @@ const scenarios: { name: string; tool: string }[] = [
 ];
 const rows: Row[] = [];
 try {
+  // Two cores are shared by the bench client, Airlock, the stand-in and Redis, so one run of
+  // each side is noisy: alternate direct and Airlock three times and keep each side's median.
   for (const scenario of scenarios) {
-    const baseline = await measure(toolCall(direct, scenario.tool), settings);
-    const airlock = await measure(toolCall(through, scenario.tool), settings);
-    rows.push({ scenario: scenario.name, direct: baseline, airlock });
+    const directRuns: Measurement[] = [];
+    const airlockRuns: Measurement[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      directRuns.push(await measure(toolCall(direct, scenario.tool), settings));
+      airlockRuns.push(await measure(toolCall(through, scenario.tool), settings));
+    }
+    rows.push({ scenario: scenario.name, direct: median(directRuns), airlock: median(airlockRuns) });
   }
-  console.log(`\nAirlock bench (${quick ? 'quick' : 'full'}: ${settings.sequential} sequential calls, ${settings.concurrency} concurrent for ${settings.seconds} s)\n`);
+  console.log(`\nAirlock bench (${quick ? 'quick' : 'full'}: ${settings.sequential} sequential calls and ${settings.concurrency} concurrent for ${settings.seconds} s per side, median of 3 alternating rounds)\n`);
   console.log(renderRows(rows));
 } finally {
   await Promise.all([direct.close(), through.close()]);
   await Promise.all([stop(gateway.child), stop(standin.child)]);
+}
+
+try {
+  const approvals = await benchApprovals({ root: ROOT, dir, redisUrl: redis.url, approvals: Number(process.env.BENCH_APPROVALS ?? (quick ? 100 : 1_000)), pending: Number(process.env.BENCH_PENDING ?? (quick ? 1_000 : 10_000)) });
+  console.log(`\nApprovals: decision → call dispatched to the upstream over ${approvals.approvals} approvals: p50 ${approvals.dispatchP50Ms} ms, p99 ${approvals.dispatchP99Ms} ms (goal p99 ≤ 50 ms)`);
+  console.log(`Gateway memory with ${approvals.pending} pending approvals held: ${approvals.rssMb} MB RSS (${approvals.rssBaselineMb} MB before; goal ≤ 500 MB)`);
+} finally {
   await redis.stop();
 }
