@@ -1,10 +1,11 @@
 /**
- * `node --import tsx bench/audit.ts [--calls N]`: what the audit trail costs an allowed call.
+ * `node --import tsx bench/audit.ts [--calls N] [--concurrency C]`: what the audit trail costs an allowed call.
  * Each call is what the gateway does for one allowed tools/call: make a trail (redaction + hash),
  * emit received, await decided (fail-closed durability), emit forwarded and outcome — 4 events.
- * Runs 16 callers at once (as `npm run bench` does) with no audit, the file only, file + Redis
+ * Runs 16 callers at once by default (as `npm run bench` does) with no audit, the file only, file + Redis
  * stream, and file + stream + Slack lines, and prints wall time and this process's CPU per call.
  */
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +17,14 @@ import { silentLogger } from '../src/shared/logger.js';
 
 const callsArg = process.argv.indexOf('--calls');
 const CALLS = callsArg > 0 ? Number(process.argv[callsArg + 1]) : 25_000;
-const CONCURRENCY = 16;
+const concurrencyArg = process.argv.indexOf('--concurrency');
+const CONCURRENCY = concurrencyArg > 0 ? Number(process.argv[concurrencyArg + 1]) : 16;
 const args = { name: 'prod-model', version: '7', dst_model_name: 'staging-model', api_token: 'sk-live-0123456789', tags: { team: 'ml', owner: 'alice' } };
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-audit-bench-'));
 const redisServer = await spawnRedisServer({ dir, persistent: false });
 const redis = connectRedis(redisServer.url, 'request');
-await redis.ping();
+if (redis.status !== 'ready') await once(redis, 'ready');
 
 type Setup = { name: string; open: () => AuditLog | undefined };
 const config = (file: string) => AuditConfigSchema.parse({ file: join(dir, file) });

@@ -8,6 +8,7 @@ export type AirlockErrorCode =
   | 'redis_unavailable'
   | 'redis_binary_missing'
   | 'limits_unavailable'
+  | 'audit_unavailable'
   | 'upstream_unavailable'
   | 'upstream_tool_collision';
 

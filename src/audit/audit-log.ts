@@ -1,0 +1,149 @@
+import type { Redis } from 'ioredis';
+import { describeError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { AuditConfig } from './config.js';
+import type { AuditUnavailableError } from './errors.js';
+import type { AuditEvent, AuditEventType } from './events.js';
+import { FileSink, type ChainHead } from './file-sink.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { BurstSummarizer, mayHaveSlackLine, type AuditLineSink } from './slack-lines.js';
+import { StreamSink } from './stream-sink.js';
+import { CallTrail, type CallInput, type TrailSink } from './trail.js';
+
+export interface AuditLogOptions {
+  config: AuditConfig;
+  /** A request-path client; without one there is no stream sink. */
+  redis?: Redis;
+  /** The deployment's key prefix (hash tag). Default `{airlock}`. */
+  prefix?: string;
+  /** The Slack audit channel; without one there are no lines. */
+  lines?: AuditLineSink;
+  log: Logger;
+  now?: () => number;
+  /** Least time between attempts to reopen a failed audit file. Default 1000 ms. */
+  retryMs?: number;
+}
+
+/** An approval's own events (from the engine, in whichever process made the transition). */
+export interface ApprovalInput extends Omit<CallInput, 'approval_id' | 'call_id'> {
+  approval_id: string;
+  /** The call that asked for it, when known; else the approval id stands in. */
+  call_id?: string;
+}
+
+/**
+ * The audit trail the gateway writes to: every event goes, redacted, to the hash-chained file
+ * (the record of truth), the Redis stream and the Slack audit lines. See README.md.
+ *
+ * @example
+ * const audit = AuditLog.open({ config, redis, prefix, lines: slackBot, log });
+ * const trail = audit.call({ grant, session, server, tool, args });
+ * trail.emit('call.received');
+ * await trail.emit('policy.decided', { rule, action, reason }); // rejects when fail-closed and down
+ * trail.emit('call.forwarded');
+ * trail.emit('call.outcome', { outcome: 'ok' });                 // duration measured from forwarded
+ */
+export class AuditLog {
+  readonly redact: Redactor;
+  private readonly file: FileSink;
+  private readonly stream: StreamSink | undefined;
+  private readonly summarizer: BurstSummarizer | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly sink: TrailSink;
+
+  private constructor(
+    private readonly options: AuditLogOptions,
+    file: FileSink,
+  ) {
+    const now = options.now ?? Date.now;
+    this.file = file;
+    this.redact = createRedactor(options.config.redact);
+    if (options.redis !== undefined) {
+      this.stream = new StreamSink(options.redis, { prefix: options.prefix ?? '{airlock}', maxlen: options.config.stream.maxlen, log: options.log });
+    }
+    if (options.lines !== undefined) {
+      const lines = options.lines;
+      const windowMs = options.config.slack_summary_window;
+      this.summarizer = new BurstSummarizer({ windowMs, now, post: (text) => lines.post(text) });
+      this.timer = setInterval(() => this.summarizer?.tick(), Math.max(250, Math.min(windowMs / 4, 10_000)));
+      this.timer.unref();
+    }
+    this.sink = { now, record: (json, type, fields) => this.record(json, type, fields) };
+  }
+
+  /**
+   * Opens the file sink (continuing its chain). With fail_mode "closed" an audit file that cannot
+   * be opened throws AuditUnavailableError: the gateway must not start without its record.
+   */
+  static open(options: AuditLogOptions): AuditLog {
+    const { config } = options;
+    const file = FileSink.open({
+      file: config.file,
+      maxBytes: config.max_bytes,
+      failMode: config.fail_mode,
+      fsync: config.fsync,
+      log: options.log,
+      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
+    });
+    return new AuditLog(options, file);
+  }
+
+  /** A trail for one tools/call: redacts and hashes the arguments once. */
+  call(input: CallInput): CallTrail {
+    return new CallTrail(this.sink, input, this.redact);
+  }
+
+  /** A trail for an approval's events outside the call that asked for it (Slack, CLI, expiry). */
+  approval(input: ApprovalInput): CallTrail {
+    return new CallTrail(this.sink, { ...input, call_id: input.call_id ?? input.approval_id }, this.redact);
+  }
+
+  /** False while the audit file cannot be written (for /readyz; see also `refusing`). */
+  get healthy(): boolean {
+    return this.file.healthy;
+  }
+
+  /** True when calls must be refused: the file cannot be written and fail_mode is "closed". */
+  get refusing(): boolean {
+    return !this.file.healthy && this.options.config.fail_mode === 'closed';
+  }
+
+  get lastError(): AuditUnavailableError | undefined {
+    return this.file.lastError;
+  }
+
+  get chainHead(): ChainHead {
+    return this.file.chainHead;
+  }
+
+  /** Events the Redis stream lost (full queue, Redis errors) since start. */
+  get streamDropped(): number {
+    return this.stream?.dropped ?? 0;
+  }
+
+  /** Writes everything queued: the file now, the stream when Redis answers. */
+  async flush(): Promise<void> {
+    await Promise.all([this.file.flush().catch(() => {}), this.stream?.flush()]);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.summarizer?.flush();
+    await this.flush();
+    await this.file.close();
+  }
+
+  private record(json: string, type: AuditEventType, fields: Readonly<Record<string, unknown>> | undefined): Promise<void> {
+    const written = this.file.append(json);
+    this.stream?.push(json);
+    if (this.summarizer !== undefined && mayHaveSlackLine(type, fields?.action)) {
+      try {
+        this.summarizer.add(JSON.parse(json) as AuditEvent);
+      } catch (error) {
+        this.options.log.warn({ err: describeError(error) }, 'audit line for Slack failed');
+      }
+    }
+    return written;
+  }
+}

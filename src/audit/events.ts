@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * One audit event: what happened to one call (or one approval), when, and why. Every event
+ * carries the call's identity and its redacted arguments with the SHA-256 of the full canonical
+ * arguments, so any event alone answers "who called what with which arguments".
+ */
+export const AUDIT_EVENT_TYPES = [
+  'call.received',
+  'policy.decided',
+  'call.rate_limited',
+  'call.refused',
+  'approval.requested',
+  'approval.decided',
+  'approval.expired',
+  'approval.withdrawn',
+  'call.forwarded',
+  'call.outcome',
+] as const;
+export const AuditEventTypeSchema = z.enum(AUDIT_EVENT_TYPES);
+export type AuditEventType = z.infer<typeof AuditEventTypeSchema>;
+
+const iso = z.iso.datetime({ offset: false });
+
+/** The fields specific to each event type. */
+export const AuditDetailsSchemas = {
+  'call.received': z.object({}),
+  'policy.decided': z.object({
+    /** The matched rule (JSON pointer, e.g. /tools/copy_model_version) or "(default)". */
+    rule: z.string(),
+    action: z.enum(['allow', 'deny', 'require_approval']),
+    reason: z.string().optional(),
+  }),
+  'call.rate_limited': z.object({
+    rule: z.string().optional(),
+    counter: z.string(),
+    max: z.number(),
+    window: z.string(),
+    retry_after_ms: z.number(),
+  }),
+  /** Airlock refused the call because something it needs is down (Redis, the audit file, …). */
+  'call.refused': z.object({
+    /** A code such as "limits_unavailable", "audit_unavailable", "max_pending". */
+    reason: z.string(),
+    error: z.string().optional(),
+  }),
+  'approval.requested': z.object({
+    rule: z.string(),
+    reason: z.string().optional(),
+    expires_at: iso,
+    approvers: z.array(z.string()).optional(),
+    /** true: the call re-attached to an approval already pending for the same fingerprint. */
+    attached: z.boolean().optional(),
+  }),
+  'approval.decided': z.object({
+    /** approval_counted: one of several required approvals (min_approvals > 1). */
+    decision: z.enum(['approved', 'denied', 'approval_counted']),
+    approver: z.string(),
+    decided_at: iso,
+    reason: z.string().optional(),
+  }),
+  'approval.expired': z.object({ decided_at: iso.optional() }),
+  'approval.withdrawn': z.object({ approver: z.string().optional(), decided_at: iso.optional(), reason: z.string().optional() }),
+  'call.forwarded': z.object({}),
+  'call.outcome': z.object({
+    /** ok: a result; tool_error: a result with isError; failure: no result (transport, timeout); unknown: the executor died. */
+    outcome: z.enum(['ok', 'tool_error', 'failure', 'unknown']),
+    /** The upstream's time (from call.forwarded), or the whole call's when it was never forwarded. */
+    duration_ms: z.number(),
+    error: z.string().optional(),
+    /** Who approved, for calls that ran after an approval. */
+    approver: z.string().optional(),
+  }),
+} satisfies Record<AuditEventType, z.ZodObject>;
+
+/** The fields every event has. `args` is already redacted; `args_sha256` covers the full arguments. */
+export const AuditEventBaseSchema = z.object({
+  v: z.literal(1),
+  /** Sortable and unique across processes (time-prefixed, ULID alphabet). */
+  id: z.string(),
+  /** ISO 8601 UTC with milliseconds. */
+  time: iso,
+  call_id: z.string(),
+  grant: z.string(),
+  session: z.string().optional(),
+  server: z.string(),
+  /** The tool as the policy names it (the upstream's own name). */
+  tool: z.string(),
+  approval_id: z.string().optional(),
+  args_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  args: z.unknown(),
+});
+
+const base = AuditEventBaseSchema;
+const details = AuditDetailsSchemas;
+
+export const AuditEventSchema = z.discriminatedUnion('type', [
+  base.extend({ type: z.literal('call.received') }).extend(details['call.received'].shape),
+  base.extend({ type: z.literal('policy.decided') }).extend(details['policy.decided'].shape),
+  base.extend({ type: z.literal('call.rate_limited') }).extend(details['call.rate_limited'].shape),
+  base.extend({ type: z.literal('call.refused') }).extend(details['call.refused'].shape),
+  base.extend({ type: z.literal('approval.requested') }).extend(details['approval.requested'].shape),
+  base.extend({ type: z.literal('approval.decided') }).extend(details['approval.decided'].shape),
+  base.extend({ type: z.literal('approval.expired') }).extend(details['approval.expired'].shape),
+  base.extend({ type: z.literal('approval.withdrawn') }).extend(details['approval.withdrawn'].shape),
+  base.extend({ type: z.literal('call.forwarded') }).extend(details['call.forwarded'].shape),
+  base.extend({ type: z.literal('call.outcome') }).extend(details['call.outcome'].shape),
+]);
+
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+export type AuditEventOf<T extends AuditEventType> = Extract<AuditEvent, { type: T }>;
+export type AuditEventBase = z.infer<typeof AuditEventBaseSchema>;
+export type AuditDetails<T extends AuditEventType> = z.infer<(typeof AuditDetailsSchemas)[T]>;
+
+/**
+ * The one-word decision an event stands for (`audit query --decision`): the policy action, the
+ * human decision, or what happened instead; undefined for events that decide nothing.
+ */
+export type AuditDecision = 'allow' | 'deny' | 'require_approval' | 'approved' | 'denied' | 'expired' | 'withdrawn' | 'rate_limited' | 'refused';
+export const AUDIT_DECISIONS: readonly AuditDecision[] = ['allow', 'deny', 'require_approval', 'approved', 'denied', 'expired', 'withdrawn', 'rate_limited', 'refused'];
+
+export function decisionOf(event: AuditEvent): AuditDecision | undefined {
+  switch (event.type) {
+    case 'policy.decided':
+      return event.action;
+    case 'approval.decided':
+      return event.decision === 'approval_counted' ? undefined : event.decision;
+    case 'approval.expired':
+      return 'expired';
+    case 'approval.withdrawn':
+      return 'withdrawn';
+    case 'call.rate_limited':
+      return 'rate_limited';
+    case 'call.refused':
+      return 'refused';
+    default:
+      return undefined;
+  }
+}
+
+// Crockford base32, as ULIDs use it: ids sort as strings in time order.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+let lastMs = -1;
+let timeText = '';
+const tail = new Uint8Array(16);
+let tailText = '';
+
+/**
+ * A 26-character ULID-style id: 10 characters of milliseconds, 16 of randomness (80 bits). Within
+ * one millisecond of one process the random part is incremented, so ids from one process are
+ * strictly increasing even when the clock stalls or steps back.
+ */
+export function newAuditId(now: number): string {
+  if (now > lastMs) {
+    lastMs = now;
+    timeText = encodeTime(now);
+    const bytes = randomBytes(16);
+    for (let i = 0; i < 16; i++) tail[i] = bytes[i]! & 31;
+    tailText = '';
+    for (let i = 0; i < 16; i++) tailText += ALPHABET[tail[i]!]!;
+  } else if (tail[15]! < 31) {
+    tail[15]! += 1;
+    tailText = tailText.slice(0, 15) + ALPHABET[tail[15]!]!;
+  } else {
+    let i = 15;
+    while (i >= 0 && tail[i] === 31) tail[i--] = 0;
+    if (i < 0) timeText = encodeTime(++lastMs); // 2^80 ids in one millisecond: borrow the next one
+    else tail[i]! += 1;
+    tailText = '';
+    for (let j = 0; j < 16; j++) tailText += ALPHABET[tail[j]!]!;
+  }
+  return timeText + tailText;
+}
+
+function encodeTime(ms: number): string {
+  let text = '';
+  for (let i = 0, t = ms; i < 10; i++, t = Math.floor(t / 32)) text = ALPHABET[t % 32]! + text;
+  return text;
+}
+
+/** The time encoded in an id from newAuditId (ms since the epoch). */
+export function timeOfAuditId(id: string): number {
+  let t = 0;
+  for (let i = 0; i < 10; i++) t = t * 32 + ALPHABET.indexOf(id[i] ?? '0');
+  return t;
+}

@@ -1,0 +1,15 @@
+/**
+ * The audit trail: events for every call, redacted, to a hash-chained JSONL file (the record of
+ * truth), a Redis stream and Slack audit lines; `verify` for the chain. See README.md.
+ * @module
+ */
+export { AuditLog, type AuditLogOptions, type ApprovalInput } from './audit-log.js';
+export { CallTrail, type CallInput, type EmitDetails } from './trail.js';
+export { AuditEventSchema, AuditEventTypeSchema, AUDIT_EVENT_TYPES, decisionOf, type AuditDecision, type AuditDetails, type AuditEvent, type AuditEventOf, type AuditEventType } from './events.js';
+export { AuditConfigSchema, parseAuditConfig, type AuditConfig, type AuditConfigInput } from './config.js';
+export { AuditUnavailableError } from './errors.js';
+export { createRedactor, DEFAULT_REDACT_PATTERNS, REDACTED, type Redactor } from './redact.js';
+export { argsSha256, canonicalJson, sha256Hex } from './digest.js';
+export { BurstSummarizer, slackLine, type AuditLineSink } from './slack-lines.js';
+export { verifyAuditFiles, formatVerifyResult, type VerifyResult, type VerifyProblem } from './verify.js';
+export { auditStreamKey } from './stream-sink.js';

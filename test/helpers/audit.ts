@@ -1,0 +1,57 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AuditConfigSchema, type AuditConfig, type AuditConfigInput } from '../../src/audit/config.js';
+import type { AuditEvent, AuditEventOf, AuditEventType } from '../../src/audit/events.js';
+import { silentLogger } from '../../src/shared/logger.js';
+
+/** A valid event of `type` with plausible fields; `over` replaces any of them. */
+export function makeEvent<T extends AuditEventType>(type: T, over: Partial<AuditEventOf<T>> = {}): AuditEventOf<T> {
+  const base = {
+    v: 1 as const,
+    id: '01J0000000AAAAAAAAAAAAAAAA',
+    time: '2026-08-01T12:00:00.000Z',
+    call_id: 'call_01J0000000AAAAAAAAAAAAAAAA',
+    grant: 'ci-agent',
+    session: 's1',
+    server: 'mlflow',
+    tool: 'copy_model_version',
+    args: { name: 'm', version: '3' },
+    args_sha256: 'a'.repeat(64),
+  };
+  const own: Record<AuditEventType, object> = {
+    'call.received': {},
+    'policy.decided': { rule: '/tools/copy_model_version', action: 'allow' },
+    'call.rate_limited': { rule: '/tools/copy_model_version', counter: 'copy_rate', max: 30, window: 'minute', retry_after_ms: 12_000 },
+    'call.refused': { reason: 'limits_unavailable', error: 'Redis is unreachable' },
+    'approval.requested': { approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa', rule: '/tools/copy_model_version', expires_at: '2026-08-01T12:15:00.000Z' },
+    'approval.decided': { approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa', decision: 'approved', approver: 'U123', decided_at: '2026-08-01T12:01:00.000Z' },
+    'approval.expired': { approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa' },
+    'approval.withdrawn': { approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa', approver: 'U999' },
+    'call.forwarded': {},
+    'call.outcome': { outcome: 'ok', duration_ms: 120 },
+  };
+  return { ...base, type, ...own[type], ...over } as AuditEventOf<T>;
+}
+
+/** A parsed audit config for tests: the file under `dir`, fail closed. */
+export function auditConfig(dir: string, over: AuditConfigInput = {}): AuditConfig {
+  return AuditConfigSchema.parse({ file: join(dir, 'audit.jsonl'), ...over });
+}
+
+export const quietLog = silentLogger();
+
+/** The lines of a file (without the final empty string). */
+export function fileLines(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  return text.split('\n').slice(0, -1);
+}
+
+export function writeLines(path: string, lines: readonly string[]): void {
+  writeFileSync(path, lines.map((l) => `${l}\n`).join(''));
+}
+
+export function appendRaw(path: string, text: string): void {
+  appendFileSync(path, text);
+}
+
+export type { AuditEvent };

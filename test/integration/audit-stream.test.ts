@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AuditLog } from '../../src/audit/audit-log.js';
+import { AuditEventSchema, type AuditEvent } from '../../src/audit/events.js';
+import { readStreamEvents, tailStreamEvents } from '../../src/audit/reader.js';
+import type { AuditLineSink } from '../../src/audit/slack-lines.js';
+import { auditStreamKey } from '../../src/audit/stream-sink.js';
+import { auditConfig, quietLog } from '../helpers/audit.js';
+import { deleteKeys, requestClient, testPrefix } from '../helpers/limits.js';
+import { waitFor } from '../helpers/gateway.js';
+import { ROOT, tempDir } from '../helpers/paths.js';
+import { removeDir, startTestRedis } from '../helpers/redis-server.js';
+
+const prefix = testPrefix();
+const key = auditStreamKey(prefix);
+let redis: Redis;
+
+beforeAll(async () => {
+  redis = await requestClient(inject('redisPath'));
+});
+
+afterAll(async () => {
+  await deleteKeys(redis, prefix);
+  redis.disconnect();
+});
+
+async function streamEvents(): Promise<AuditEvent[]> {
+  const entries = await redis.xrange(key, '-', '+');
+  return entries.map(([, fields]) => {
+    expect(fields[0]).toBe('e');
+    return AuditEventSchema.parse(JSON.parse(fields[1]!));
+  });
+}
+
+describe('the audit stream', () => {
+  it('gets every event, as the file does, without the chain members', async () => {
+    await redis.del(key);
+    const dir = tempDir();
+    const audit = AuditLog.open({ config: auditConfig(dir), redis, prefix, log: quietLog });
+    const trail = audit.call({ grant: 'g', session: 's', server: 'mlflow', tool: 'get_model', args: { name: 'm' } });
+    trail.emit('call.received');
+    await trail.emit('policy.decided', { rule: '/tools/get_*', action: 'allow' });
+    trail.emit('call.forwarded');
+    trail.emit('call.outcome', { outcome: 'ok' });
+    await audit.close();
+    const events = await streamEvents();
+    expect(events.map((e) => e.type)).toEqual(['call.received', 'policy.decided', 'call.forwarded', 'call.outcome']);
+    expect(events.every((e) => e.call_id === trail.callId)).toBe(true);
+    const fileEvents = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(fileEvents.map(({ seq: _s, prev: _p, ...e }) => e)).toEqual(events);
+    const tail = await tailStreamEvents(redis, key, 2);
+    expect(tail.events.map((e) => e.type)).toEqual(['call.forwarded', 'call.outcome']);
+  });
+
+  it('never holds a redacted value: not in the file bytes, the stream entries or the Slack lines', async () => {
+    await redis.del(key);
+    const dir = tempDir();
+    const posted: string[] = [];
+    const lines: AuditLineSink = { post: (text) => posted.push(text) };
+    const audit = AuditLog.open({ config: auditConfig(dir, { redact: ['*session_id*'] }), redis, prefix, lines, log: quietLog });
+    const secrets = { Authorization: 'Bearer s3cr3t-bearer', nested: [{ db_password: 's3cr3t-pw' }], session_id: 's3cr3t-session' };
+    const trail = audit.call({ grant: 'g', server: 'mlflow', tool: 'copy_model_version', args: { name: 'm', ...secrets } });
+    trail.emit('call.received');
+    trail.emit('policy.decided', { rule: '/tools/copy_model_version', action: 'deny', reason: 'no' });
+    trail.emit('call.outcome', { outcome: 'failure', error: 'x' });
+    await audit.close();
+    const fileBytes = readFileSync(join(dir, 'audit.jsonl'), 'utf8');
+    const streamBytes = JSON.stringify(await redis.xrange(key, '-', '+'));
+    expect(posted.length).toBeGreaterThan(0);
+    for (const secret of ['s3cr3t-bearer', 's3cr3t-pw', 's3cr3t-session']) {
+      expect(fileBytes).not.toContain(secret);
+      expect(streamBytes).not.toContain(secret);
+      expect(posted.join('\n')).not.toContain(secret);
+    }
+    expect((await streamEvents())[0]!.args).toEqual({ name: 'm', Authorization: '[redacted]', nested: [{ db_password: '[redacted]' }], session_id: '[redacted]' });
+  });
+
+  it('stays capped near maxlen', async () => {
+    await redis.del(key);
+    const audit = AuditLog.open({ config: auditConfig(tempDir(), { stream: { maxlen: 50 } }), redis, prefix, log: quietLog });
+    const trail = audit.call({ grant: 'g', server: 's', tool: 't', args: {} });
+    for (let i = 0; i < 2_000; i++) trail.emit('call.received');
+    await audit.close();
+    const length = await redis.xlen(key);
+    expect(length).toBeGreaterThanOrEqual(50);
+    expect(length).toBeLessThan(400); // MAXLEN ~ trims whole radix-tree nodes (100 entries by default)
+  });
+
+  it('reads events from a time on, page by page', async () => {
+    await redis.del(key);
+    const audit = AuditLog.open({ config: auditConfig(tempDir()), redis, prefix, log: quietLog });
+    const trail = audit.call({ grant: 'g', server: 's', tool: 't', args: {} });
+    for (let i = 0; i < 25; i++) trail.emit('call.refused', { reason: `r${i}` });
+    await audit.close();
+    const all: AuditEvent[] = [];
+    for await (const event of readStreamEvents(redis, key, Date.now() - 60_000, 10)) all.push(event);
+    expect(all.map((e) => (e as { reason: string }).reason)).toEqual(Array.from({ length: 25 }, (_, i) => `r${i}`));
+    const none: AuditEvent[] = [];
+    for await (const event of readStreamEvents(redis, key, Date.now() + 60_000)) none.push(event);
+    expect(none).toEqual([]);
+  });
+
+  it('never fails a call when Redis is down: the file still gets every event', async () => {
+    const server = await startTestRedis();
+    const doomed = await requestClient(server.socketPath);
+    await server.stop();
+    removeDir(server.dir);
+    const dir = tempDir();
+    const audit = AuditLog.open({ config: auditConfig(dir), redis: doomed, prefix, log: quietLog });
+    const trail = audit.call({ grant: 'g', server: 's', tool: 't', args: {} });
+    await Promise.all([trail.emit('call.received'), trail.emit('call.outcome', { outcome: 'ok' })]);
+    await audit.close();
+    expect(audit.streamDropped).toBe(2);
+    expect(readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    doomed.disconnect();
+  });
+});
+
+describe('two Airlock processes writing to one stream', () => {
+  it('keeps every event of both, in each process order, interleaved', async () => {
+    await redis.del(key);
+    const dir = tempDir();
+    const calls = 300;
+    const writers = ['alpha', 'beta'].map((name) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'audit-writer.ts')], {
+        cwd: ROOT,
+        env: { ...process.env, REDIS_PATH: inject('redisPath'), PREFIX: prefix, DIR: dir, NAME: name, CALLS: String(calls) },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      return { name, child, out: () => out, exited };
+    });
+    // Both are ready before either starts, so their writes overlap.
+    await waitFor(() => writers.every((w) => w.out().startsWith('ready\n')), 20_000, 'both writers ready').catch((error: unknown) => {
+      for (const w of writers) w.child.kill('SIGKILL');
+      throw error;
+    });
+    for (const w of writers) w.child.stdin.write('go\n');
+    expect(await Promise.all(writers.map((w) => w.exited))).toEqual([0, 0]);
+    const callIds = Object.fromEntries(writers.map((w) => [w.name, (JSON.parse(w.out().split('\n')[1]!) as { callIds: string[] }).callIds]));
+
+    const events = await streamEvents();
+    expect(events).toHaveLength(4 * calls);
+    for (const name of ['alpha', 'beta'] as const) {
+      const mine = events.filter((e) => e.grant === name);
+      expect(mine.map((e) => e.type)).toEqual(Array.from({ length: calls }, () => ['call.received', 'call.outcome']).flat());
+      expect([...new Set(mine.map((e) => e.call_id))]).toEqual(callIds[name]);
+      expect(mine.map((e) => e.id)).toEqual(mine.map((e) => e.id).sort());
+      expect(JSON.stringify(mine)).not.toContain(`key-${name}-`);
+    }
+    const switches = events.filter((e, i) => i > 0 && e.grant !== events[i - 1]!.grant).length;
+    expect(switches).toBeGreaterThan(10);
+  });
+});
