@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { approvalsCommand } from './cli/approvals-command.js';
+import { auditCommand } from './cli/audit-command.js';
 import { checkCommand } from './cli/check-command.js';
 import { limitsCommand } from './cli/limits-command.js';
 import { serveCommand } from './cli/serve-command.js';
@@ -17,6 +18,7 @@ const program = new Command('airlock')
   .addCommand(checkCommand())
   .addCommand(limitsCommand())
   .addCommand(approvalsCommand())
+  .addCommand(auditCommand())
   .addCommand(standinCommand());
 
 await program.parseAsync(process.argv);

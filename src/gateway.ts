@@ -1,29 +1,47 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Redis } from 'ioredis';
+import { ApprovalEngine } from './approvals/index.js';
+import { auditApprovalEvents } from './audit-approvals.js';
+import { AuditLog, createRedactor } from './audit/index.js';
 import type { Config, GrantConfig } from './config/index.js';
 import { sendJson, startListener } from './http/listener.js';
-import { CallPipeline } from './mcp/call-pipeline.js';
+import { DEFAULT_PREFIX, RateLimiter, type Reservation } from './limits/index.js';
 import { createAgentServer } from './mcp/agent-server.js';
+import { CallPipeline } from './mcp/call-pipeline.js';
 import { GrantAuthenticator } from './mcp/grant-auth.js';
 import { createMcpEndpoint } from './mcp/http-endpoint.js';
 import { SessionRegistry } from './mcp/sessions.js';
 import { ToolCatalogue } from './mcp/tool-catalogue.js';
 import { UpstreamConnection } from './mcp/upstream-connection.js';
-import { ApprovalEngine } from './approvals/index.js';
-import { DEFAULT_PREFIX, RateLimiter, type Reservation } from './limits/index.js';
 import { PolicySet } from './policy/index.js';
 import { connectRedis } from './redis/connection.js';
-import type { Redis } from 'ioredis';
-import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
+import { startEmbeddedRedis } from './redis/embedded-redis.js';
 import type { Logger } from './shared/logger.js';
+import { SlackBot, resolveSlackConfig } from './slack/index.js';
 
 export interface GatewayOptions {
   config: Config;
   log: Logger;
   /** Where the embedded redis-server keeps its data when no Redis URL is configured. */
   dataDir: string;
+}
+
+/** Everything a running gateway is made of; `close()` takes it down in reverse order. */
+interface GatewayParts {
+  config: Config;
+  log: Logger;
+  upstreams: UpstreamConnection[];
+  catalogue: ToolCatalogue;
+  policies: PolicySet;
+  pipeline: CallPipeline;
+  redisClient: Redis;
+  approvals: ApprovalEngine;
+  audit: AuditLog;
+  slack: SlackBot | undefined;
+  closers: (() => Promise<void> | void)[];
 }
 
 /**
@@ -35,54 +53,75 @@ export class Gateway {
   private http: HttpServer | undefined;
   private sessions: SessionRegistry | undefined;
 
-  private constructor(
-    readonly config: Config,
-    readonly log: Logger,
-    readonly upstreams: UpstreamConnection[],
-    readonly catalogue: ToolCatalogue,
-    readonly policies: PolicySet,
-    readonly pipeline: CallPipeline,
-    readonly redis: EmbeddedRedis | { url: string; owned: false; stop(): Promise<void> },
-    private readonly redisClient: Redis,
-    readonly approvals: ApprovalEngine,
-  ) {
+  private constructor(readonly parts: GatewayParts) {
     // Upstream tool changes and policy reloads both change what agents may see.
-    catalogue.on('changed', () => this.broadcastToolListChanged());
-    policies.on('changed', () => this.broadcastToolListChanged());
+    parts.catalogue.on('changed', () => this.broadcastToolListChanged());
+    parts.policies.on('changed', () => this.broadcastToolListChanged());
+  }
+
+  get approvals(): ApprovalEngine {
+    return this.parts.approvals;
   }
 
   static async start({ config, log, dataDir }: GatewayOptions): Promise<Gateway> {
-    const policies = PolicySet.open(config.policy, config.grants, log);
-    const redis = config.redis ? { url: config.redis.url, owned: false as const, stop: async () => {} } : await startEmbeddedRedis(dataDir, log);
-    const upstreams = Object.entries(config.upstreams).map(([name, upstream]) => new UpstreamConnection(name, upstream, log));
+    const closers: GatewayParts['closers'] = [];
+    const undo = async () => {
+      for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
+    };
     try {
+      const slackConfig = resolveSlackConfig(config.slack);
+      const policies = PolicySet.open(config.policy, config.grants, log);
+      closers.push(() => policies.close());
+      const redis = config.redis ? { url: config.redis.url, stop: async () => {} } : await startEmbeddedRedis(dataDir, log);
+      closers.push(() => redis.stop());
+      const redisClient = await connectRequestClient(redis.url, log);
+      closers.push(() => redisClient.disconnect());
+      const prefix = config.redis?.prefix ?? DEFAULT_PREFIX;
+      const limiter = new RateLimiter(redisClient, { prefix });
+
+      let slack: SlackBot | undefined;
+      const approvals = await ApprovalEngine.start({
+        redisUrl: redis.url,
+        prefix,
+        log,
+        retentionMs: config.approvals.retention,
+        leaseMs: config.approvals.execution_lease,
+        releaseReservation: (reservation) => limiter.release(reservation as Reservation),
+        resolveGroupMembers: (group) => (slack ? slack.resolveGroupMembers(group) : Promise.reject(new Error(`user group ${group} cannot be resolved without Slack`))),
+      });
+      closers.push(() => approvals.close());
+      if (slackConfig !== undefined) {
+        slack = await SlackBot.start({ config: slackConfig, engine: approvals, redisUrl: redis.url, prefix, log, redact: createRedactor(config.audit.redact), retentionMs: config.approvals.retention });
+        closers.push(() => slack!.close());
+      }
+      const audit = await AuditLog.open({ config: config.audit, redis: redisClient, prefix, ...(slack?.audit ? { lines: slack.audit } : {}), log });
+      closers.push(() => audit.close());
+      auditApprovalEvents(approvals, audit);
+
+      const upstreams = Object.entries(config.upstreams).map(([name, upstream]) => new UpstreamConnection(name, upstream, log));
+      closers.push(() => Promise.all(upstreams.map((u) => u.close())).then(() => {}));
       await Promise.all(upstreams.map((u) => u.start()));
+      const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
+      const catalogue = new ToolCatalogue(upstreams, prefixes, log);
+      const pipeline = new CallPipeline({
+        catalogue,
+        policies,
+        limiter,
+        approvals,
+        audit,
+        log,
+        ...(slack ? { deliveryNote: (id: string) => slack!.deliveryNote(id) } : {}),
+      });
+      return new Gateway({ config, log, upstreams, catalogue, policies, pipeline, redisClient, approvals, audit, slack, closers });
     } catch (error) {
-      await Promise.all(upstreams.map((u) => u.close()));
-      policies.close();
-      await redis.stop();
+      await undo();
       throw error;
     }
-    const redisClient = await connectRequestClient(redis.url, log);
-    const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
-    const catalogue = new ToolCatalogue(upstreams, prefixes, log);
-    const prefix = config.redis?.prefix ?? DEFAULT_PREFIX;
-    const limiter = new RateLimiter(redisClient, { prefix });
-    const approvals = await ApprovalEngine.start({
-      redisUrl: redis.url,
-      prefix,
-      log,
-      retentionMs: config.approvals.retention,
-      leaseMs: config.approvals.execution_lease,
-      releaseReservation: (reservation) => limiter.release(reservation as Reservation),
-    });
-    const pipeline = new CallPipeline({ catalogue, policies, limiter, approvals, log });
-    return new Gateway(config, log, upstreams, catalogue, policies, pipeline, redis, redisClient, approvals);
   }
 
   /** Serves agents over Streamable HTTP at `/mcp`; returns the base URL. */
   async listen(): Promise<{ url: string; port: number }> {
-    const { config, log } = this;
+    const { config, log } = this.parts;
     this.sessions = new SessionRegistry(config.sessions.idle_timeout, config.sessions.max, (session) => {
       log.info({ session: session.id, grant: session.grantName }, 'session evicted (idle)');
       this.servers.delete(session.server);
@@ -103,10 +142,10 @@ export class Gateway {
         '/mcp': mcp,
         '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
         '/readyz': (_req, res) => {
-          const upstreams = Object.fromEntries(this.upstreams.map((u) => [u.name, u.state]));
-          const redis = this.redisClient.status;
-          const ready = this.upstreams.every((u) => u.state === 'ready') && redis === 'ready';
-          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'degraded', upstreams, redis });
+          const { upstreams, redisClient, audit } = this.parts;
+          const states = Object.fromEntries(upstreams.map((u) => [u.name, u.state]));
+          const ready = upstreams.every((u) => u.state === 'ready') && redisClient.status === 'ready' && audit.healthy;
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'degraded', upstreams: states, redis: redisClient.status, audit: audit.healthy ? 'ok' : audit.lastError?.message });
         },
       },
     });
@@ -131,15 +170,12 @@ export class Gateway {
       this.http.closeAllConnections();
       await new Promise<void>((resolve) => this.http!.close(() => resolve()));
     }
-    await Promise.all(this.upstreams.map((u) => u.close()));
-    this.policies.close();
-    await this.approvals.close();
-    this.redisClient.disconnect();
-    await this.redis.stop();
+    for (const close of this.parts.closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
   }
 
   private agentServer(grant: GrantConfig, stdioSessionId?: string): Server {
-    const server = createAgentServer(grant, { catalogue: this.catalogue, policies: this.policies, pipeline: this.pipeline }, stdioSessionId);
+    const { catalogue, policies, pipeline } = this.parts;
+    const server = createAgentServer(grant, { catalogue, policies, pipeline }, stdioSessionId);
     this.servers.add(server);
     server.onclose = () => this.servers.delete(server);
     return server;

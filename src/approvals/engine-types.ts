@@ -77,5 +77,7 @@ export type ApprovalEvents = {
   expired: [ApprovalView];
   withdrawn: [ApprovalView];
   executed: [ApprovalView];
+  /** The approval's job completed in this process's worker (once per approval): its final decision is known. */
+  settled: [ApprovalView];
   change: [ApprovalChange];
 };

@@ -273,6 +273,7 @@ export class ApprovalEngine {
       const due = await this.store.claimRelease(id);
       if (due !== undefined) await this.release(due.reservation, id);
     }
+    if (result.view.state !== 'pending') this.emit('settled', result.view);
     return { state: result.view.state };
   }
 

@@ -13,7 +13,7 @@ export interface HoldOptions {
   /** The agent's request signal: cancel or disconnect detaches (the approval stays decidable). */
   signal?: AbortSignal;
   /** Sends a notifications/progress text (only when the request carried a progress token). */
-  progress?: (message: string) => Promise<void>;
+  progress?: (message: string, view: ApprovalView) => Promise<void>;
   /** Progress cadence; default 15 s (the upper bound). */
   progressEveryMs?: number;
   /**
@@ -80,7 +80,7 @@ export async function holdForDecision(options: HoldOptions): Promise<HoldOutcome
     const now = Date.now();
     if (now >= deadline) return { kind: 'pending', view };
     if (view.state === 'pending' && options.progress !== undefined && now >= nextProgress) {
-      await options.progress(progressMessage(view, now)).catch((error: unknown) => options.log?.debug({ err: describeError(error) }, 'progress not sent'));
+      await options.progress(progressMessage(view, now), view).catch((error: unknown) => options.log?.debug({ err: describeError(error) }, 'progress not sent'));
       nextProgress = now + every;
     }
     // Wake for: a change (pub/sub), the hold deadline, the next progress, the expiry (in case no

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { embeddedDefaultConfig, loadConfig, DATA_DIR, type Config, type GrantConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
@@ -14,13 +15,15 @@ export function serveCommand(): Command {
     .option('--grant <name>', 'the grant a --stdio agent acts as (default: stdio_grant, or the only grant)')
     .option('--port <port>', 'override listen.port', (v) => Number(v))
     .option('--host <host>', 'override listen.host')
-    .action(async (options: { config?: string; stdio?: boolean; grant?: string; port?: number; host?: string }) => {
+    .option('--audit-file <file>', 'override audit.file (each Airlock process needs its own file; they share the Redis stream)')
+    .action(async (options: { config?: string; stdio?: boolean; grant?: string; port?: number; host?: string; auditFile?: string }) => {
       const log = createLogger();
       await exitOnError(log, async () => {
         const loaded = loadConfig({ ...(options.config ? { file: options.config } : {}), embedded: () => embeddedDefaultConfig() });
         const config = loaded.config;
         if (options.port !== undefined) config.listen.port = options.port;
         if (options.host !== undefined) config.listen.host = options.host;
+        if (options.auditFile !== undefined) config.audit.file = resolve(options.auditFile);
         log.info({ config: loaded.source }, 'configuration loaded');
         const stdioGrant = options.stdio ? pickStdioGrant(config, options.grant) : undefined;
         const gateway = await Gateway.start({ config, log, dataDir: DATA_DIR });

@@ -71,6 +71,7 @@ function resolvePaths(config: Config, baseDir: string): Config {
   return {
     ...config,
     policy: abs(config.policy),
+    audit: { ...config.audit, file: abs(config.audit.file) },
     grants: config.grants.map((g) => (g.policy === undefined ? g : { ...g, policy: abs(g.policy) })),
     upstreams: Object.fromEntries(
       Object.entries(config.upstreams).map(([name, u]) => [name, 'command' in u && u.cwd !== undefined ? { ...u, cwd: abs(u.cwd) } : u]),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { AuditConfigSchema } from '../audit/config.js';
 import { DURATION_HINT, parseDuration } from '../shared/duration.js';
+import { SlackConfigSchema } from '../slack/config.js';
 
 /** A duration field: accepts "50s"/"15m"/seconds, yields milliseconds. */
 const duration = (fallback: string) =>
@@ -84,9 +86,10 @@ export const ConfigSchema = z.strictObject({
       execution_lease: duration('15s'),
     })
     .prefault({}),
-  slack: z.looseObject({}).optional(),
+  /** Slack approvals; without this section, the SLACK_* environment variables, else Slack is off. */
+  slack: SlackConfigSchema.optional(),
   console: z.looseObject({}).optional(),
-  audit: z.looseObject({}).optional(),
+  audit: AuditConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,5 +1,6 @@
 import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { holdForDecision, isApprovalError, maxPendingMessage, messageForOutcome, type AgentMessage, type ApprovalEngine } from '../approvals/index.js';
+import { holdForDecision, isApprovalError, maxPendingMessage, messageForOutcome, type AgentMessage, type ApprovalEngine, type ApprovalView } from '../approvals/index.js';
+import type { CallTrail } from '../audit/index.js';
 import type { RateLimiter } from '../limits/index.js';
 import type { Decision } from '../policy/index.js';
 import { AirlockError, describeError } from '../shared/errors.js';
@@ -7,13 +8,15 @@ import type { Logger } from '../shared/logger.js';
 import type { Caller, HandlerExtra } from './call-context.js';
 import { sendUpstream, upstreamFailure } from './forward.js';
 import { reserveLimits } from './limits-step.js';
-import { outcome } from './outcomes.js';
+import { auditOutcome, outcome } from './outcomes.js';
 import type { CatalogueEntry } from './tool-catalogue.js';
 
 export interface ApprovalStepDeps {
   engine: ApprovalEngine;
   limiter: RateLimiter;
   log: Logger;
+  /** Appended to the progress text while held, e.g. that Slack could not be reached. */
+  deliveryNote?: (approvalId: string) => Promise<string | undefined>;
 }
 
 /**
@@ -22,7 +25,7 @@ export interface ApprovalStepDeps {
  * opens one; then holds the agent's request for the grant's hold window, runs the call once if
  * approved, and otherwise answers what happened or that it is still pending.
  */
-export async function holdForApproval(deps: ApprovalStepDeps, caller: Caller, entry: CatalogueEntry, params: CallToolRequest['params'], extra: HandlerExtra, decision: Decision): Promise<CallToolResult> {
+export async function holdForApproval(deps: ApprovalStepDeps, caller: Caller, entry: CatalogueEntry, params: CallToolRequest['params'], extra: HandlerExtra, decision: Decision, trail: CallTrail): Promise<CallToolResult> {
   const { engine, log } = deps;
   const call = { grant: caller.grant.name, server: entry.upstream.name, tool: entry.upstreamTool, args: params.arguments ?? {} };
   const context = { grant: call.grant, session: caller.sessionId, tool: params.name, rule: decision.rule };
@@ -30,7 +33,7 @@ export async function holdForApproval(deps: ApprovalStepDeps, caller: Caller, en
     const existing = await engine.findFor(call);
     let reservation: unknown;
     if (existing === undefined) {
-      const reserved = await reserveLimits(deps.limiter, decision, caller, log);
+      const reserved = await reserveLimits(deps.limiter, decision, caller, log, trail);
       if (!reserved.ok) return reserved.result;
       reservation = reserved.reservation;
     }
@@ -53,16 +56,39 @@ export async function holdForApproval(deps: ApprovalStepDeps, caller: Caller, en
       ...(progressToken === undefined
         ? {}
         : {
-            progress: (message: string) =>
-              extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progressCount, message } }),
+            progress: async (message: string, view: ApprovalView) => {
+              const note = await deps.deliveryNote?.(view.id).catch(() => undefined);
+              const text = note === undefined ? message : `${message}. ${note}`;
+              await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progressCount, message: text } });
+            },
           }),
-      onRequest: (request) => log.info({ ...context, approval: request.approval.id, kind: request.kind }, request.kind === 'created' ? 'approval requested' : 're-attached to approval'),
-      execute: () => executeApproved(entry, params, extra),
+      onRequest: (request) => {
+        const view = request.approval;
+        trail.setApproval(view.id);
+        log.info({ ...context, approval: view.id, kind: request.kind }, request.kind === 'created' ? 'approval requested' : 're-attached to approval');
+        void trail.emit('approval.requested', {
+          rule: decision.rule,
+          ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+          expires_at: new Date(view.expiresAt).toISOString(),
+          approvers: [...view.approvers],
+          attached: request.kind === 'attached',
+        });
+      },
+      execute: async () => {
+        void trail.emit('call.forwarded', {});
+        const answer = await executeApproved(entry, params, extra);
+        void trail.emit('call.outcome', auditOutcome(answer.result as CallToolResult));
+        return answer;
+      },
     });
     switch (held.kind) {
       case 'executed':
         log.info({ ...context, approval: held.view.id, ran_now: held.ranNow, outcome: held.isError ? 'error' : 'ok' }, 'approved call result');
         return held.result as CallToolResult;
+      case 'unknown':
+        void trail.emit('call.outcome', { outcome: 'unknown', ...(held.error === undefined ? {} : { error: held.error }) });
+        log.info({ ...context, approval: held.view.id, outcome: held.kind }, 'held call answered');
+        return toResult(messageForOutcome(held, { toolName: params.name }));
       case 'detached':
         // The agent cancelled or left; the SDK drops whatever we answer.
         log.info({ ...context, approval: held.view?.id }, 'agent detached from a held call; the approval stays decidable');
@@ -73,10 +99,12 @@ export async function holdForApproval(deps: ApprovalStepDeps, caller: Caller, en
     }
   } catch (error) {
     if (isApprovalError(error) && error.code === 'max_pending_reached' && error.details.maxPending) {
+      void trail.emit('call.refused', { reason: 'max_pending', error: error.message });
       return toResult(maxPendingMessage(error.details.maxPending));
     }
     if (isApprovalError(error) && error.code === 'approvals_unavailable') {
       log.error({ ...context, err: error.message }, 'approvals unavailable; call refused');
+      void trail.emit('call.refused', { reason: 'approvals_unavailable', error: error.message });
       return outcome('unavailable', `Refused: this call needs human approval (rule ${decision.rule}) and Airlock cannot reach its approval store (Redis) right now, so it fails closed. Try again shortly.`, { rule: decision.rule, reason: 'approvals_unavailable' });
     }
     throw error;

@@ -1,13 +1,15 @@
 import { ErrorCode, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ApprovalEngine } from '../approvals/index.js';
+import type { AuditLog, CallTrail } from '../audit/index.js';
 import type { RateLimiter } from '../limits/index.js';
 import { evaluate } from '../policy/index.js';
+import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { holdForApproval } from './approval-step.js';
 import type { Caller, HandlerExtra } from './call-context.js';
 import { forwardCall } from './forward.js';
 import { reserveLimits } from './limits-step.js';
-import { policyDenial } from './outcomes.js';
+import { auditOutcome, outcome, policyDenial } from './outcomes.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 
@@ -16,35 +18,63 @@ export interface CallPipelineDeps {
   policies: PolicyProvider;
   limiter: RateLimiter;
   approvals: ApprovalEngine;
+  audit: AuditLog;
+  /** A note for the agent's progress text while a held call waits (e.g. "Slack could not be reached"). */
+  deliveryNote?: (approvalId: string) => Promise<string | undefined>;
   log: Logger;
 }
 
 /**
  * The one place a tools/call is decided (design notes, "The call path"):
- * resolve → evaluate policy → reserve limits → hold for approval → forward.
+ * resolve → evaluate policy → reserve limits → hold for approval → forward, with every step's
+ * outcome in the audit trail.
  */
 export class CallPipeline {
   constructor(private readonly deps: CallPipelineDeps) {}
 
   async handle(caller: Caller, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
-    const { catalogue, policies, limiter, approvals, log } = this.deps;
+    const { catalogue, policies, limiter, audit, log } = this.deps;
     const entry = catalogue.resolve(params.name);
     if (entry === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
+    const args = params.arguments ?? {};
+    const trail = audit.call({ grant: caller.grant.name, session: caller.sessionId, server: entry.upstream.name, tool: entry.upstreamTool, args });
+    void trail.emit('call.received', {});
 
-    const decision = evaluate(policies.policyFor(caller.grant), { server: entry.upstream.name, tool: entry.upstreamTool, args: params.arguments ?? {} });
-    log.info({ grant: caller.grant.name, session: caller.sessionId, tool: params.name, action: decision.action, rule: decision.rule }, 'policy decision');
+    const decision = evaluate(policies.policyFor(caller.grant), { server: entry.upstream.name, tool: entry.upstreamTool, args });
+    log.info({ grant: caller.grant.name, session: caller.sessionId, tool: params.name, action: decision.action, rule: decision.rule, call: trail.callId }, 'policy decision');
+    // The decision is on disk before anything happens because of it (fail closed by default).
+    const refused = await this.recordOrRefuse(trail, () => trail.emit('policy.decided', { rule: decision.rule, action: decision.action, ...(decision.reason === undefined ? {} : { reason: decision.reason }) }));
+    if (refused) return refused;
 
     switch (decision.action) {
       case 'deny':
         return policyDenial(decision.rule, decision.reason);
       case 'require_approval':
-        return holdForApproval({ engine: approvals, limiter, log }, caller, entry, params, extra, decision);
+        return holdForApproval({ engine: this.deps.approvals, limiter, log, ...(this.deps.deliveryNote ? { deliveryNote: this.deps.deliveryNote } : {}) }, caller, entry, params, extra, decision, trail);
       case 'allow': {
-        const reserved = await reserveLimits(limiter, decision, caller, log);
+        const reserved = await reserveLimits(limiter, decision, caller, log, trail);
         if (!reserved.ok) return reserved.result;
         // From here the call reaches the upstream, so its reservation counts whatever the outcome.
-        return forwardCall(entry, params, extra);
+        void trail.emit('call.forwarded', {});
+        const result = await forwardCall(entry, params, extra).catch((error: unknown) => {
+          void trail.emit('call.outcome', { outcome: 'failure', error: describeError(error) });
+          throw error;
+        });
+        void trail.emit('call.outcome', auditOutcome(result));
+        return result;
       }
+    }
+  }
+
+  /** Runs an audit write that must succeed; on failure the call is refused, saying why. */
+  private async recordOrRefuse(trail: CallTrail, write: () => Promise<void>): Promise<CallToolResult | undefined> {
+    try {
+      await write();
+      return undefined;
+    } catch (error) {
+      this.deps.log.error({ call: trail.callId, err: describeError(error) }, 'audit trail unavailable; call refused');
+      void trail.emit('call.refused', { reason: 'audit_unavailable', error: describeError(error) });
+      return outcome('unavailable', `Refused: Airlock cannot write its audit trail (${describeError(error)}), and it refuses calls it cannot record. Try again shortly.`, { reason: 'audit_unavailable' });
     }
   }
 }

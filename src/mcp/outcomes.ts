@@ -37,3 +37,13 @@ export function withOutcomeSchema(outputSchema: Tool['outputSchema']): Tool['out
   if (outputSchema === undefined) return undefined;
   return { type: 'object', anyOf: [outputSchema, OUTCOME_SCHEMA] } as unknown as Tool['outputSchema'];
 }
+
+/** The audit outcome of an upstream answer: a result, a tool error, or Airlock's own failure outcome. */
+export function auditOutcome(result: CallToolResult): { outcome: 'ok' | 'tool_error' | 'failure'; error?: string } {
+  const status = (result.structuredContent as { status?: unknown } | undefined)?.status;
+  if (status === 'upstream_unavailable') {
+    const text = result.content[0]?.type === 'text' ? result.content[0].text : 'upstream unavailable';
+    return { outcome: 'failure', error: text };
+  }
+  return { outcome: result.isError ? 'tool_error' : 'ok' };
+}

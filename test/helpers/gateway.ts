@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -6,6 +8,7 @@ import { CLI, ROOT } from './paths.js';
 
 export interface GatewayProcess {
   child: ChildProcess;
+  auditFile: string | undefined;
   baseUrl: string;
   mcpUrl: string;
   stdout: () => string;
@@ -14,8 +17,13 @@ export interface GatewayProcess {
 }
 
 /** Runs `airlock serve` as a real process on an ephemeral loopback port. */
-export async function startGateway(options: { config?: string; args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<GatewayProcess> {
-  const args = [CLI, 'serve', '--port', '0', ...(options.config ? ['--config', options.config] : []), ...(options.args ?? [])];
+/**
+ * Each process gets its own audit file (as in production: processes share the Redis stream, not
+ * a file), unless the test names one with `auditFile` or runs the embedded default (no config).
+ */
+export async function startGateway(options: { config?: string; args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; auditFile?: string } = {}): Promise<GatewayProcess> {
+  const auditFile = options.auditFile ?? (options.config ? join(dirname(options.config), `audit-${randomUUID()}.jsonl`) : undefined);
+  const args = [CLI, 'serve', '--port', '0', ...(options.config ? ['--config', options.config] : []), ...(auditFile ? ['--audit-file', auditFile] : []), ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, AIRLOCK_LOG_LEVEL: 'debug', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -37,6 +45,7 @@ export async function startGateway(options: { config?: string; args?: string[]; 
   });
   return {
     child,
+    auditFile,
     mcpUrl,
     baseUrl: mcpUrl.replace(/\/mcp$/, ''),
     stdout: () => stdout,
