@@ -37,6 +37,8 @@ export function serveCommand(): Command {
         const { url } = await gateway.listen();
         const mcpUrl = `${url}/mcp`;
         log.info({ url: mcpUrl }, 'listening');
+        const slackUrl = gateway.parts.slack?.url;
+        if (slackUrl !== undefined) process.stdout.write(`Slack interactivity endpoint: ${slackUrl}\n`);
         if (loaded.embedded) {
           const grant = config.grants[0]!;
           process.stdout.write(connectInfo(mcpUrl, grant.name, grant.token));
