@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { AirlockError } from '../shared/errors.js';
-import { DURATION_HINT, parseDuration } from '../shared/duration.js';
+import { durationSchema } from '../shared/duration-schema.js';
 import { formatIssues } from '../shared/zod-issues.js';
 import { DEFAULT_REDACT_PATTERNS } from './redact.js';
 
@@ -26,17 +26,7 @@ export const AuditConfigSchema = z
     redact_defaults: z.boolean().default(true),
     stream: z.strictObject({ maxlen: z.number().int().min(1).default(100_000) }).prefault({}),
     /** Repeats of one kind of event for one tool and grant within this window become one Slack line. */
-    slack_summary_window: z
-      .union([z.string(), z.number()])
-      .default('1m')
-      .transform((value, ctx) => {
-        const ms = parseDuration(value);
-        if (ms === undefined) {
-          ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(value)}` });
-          return z.NEVER;
-        }
-        return ms;
-      }),
+    slack_summary_window: durationSchema('1m'),
   })
   .transform(({ redact, redact_defaults, ...rest }) => ({
     ...rest,

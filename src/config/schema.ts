@@ -1,21 +1,9 @@
 import { z } from 'zod';
 import { AuditConfigSchema } from '../audit/config.js';
-import { DURATION_HINT, parseDuration } from '../shared/duration.js';
+import { durationSchema } from '../shared/duration-schema.js';
 import { SlackConfigSchema } from '../slack/config.js';
 
-/** A duration field: accepts "50s"/"15m"/seconds, yields milliseconds. */
-const duration = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(fallback)
-    .transform((value, ctx) => {
-      const ms = parseDuration(value);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(value)}` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+const duration = durationSchema;
 
 const listenSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),

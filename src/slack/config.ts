@@ -1,21 +1,9 @@
 import { z } from 'zod';
 import { AirlockError } from '../shared/errors.js';
-import { DURATION_HINT, parseDuration } from '../shared/duration.js';
+import { durationSchema } from '../shared/duration-schema.js';
 import { formatIssues } from '../shared/zod-issues.js';
 
-/** A duration field: "5m", "90s", a number of seconds; yields milliseconds. */
-const duration = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(fallback)
-    .transform((value, ctx) => {
-      const ms = parseDuration(value);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(value)}` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+const duration = durationSchema;
 
 /** `"${SLACK_APP_TOKEN}"` interpolated from an unset variable reads as absent, not as an empty token. */
 const optionalText = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());

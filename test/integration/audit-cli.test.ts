@@ -10,6 +10,7 @@ import { waitFor } from '../helpers/gateway.js';
 import { requestClient } from '../helpers/limits.js';
 import { ROOT, tempDir, writeJson } from '../helpers/paths.js';
 import { removeDir, startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { runCommand } from '../helpers/capture-stdout.js';
 
 let server: TestRedis;
 let redis: Redis;
@@ -55,19 +56,7 @@ afterAll(async () => {
   removeDir(server.dir);
 });
 
-async function run(...args: string[]): Promise<string> {
-  let out = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  try {
-    await auditCommand().parseAsync(['node', 'airlock-audit', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return out;
-}
+const run = (...args: string[]) => runCommand(auditCommand(), 'airlock-audit', ...args);
 
 const jsonLines = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
 

@@ -7,6 +7,7 @@ import { RateLimiter, type CounterUsage } from '../../src/limits/index.js';
 import { makeLimit, requestClient } from '../helpers/limits.js';
 import { ROOT, tempDir, writeJson } from '../helpers/paths.js';
 import { removeDir, startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { runCommand } from '../helpers/capture-stdout.js';
 
 let server: TestRedis;
 let redis: Redis;
@@ -35,19 +36,7 @@ afterAll(async () => {
   removeDir(server.dir);
 });
 
-async function run(...args: string[]): Promise<string> {
-  let out = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  try {
-    await limitsCommand().parseAsync(['node', 'airlock-limits', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return out;
-}
+const run = (...args: string[]) => runCommand(limitsCommand(), 'airlock-limits', ...args);
 
 describe('airlock limits show', () => {
   it('prints a table of counters with use, window and reset time', async () => {
