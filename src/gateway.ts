@@ -20,7 +20,7 @@ import { PolicySet } from './policy/index.js';
 import { connectRedis } from './redis/connection.js';
 import { startEmbeddedRedis } from './redis/embedded-redis.js';
 import type { Logger } from './shared/logger.js';
-import { SlackBot, resolveSlackConfig } from './slack/index.js';
+import { SlackBot, slackConfigFromEnv } from './slack/index.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -69,7 +69,8 @@ export class Gateway {
       for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
     };
     try {
-      const slackConfig = resolveSlackConfig(config.slack);
+      // config.slack is already parsed (durations in ms); parsing it again would read them as seconds.
+      const slackConfig = config.slack ?? slackConfigFromEnv();
       const policies = PolicySet.open(config.policy, config.grants, log);
       closers.push(() => policies.close());
       const redis = config.redis ? { url: config.redis.url, stop: async () => {} } : await startEmbeddedRedis(dataDir, log);
@@ -110,6 +111,7 @@ export class Gateway {
         approvals,
         audit,
         log,
+        progressEveryMs: config.approvals.progress_interval,
         ...(slack ? { deliveryNote: (id: string) => slack!.deliveryNote(id) } : {}),
       });
       return new Gateway({ config, log, upstreams, catalogue, policies, pipeline, redisClient, approvals, audit, slack, closers });

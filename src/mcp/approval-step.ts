@@ -17,6 +17,7 @@ export interface ApprovalStepDeps {
   log: Logger;
   /** Appended to the progress text while held, e.g. that Slack could not be reached. */
   deliveryNote?: (approvalId: string) => Promise<string | undefined>;
+  progressEveryMs: number;
 }
 
 /**
@@ -43,6 +44,7 @@ export async function holdForApproval(deps: ApprovalStepDeps, caller: Caller, en
       engine,
       log,
       holdMs: caller.grant.hold,
+      progressEveryMs: deps.progressEveryMs,
       signal: extra.signal,
       input: {
         ...call,

@@ -21,6 +21,8 @@ export interface CallPipelineDeps {
   audit: AuditLog;
   /** A note for the agent's progress text while a held call waits (e.g. "Slack could not be reached"). */
   deliveryNote?: (approvalId: string) => Promise<string | undefined>;
+  /** How often a held call reports progress. */
+  progressEveryMs: number;
   log: Logger;
 }
 
@@ -50,7 +52,7 @@ export class CallPipeline {
       case 'deny':
         return policyDenial(decision.rule, decision.reason);
       case 'require_approval':
-        return holdForApproval({ engine: this.deps.approvals, limiter, log, ...(this.deps.deliveryNote ? { deliveryNote: this.deps.deliveryNote } : {}) }, caller, entry, params, extra, decision, trail);
+        return holdForApproval({ engine: this.deps.approvals, limiter, log, progressEveryMs: this.deps.progressEveryMs, ...(this.deps.deliveryNote ? { deliveryNote: this.deps.deliveryNote } : {}) }, caller, entry, params, extra, decision, trail);
       case 'allow': {
         const reserved = await reserveLimits(limiter, decision, caller, log, trail);
         if (!reserved.ok) return reserved.result;

@@ -80,6 +80,7 @@ beforeAll(async () => {
       retry: { attempts: 5, initial_delay: '100ms', max_delay: '1s' },
     },
     audit: { slack_summary_window: '1s' },
+    approvals: { progress_interval: '300ms' },
   });
   a = await startGateway({ config: configFile, auditFile });
   slackUrl = /Slack interactivity endpoint: (\S+)/.exec(a.stdout())![1]!;
@@ -137,6 +138,23 @@ describe('the full Slack cycle through the gateway', () => {
     const shown = spawnSync(process.execPath, [CLI, 'approvals', 'show', message.id, '--json', '--config', configFile], { encoding: 'utf8' });
     expect(JSON.parse(shown.stdout)).toMatchObject({ state: 'pending' });
     spawnSync(process.execPath, [CLI, 'approvals', 'withdraw', message.id, '--config', configFile], { encoding: 'utf8' });
+    expect((await pending).structuredContent).toMatchObject({ status: 'withdrawn' });
+  });
+
+  it('tells the waiting agent, in its progress text, when Slack cannot be reached', async () => {
+    fake.failNext(4, { status: 500 }, ['chat.postMessage']);
+    const progress: string[] = [];
+    const pending = agent.request({ method: 'tools/call', params: { name: 'copy_model_version', arguments: copyArgs('3') } }, CallToolResultSchema, {
+      timeout: 60_000,
+      onprogress: (p) => progress.push(p.message ?? ''),
+    });
+    await waitFor(() => progress.some((m) => m.includes('Slack could not be reached')), 15_000, 'a progress text about Slack');
+    const id = /approval (apr_[a-z2-7]{20})/.exec(progress.at(-1)!)![1]!;
+    expect(progress.find((m) => m.includes('Slack could not be reached'))).toContain(`airlock approvals approve ${id}`);
+    // Slack comes back: the message lands and the note goes away; the call is still decidable.
+    await waitFor(() => fake.messageFor(id) !== undefined, 15_000, 'the message posted after the outage');
+    seenApprovals.add(id);
+    spawnSync(process.execPath, [CLI, 'approvals', 'withdraw', id, '--config', configFile], { encoding: 'utf8' });
     expect((await pending).structuredContent).toMatchObject({ status: 'withdrawn' });
   });
 
