@@ -1,0 +1,13 @@
+/**
+ * The MCP boundary: agent-facing servers (Streamable HTTP sessions, stdio), upstream
+ * connections, the tool catalogue, and the call pipeline where every tools/call is decided.
+ * @module
+ */
+export { CallPipeline, type CallPipelineDeps } from './call-pipeline.js';
+export { createAgentServer, APPROVAL_NOTE } from './agent-server.js';
+export { createMcpEndpoint, type McpEndpointOptions } from './http-endpoint.js';
+export { GrantAuthenticator } from './grant-auth.js';
+export { SessionRegistry, type AgentSession } from './sessions.js';
+export { ToolCatalogue, type CatalogueEntry } from './tool-catalogue.js';
+export { UpstreamConnection, type UpstreamState } from './upstream-connection.js';
+export type { Caller } from './call-context.js';
