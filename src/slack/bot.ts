@@ -13,7 +13,7 @@ import { Interactions, type Reply } from './interactions.js';
 import { syncApprovalMessage } from './message-sync.js';
 import { MessageStore } from './message-store.js';
 import { APPROVE_ACTION, DENY_ACTION, DENY_MODAL, deliveryNoteText, parseDenyMetadata, REASON_BLOCK, REASON_INPUT, type Redactor } from './messages.js';
-import { SlackOutbox } from './outbox.js';
+import { RetryAfterGate, SlackOutbox } from './outbox.js';
 
 export interface SlackBotOptions {
   config: SlackConfig;
@@ -76,9 +76,11 @@ export class SlackBot {
     let outbox: SlackOutbox | undefined;
     try {
       await ready(redis);
-      const sync = { engine, client, store, redact: options.redact, defaultChannel: config.approvals_channel };
+      const gate = new RetryAfterGate(redis, prefix);
+      const sync = { engine, client, store, redact: options.redact, defaultChannel: config.approvals_channel, gate };
       outbox = await SlackOutbox.start({
         client: redis,
+        gate,
         redisUrl: options.redisUrl,
         prefix,
         log,
@@ -86,7 +88,10 @@ export class SlackBot {
         ...(options.processJobs === undefined ? {} : { processJobs: options.processJobs }),
         handlers: {
           sync: (id, force) => syncApprovalMessage(sync, id, force),
-          audit: async (channel, text) => void (await client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false })),
+          audit: async (channel, text) => {
+            await gate.check();
+            await client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
+          },
           syncFailed: async (id, kind, message) => {
             const view = await engine.find(id);
             if (view !== undefined) await store.failed(id, kind, message, view.expiresAt);

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { ApprovalEngine } from '../approvals/index.js';
 import { approvalMessage, outcomeText, type Redactor } from './messages.js';
 import type { MessageStore } from './message-store.js';
-import { SendLater } from './outbox.js';
+import { SendLater, type RetryAfterGate } from './outbox.js';
 
 /** Longer than a whole sync can take (each Web API call times out after 10 s), so a live sender never loses it. */
 const LOCK_MS = 120_000;
@@ -17,6 +17,7 @@ export interface MessageSyncDeps {
   redact: Redactor;
   /** The rule's approval.channel wins; else this one. */
   defaultChannel: string;
+  gate: RetryAfterGate;
 }
 
 /**
@@ -30,6 +31,7 @@ export async function syncApprovalMessage(deps: MessageSyncDeps, approvalId: str
   const token = await store.lock(approvalId, LOCK_MS);
   if (token === undefined) throw new SendLater(BUSY_RETRY_MS, `another process is sending approval ${approvalId}'s message`);
   try {
+    await deps.gate.check();
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const view = await engine.find(approvalId);
       if (view === undefined) return;
@@ -52,6 +54,10 @@ export async function syncApprovalMessage(deps: MessageSyncDeps, approvalId: str
       const now = await engine.find(approvalId);
       if (now === undefined || now.version === view.version) return;
     }
+  } catch (error) {
+    // Before the lock goes: the next sender must already see Slack's Retry-After.
+    await deps.gate.recordIfRateLimited(error);
+    throw error;
   } finally {
     await store.unlock(approvalId, token).catch(() => {});
   }

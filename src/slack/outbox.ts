@@ -76,6 +76,7 @@ export class SlackOutbox {
     log: Logger;
     retry: OutboxRetry;
     handlers: OutboxHandlers;
+    gate: RetryAfterGate;
     /** Run the worker here (gateways: yes). Default true. */
     processJobs?: boolean;
     concurrency?: number;
@@ -85,8 +86,12 @@ export class SlackOutbox {
     queue.on('error', (error) => log.warn({ err: describeError(error) }, 'slack queue error'));
     let worker: Worker<OutboxJob> | undefined;
     if (options.processJobs !== false) {
-      const pause = (ms: number) => worker!.rateLimit(ms);
-      worker = new Worker<OutboxJob>(SLACK_QUEUE, (job, token) => run(job, token, handlers, pause, log), {
+      const gate = options.gate;
+      const pause = async (ms: number) => {
+        await gate.hold(ms);
+        await worker!.rateLimit(ms);
+      };
+      worker = new Worker<OutboxJob>(SLACK_QUEUE, (job, token) => run(job, token, handlers, gate, pause, log), {
         connection: redisOptions(options.redisUrl, 'blocking') as ConnectionOptions,
         prefix: options.prefix,
         concurrency: options.concurrency ?? 8,
@@ -134,8 +139,47 @@ export class SlackOutbox {
   }
 }
 
-async function run(job: Job<OutboxJob>, token: string | undefined, handlers: OutboxHandlers, pause: (ms: number) => Promise<void>, log: Logger): Promise<void> {
+/**
+ * Slack's Retry-After, shared by every process and every job: set on a 429 (before the sender lets
+ * go of its lock), checked before every send. The queue's own rate limit only stops jobs from
+ * starting; this also stops one that started before the 429 arrived.
+ */
+export class RetryAfterGate {
+  private readonly key: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.key = `${prefix}:slack-paused-until`;
+  }
+
+  async remainingMs(): Promise<number> {
+    const until = Number((await this.redis.get(this.key).catch(() => null)) ?? 0);
+    return Math.max(0, until - Date.now());
+  }
+
+  async hold(ms: number): Promise<void> {
+    await this.redis.set(this.key, String(Date.now() + ms), 'PX', Math.max(1, Math.ceil(ms))).catch(() => {});
+  }
+
+  /** Throws SendLater while Slack asked us to wait. */
+  async check(): Promise<void> {
+    const wait = await this.remainingMs();
+    if (wait > 0) throw new SendLater(wait, `Slack asked to wait ${Math.ceil(wait / 1_000)} s (Retry-After)`);
+  }
+
+  /** Records a 429's Retry-After, if `error` is one. */
+  async recordIfRateLimited(error: unknown): Promise<void> {
+    const { retryAfterMs } = classifySlackError(error);
+    if (retryAfterMs !== undefined) await this.hold(Math.max(retryAfterMs, 1));
+  }
+}
+
+async function run(job: Job<OutboxJob>, token: string | undefined, handlers: OutboxHandlers, gate: RetryAfterGate, pause: (ms: number) => Promise<void>, log: Logger): Promise<void> {
   const data = job.data;
+  const wait = await gate.remainingMs();
+  if (wait > 0) return later(job, token, wait);
   try {
     if (data.kind === 'sync') await handlers.sync(data.approvalId, data.force === true);
     else await handlers.audit(data.channel, data.text);

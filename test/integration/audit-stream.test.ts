@@ -153,7 +153,9 @@ describe('two Airlock processes writing to one stream', () => {
       expect(mine.map((e) => e.id)).toEqual(mine.map((e) => e.id).sort());
       expect(JSON.stringify(mine)).not.toContain(`key-${name}-`);
     }
+    // Written one after the other, the stream would switch writers once; more switches prove the
+    // two processes wrote at the same time (how often depends on the machine's load, so no more).
     const switches = events.filter((e, i) => i > 0 && e.grant !== events[i - 1]!.grant).length;
-    expect(switches).toBeGreaterThan(10);
+    expect(switches).toBeGreaterThan(1);
   });
 });
