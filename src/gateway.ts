@@ -50,6 +50,9 @@ export class Gateway {
   private constructor(readonly parts: GatewayParts) {
     // Upstream tool changes and policy reloads both change what agents may see.
     parts.catalogue.on('changed', () => this.broadcastToolListChanged());
+    parts.catalogue.on('promptsChanged', () => {
+      for (const server of this.servers) void server.sendPromptListChanged().catch(() => {});
+    });
     parts.policies.on('changed', () => this.broadcastToolListChanged());
   }
 

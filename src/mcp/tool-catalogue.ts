@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../shared/logger.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 
@@ -13,6 +13,14 @@ export interface CatalogueEntry {
   tool: Tool;
 }
 
+/** A prompt as agents see it, and where it really lives. */
+export interface PromptEntry {
+  name: string;
+  upstreamPrompt: string;
+  upstream: UpstreamConnection;
+  prompt: Prompt;
+}
+
 export const PREFIX_SEPARATOR = '__';
 
 /**
@@ -24,8 +32,9 @@ export const PREFIX_SEPARATOR = '__';
  * up with the same name, the one from the upstream listed first in the config wins and the other
  * is left out with an error in the log, never silently shadowed.
  */
-export class ToolCatalogue extends EventEmitter<{ changed: [] }> {
+export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [] }> {
   private entries = new Map<string, CatalogueEntry>();
+  private prompts = new Map<string, PromptEntry>();
 
   constructor(
     private readonly upstreams: UpstreamConnection[],
@@ -34,7 +43,31 @@ export class ToolCatalogue extends EventEmitter<{ changed: [] }> {
   ) {
     super();
     for (const upstream of upstreams) upstream.on('tools', () => this.rebuild());
+    for (const upstream of upstreams) upstream.on('prompts', () => this.rebuildPrompts());
     this.rebuild();
+    this.rebuildPrompts();
+  }
+
+  listPrompts(): PromptEntry[] {
+    return [...this.prompts.values()];
+  }
+
+  resolvePrompt(name: string): PromptEntry | undefined {
+    return this.prompts.get(name);
+  }
+
+  /** Prompts follow the tools' naming rule, so a prefixed upstream's prompts are prefixed too. */
+  private rebuildPrompts(): void {
+    const next = new Map<string, PromptEntry>();
+    for (const upstream of this.upstreams) {
+      const prefix = this.prefixFor(upstream.name);
+      for (const prompt of upstream.prompts) {
+        const name = prefix ? `${prefix}${PREFIX_SEPARATOR}${prompt.name}` : prompt.name;
+        if (!next.has(name)) next.set(name, { name, upstreamPrompt: prompt.name, upstream, prompt });
+      }
+    }
+    this.prompts = next;
+    this.emit('promptsChanged');
   }
 
   list(): CatalogueEntry[] {

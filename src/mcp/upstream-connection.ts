@@ -6,9 +6,14 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolResultSchema,
+  GetPromptResultSchema,
+  PromptListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
   type CallToolRequest,
   type CallToolResult,
+  type GetPromptRequest,
+  type GetPromptResult,
+  type Prompt,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamConfig } from '../config/schema.js';
@@ -25,7 +30,7 @@ export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
  * HTTP session with backoff), caches its tool list, and forwards calls without reshaping them.
  * Emits `tools` when its tool list changes and `state` on every state change.
  */
-export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; state: [UpstreamState] }> {
+export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts: [Prompt[]]; state: [UpstreamState] }> {
   private client: Client | undefined;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -33,6 +38,7 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; state: [
   private markReady!: () => void;
   state: UpstreamState = 'connecting';
   tools: Tool[] = [];
+  prompts: Prompt[] = [];
   lastError: string | undefined;
 
   constructor(
@@ -87,11 +93,15 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; state: [
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       void this.refreshTools(client).catch((error) => this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream tools'));
     });
+    client.setNotificationHandler(PromptListChangedNotificationSchema, () => {
+      void this.refreshPrompts(client).catch((error) => this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream prompts'));
+    });
     try {
       await client.connect(transport);
       if (this.isClosed()) return void client.close();
       this.client = client;
       await this.refreshTools(client);
+      await this.refreshPrompts(client);
       this.attempt = 0;
       this.lastError = undefined;
       this.setState('ready');
@@ -136,6 +146,29 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; state: [
     this.log.warn({ upstream: this.name, reason, retry_in_ms: delay, attempt: this.attempt }, 'upstream down; restarting');
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  /** Forward a prompts/get as-is. Prompts are read-only templates: no policy applies to them. */
+  async getPrompt(params: GetPromptRequest['params'], options: RequestOptions): Promise<GetPromptResult> {
+    const client = this.client;
+    if (this.state !== 'ready' || client === undefined) {
+      throw new AirlockError('upstream_unavailable', `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}`);
+    }
+    return client.request({ method: 'prompts/get', params }, GetPromptResultSchema, options);
+  }
+
+  private async refreshPrompts(client: Client): Promise<void> {
+    if (client.getServerCapabilities()?.prompts === undefined) return;
+    const prompts: Prompt[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listPrompts(cursor === undefined ? {} : { cursor });
+      prompts.push(...page.prompts);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    const changed = JSON.stringify(prompts) !== JSON.stringify(this.prompts);
+    this.prompts = prompts;
+    if (changed) this.emit('prompts', prompts);
   }
 
   private async refreshTools(client: Client): Promise<void> {

@@ -120,6 +120,17 @@ describe('policy through the gateway', () => {
   });
 });
 
+describe('prompts', () => {
+  it('passes the upstreams\' prompts through under the same naming rule as tools', async () => {
+    const through = (await laptop.listPrompts()).prompts;
+    const straight = (await direct.listPrompts()).prompts;
+    expect(through).toEqual(straight.map((p) => ({ ...p, name: `mlflow__${p.name}` })));
+    const args = { experiment_id: '1', metric: 'test/f1' };
+    expect(await laptop.getPrompt({ name: 'mlflow__find_best_run', arguments: args })).toEqual(await direct.getPrompt({ name: 'find_best_run', arguments: args }));
+    await expect(laptop.getPrompt({ name: 'mlflow__no_such_prompt' })).rejects.toThrow(/Unknown prompt: mlflow__no_such_prompt/);
+  });
+});
+
 describe('stdio agent side', () => {
   it('serves the configured grant over stdio with nothing but protocol on stdout', async () => {
     const { client, stderr } = await connectStdio(configFile, ['--grant', 'laptop']);
