@@ -60,9 +60,8 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
   private rebuildPrompts(): void {
     const next = new Map<string, PromptEntry>();
     for (const upstream of this.upstreams) {
-      const prefix = this.prefixFor(upstream.name);
       for (const prompt of upstream.prompts) {
-        const name = prefix ? `${prefix}${PREFIX_SEPARATOR}${prompt.name}` : prompt.name;
+        const name = this.agentName(upstream.name, prompt.name);
         if (!next.has(name)) next.set(name, { name, upstreamPrompt: prompt.name, upstream, prompt });
       }
     }
@@ -81,9 +80,8 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
   private rebuild(): void {
     const next = new Map<string, CatalogueEntry>();
     for (const upstream of this.upstreams) {
-      const prefix = this.prefixFor(upstream.name);
       for (const tool of upstream.tools) {
-        const name = prefix ? `${prefix}${PREFIX_SEPARATOR}${tool.name}` : tool.name;
+        const name = this.agentName(upstream.name, tool.name);
         const taken = next.get(name);
         if (taken !== undefined) {
           this.log.error({ tool: name, kept: taken.upstream.name, dropped: upstream.name }, 'two upstreams offer the same tool name; set "prefix" on one of them');
@@ -94,6 +92,11 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
     }
     this.entries = next;
     this.emit('changed');
+  }
+
+  private agentName(upstream: string, name: string): string {
+    const prefix = this.prefixFor(upstream);
+    return prefix ? `${prefix}${PREFIX_SEPARATOR}${name}` : name;
   }
 
   private prefixFor(upstream: string): string {

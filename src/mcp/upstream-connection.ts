@@ -159,26 +159,14 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
 
   private async refreshPrompts(client: Client): Promise<void> {
     if (client.getServerCapabilities()?.prompts === undefined) return;
-    const prompts: Prompt[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.listPrompts(cursor === undefined ? {} : { cursor });
-      prompts.push(...page.prompts);
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    const prompts = await listAll((cursor) => client.listPrompts(cursor === undefined ? {} : { cursor }).then((p) => ({ items: p.prompts, nextCursor: p.nextCursor })));
     const changed = JSON.stringify(prompts) !== JSON.stringify(this.prompts);
     this.prompts = prompts;
     if (changed) this.emit('prompts', prompts);
   }
 
   private async refreshTools(client: Client): Promise<void> {
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor === undefined ? {} : { cursor });
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    const tools = await listAll((cursor) => client.listTools(cursor === undefined ? {} : { cursor }).then((p) => ({ items: p.tools, nextCursor: p.nextCursor })));
     const changed = JSON.stringify(tools) !== JSON.stringify(this.tools);
     this.tools = tools;
     if (changed) this.emit('tools', tools);
@@ -199,4 +187,16 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
 function inheritedEnv(): Record<string, string> {
   const keep = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'LANG', 'TMPDIR', 'SYSTEMROOT'];
   return Object.fromEntries(keep.flatMap((key) => (process.env[key] === undefined ? [] : [[key, process.env[key]!]])));
+}
+
+/** Every page of a paginated MCP list. */
+async function listAll<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const next = await page(cursor);
+    items.push(...next.items);
+    cursor = next.nextCursor;
+  } while (cursor !== undefined);
+  return items;
 }
