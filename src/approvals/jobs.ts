@@ -4,21 +4,14 @@ import { redisOptions } from '../redis/connection.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUE_NAME } from './keys.js';
-import type { ApprovalView } from './schema.js';
+import type { ApprovalView, StoredRequest } from './schema.js';
 
 /** What the BullMQ job holds: the immutable request (the hash in Redis holds the mutable state). */
-export interface ApprovalJobData {
+export type ApprovalJobData = Pick<StoredRequest, 'grant' | 'owner' | 'server' | 'tool' | 'args' | 'fingerprint' | 'rule'> & {
   approvalId: string;
-  grant: string;
-  owner?: string;
-  server: string;
-  tool: string;
-  args: unknown;
-  fingerprint: string;
-  rule: string;
   createdAt: number;
   expiresAt: number;
-}
+};
 
 /** What a finished job returns: the approval's state when the worker looked. */
 export interface ApprovalJobResult {

@@ -58,14 +58,7 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
 
   /** Prompts follow the tools' naming rule, so a prefixed upstream's prompts are prefixed too. */
   private rebuildPrompts(): void {
-    const next = new Map<string, PromptEntry>();
-    for (const upstream of this.upstreams) {
-      for (const prompt of upstream.prompts) {
-        const name = this.agentName(upstream.name, prompt.name);
-        if (!next.has(name)) next.set(name, { name, upstreamPrompt: prompt.name, upstream, prompt });
-      }
-    }
-    this.prompts = next;
+    this.prompts = this.byAgentName('prompt', (u) => u.prompts, (name, prompt, upstream) => ({ name, upstreamPrompt: prompt.name, upstream, prompt }));
     this.emit('promptsChanged');
   }
 
@@ -78,20 +71,27 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
   }
 
   private rebuild(): void {
-    const next = new Map<string, CatalogueEntry>();
+    this.entries = this.byAgentName('tool', (u) => u.tools, (name, tool, upstream) => ({ name, upstreamTool: tool.name, upstream, tool }));
+    this.emit('changed');
+  }
+
+  /** Every upstream's items under their agent-facing names; a name taken twice keeps the first upstream's. */
+  private byAgentName<T extends { name: string }, E>(kind: string, items: (u: UpstreamConnection) => T[], entry: (name: string, item: T, upstream: UpstreamConnection) => E): Map<string, E> {
+    const next = new Map<string, E>();
+    const owner = new Map<string, string>();
     for (const upstream of this.upstreams) {
-      for (const tool of upstream.tools) {
-        const name = this.agentName(upstream.name, tool.name);
-        const taken = next.get(name);
-        if (taken !== undefined) {
-          this.log.error({ tool: name, kept: taken.upstream.name, dropped: upstream.name }, 'two upstreams offer the same tool name; set "prefix" on one of them');
+      for (const item of items(upstream)) {
+        const name = this.agentName(upstream.name, item.name);
+        const kept = owner.get(name);
+        if (kept !== undefined) {
+          this.log.error({ [kind]: name, kept, dropped: upstream.name }, `two upstreams offer the same ${kind} name; set "prefix" on one of them`);
           continue;
         }
-        next.set(name, { name, upstreamTool: tool.name, upstream, tool });
+        owner.set(name, upstream.name);
+        next.set(name, entry(name, item, upstream));
       }
     }
-    this.entries = next;
-    this.emit('changed');
+    return next;
   }
 
   private agentName(upstream: string, name: string): string {

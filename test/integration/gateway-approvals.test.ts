@@ -217,20 +217,28 @@ describe('pending, re-attach and collect', () => {
   });
 });
 
+/**
+ * An agent's call held by its own gateway process; `until` runs while it is held (and returns the
+ * approval); then that gateway is SIGKILLed and the agent's lost request ends.
+ */
+async function holdThenKill(tool: string, args: Record<string, unknown>, until: () => Promise<ApprovalView>): Promise<ApprovalView> {
+  const own = await startGateway({ config: configFile });
+  const agent = await connectHttp(own.mcpUrl, AGENT);
+  const lost = call(agent, tool, args).catch((e: unknown) => e);
+  const approval = await until();
+  await stopProcess(own.child, 'SIGKILL');
+  // The SDK client would wait to resume the dead stream; closing it ends the lost request.
+  await agent.close().catch(() => {});
+  await lost;
+  return approval;
+}
+
 describe('Airlock restarts', () => {
   it('keeps a pending approval across a kill and restart; the retry collects the result', async () => {
-    const own = await startGateway({ config: configFile });
-    let agent = await connectHttp(own.mcpUrl, AGENT);
-    const lost = call(agent, 'mlflow__copy_model_version', copyArgs('2')).catch((e: unknown) => e);
-    const approval = await pendingApproval('agent', 'copy_model_version', copyArgs('2'));
-    await stopProcess(own.child, 'SIGKILL');
-    // The SDK client would wait to resume the dead stream; closing it ends the lost request.
-    await agent.close().catch(() => {});
-    await lost;
-
+    const approval = await holdThenKill('mlflow__copy_model_version', copyArgs('2'), () => pendingApproval('agent', 'copy_model_version', copyArgs('2')));
     const again = await startGateway({ config: configFile });
+    const agent = await connectHttp(again.mcpUrl, AGENT);
     try {
-      agent = await connectHttp(again.mcpUrl, AGENT);
       const before = await prodVersions(agent);
       await engine.decide(approval.id, 'approve', 'U0APPROVER1');
       const result = await call(agent, 'mlflow__copy_model_version', copyArgs('2'));
@@ -243,21 +251,16 @@ describe('Airlock restarts', () => {
   });
 
   it('leaves the outcome unknown, never a second run, when Airlock dies mid-execution', async () => {
-    const own = await startGateway({ config: configFile });
-    let agent = await connectHttp(own.mcpUrl, AGENT);
     const args = { ms: 20_000, steps: 1 };
-    const lost = call(agent, 'fixture__slow', args).catch((e: unknown) => e);
-    const approval = await pendingApproval('agent', 'slow');
-    await engine.decide(approval.id, 'approve', 'U0APPROVER1');
-    await waitFor(() => upstreamCalls('slow') === 1, 10_000, 'the approved call to start upstream');
-    await stopProcess(own.child, 'SIGKILL');
-    // The SDK client would wait to resume the dead stream; closing it ends the lost request.
-    await agent.close().catch(() => {});
-    await lost;
-
+    const approval = await holdThenKill('fixture__slow', args, async () => {
+      const view = await pendingApproval('agent', 'slow');
+      await engine.decide(view.id, 'approve', 'U0APPROVER1');
+      await waitFor(() => upstreamCalls('slow') === 1, 10_000, 'the approved call to start upstream');
+      return view;
+    });
     const again = await startGateway({ config: configFile });
+    const agent = await connectHttp(again.mcpUrl, AGENT);
     try {
-      agent = await connectHttp(again.mcpUrl, AGENT);
       const retry = await call(agent, 'fixture__slow', args);
       expect(retry.isError).toBe(true);
       expect(retry.structuredContent).toMatchObject({ status: 'unknown', approval_id: approval.id });
