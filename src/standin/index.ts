@@ -1,7 +1,8 @@
 /** The MLflow MCP stand-in: build a Server in-process, or run it as a process. */
 export { createStandinServer, callStandinTool, type StandinServerOptions } from './server.js';
 export { StandinStore, builtInSeed } from './store.js';
-export { openStore, readStateFile, writeStateFileAtomic } from './state-file.js';
+export { openStore, type OpenStoreOptions } from './open-store.js';
+export { readStateFile, writeStateFileAtomic } from './state-file.js';
 export { parseStoreState, type StoreState } from './store-schema.js';
 export { serveStandinHttp, type HttpStandin } from './http.js';
 export { runStandin, type RunStandinOptions } from './run.js';

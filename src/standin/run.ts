@@ -6,7 +6,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { ArtifactDownloads } from './artifact-downloads.js';
 import { serveStandinHttp } from './http.js';
 import { createStandinServer } from './server.js';
-import { openStore } from './state-file.js';
+import { openStore } from './open-store.js';
 
 export interface RunStandinOptions {
   http?: number;
@@ -18,7 +18,7 @@ export interface RunStandinOptions {
 const log = (line: string) => process.stderr.write(`mlflow-standin: ${line}\n`);
 
 export async function runStandin(options: RunStandinOptions): Promise<void> {
-  const store = openStore({ ...(options.seed !== undefined && { seedPath: options.seed }), ...(options.state !== undefined && { statePath: options.state }) });
+  const store = await openStore({ ...(options.seed !== undefined && { seedPath: options.seed }), ...(options.state !== undefined && { statePath: options.state }) });
   const downloads = new ArtifactDownloads();
   const makeServer = () => createStandinServer(store, { downloads, log });
   let closing: Promise<void> | undefined;

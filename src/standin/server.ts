@@ -45,7 +45,8 @@ export async function callStandinTool(ctx: ToolContext, name: string, rawArgs: R
   );
   if (!parsed.ok) return toolErrorResult(name, parsed.message);
   try {
-    return shapeResult(resultKind(tool), await handler(parsed.values, ctx));
+    // Shaped inside too: results may still reference store objects the next call could change.
+    return await ctx.store.exclusive(async () => shapeResult(resultKind(tool), await handler(parsed.values, ctx)));
   } catch (error) {
     return toolErrorResult(name, messageOf(error));
   }

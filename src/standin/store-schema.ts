@@ -113,6 +113,8 @@ export const RegisteredModelZ = z.strictObject({
 export const StoreStateZ = z
   .strictObject({
     format: z.literal(STATE_FORMAT),
+    /** Bumped by every `--state` write, so stand-ins sharing the file see each other's changes; optional for older files. */
+    revision: Int.nonnegative().optional(),
     experiments: z.array(ExperimentZ),
     runs: z.array(RunZ).default([]),
     logged_models: z.array(LoggedModelZ).default([]),

@@ -12,19 +12,37 @@ export interface StandinStoreOptions {
   clock?: () => number;
   /** Called with the state after every mutation. */
   onChange?: (state: StoreState) => void;
+  /** Runs each call with sole access to an up-to-date state (a shared `--state` file); by default the call just runs. */
+  exclusive?: <T>(work: () => T | Promise<T>) => Promise<T>;
 }
 
 export class StandinStore implements StoreContext {
   readonly tracking: TrackingStore;
   readonly registry: RegistryStore;
   private lastTimestamp = 0;
+  private current: StoreState;
 
   constructor(
-    readonly state: StoreState,
+    state: StoreState,
     private readonly options: StandinStoreOptions = {},
   ) {
+    this.current = state;
     this.tracking = new TrackingStore(this);
     this.registry = new RegistryStore(this);
+  }
+
+  get state(): StoreState {
+    return this.current;
+  }
+
+  /** Take the state another stand-in wrote to the shared file. */
+  replaceState(state: StoreState): void {
+    this.current = state;
+  }
+
+  /** Everything that touches the state runs inside this (tool calls: see callStandinTool). */
+  async exclusive<T>(work: () => T | Promise<T>): Promise<T> {
+    return this.options.exclusive ? this.options.exclusive(work) : work();
   }
 
   /** Strictly increasing, so two changes in the same millisecond still order deterministically. */

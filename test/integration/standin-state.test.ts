@@ -1,11 +1,11 @@
-/** `--state` persistence across restarts, `--seed` validation, and process lifecycle. */
+/** `--state` persistence across restarts and between stand-ins sharing it, `--seed` validation, and process lifecycle. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import seed from '../../src/standin/seed.json' with { type: 'json' };
-import { CLI, REPO_ROOT, callTool, dictOf, listOf, startStdioStandin, waitForExit } from '../helpers/standin.js';
+import { CLI, REPO_ROOT, callTool, dictOf, listOf, startStdioStandin, waitForExit, type StdioStandin } from '../helpers/standin.js';
 
 /** Run the CLI to completion (stdin closed at once) and collect its exit code and stderr. */
 async function runCli(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
@@ -17,6 +17,32 @@ async function runCli(args: string[]): Promise<{ code: number | null; stderr: st
   child.stdin.end();
   const code = await waitForExit(child);
   return { code, stderr, stdout };
+}
+
+/** The pid of a process that has exited, as a crashed stand-in's lock would hold. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await waitForExit(child);
+  if (child.pid === undefined) throw new Error('could not spawn node');
+  return child.pid;
+}
+
+interface StateFileJson {
+  revision?: number;
+  experiments: { experiment_id: string }[];
+  registered_models: { name: string; tags: Record<string, string>; versions: { version: string; tags: Record<string, string> }[] }[];
+}
+
+const readState = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as StateFileJson;
+const LOGGED_MODEL_URI = 'models:/m-f4abfb7ffb0d841e572eb32ace1f56d0';
+const SEED_MODEL_NAMES = ['churn-classifier', 'fraud-detector-dev', 'fraud-detector-prod', 'legacy-scorer'];
+
+async function registeredModels(standin: StdioStandin): Promise<{ name: string; tags: Record<string, string> }[]> {
+  return listOf(await callTool(standin.client, 'get_registered_models')) as { name: string; tags: Record<string, string> }[];
+}
+
+async function versionsOf(standin: StdioStandin, model: string): Promise<{ version: string; tags: Record<string, string> }[]> {
+  return listOf(await callTool(standin.client, 'get_model_versions', { model_name: model })) as { version: string; tags: Record<string, string> }[];
 }
 
 describe('mlflow-standin --state and --seed', () => {
@@ -54,6 +80,103 @@ describe('mlflow-standin --state and --seed', () => {
     } finally {
       await second.close();
     }
+  });
+
+  describe('two stand-ins on one --state file', () => {
+    let n = 0;
+    const freshStatePath = () => join(dir, `shared-${++n}.json`);
+    const started: StdioStandin[] = [];
+    const start = async (statePath: string) => {
+      const standin = await startStdioStandin(['--state', statePath]);
+      started.push(standin);
+      return standin;
+    };
+    afterAll(async () => {
+      await Promise.all(started.map((s) => s.close()));
+    });
+
+    it('lose none of 80 concurrent writes, and both then read all of them', async () => {
+      const statePath = freshStatePath();
+      const [a, b] = await Promise.all([start(statePath), start(statePath)]);
+      // Each process: 20 versions of one shared model (numbering must not collide) and 20 tags on one model.
+      const writes = (standin: StdioStandin, who: string) =>
+        Array.from({ length: 20 }, async (_, i) => {
+          const version = dictOf(await callTool(standin.client, 'register_model', { model_name: 'contended', model_uri: LOGGED_MODEL_URI, tags: { writer: `${who}-${i}` } }));
+          dictOf(await callTool(standin.client, 'set_registered_model_tag', { name: 'fraud-detector-dev', key: `${who}-${i}`, value: String(i) }));
+          return version['version'] as string;
+        });
+      const versions = await Promise.all([...writes(a, 'a'), ...writes(b, 'b')]);
+
+      const allVersions = Array.from({ length: 40 }, (_, i) => String(i + 1));
+      const allWriters = ['a', 'b'].flatMap((who) => Array.from({ length: 20 }, (_, i) => `${who}-${i}`)).sort();
+      expect([...versions].sort((x, y) => Number(x) - Number(y))).toEqual(allVersions);
+
+      const file = readState(statePath);
+      const contended = file.registered_models.find((m) => m.name === 'contended');
+      expect(contended?.versions.map((v) => v.version)).toEqual(allVersions);
+      expect(contended?.versions.map((v) => v.tags['writer']).sort()).toEqual(allWriters);
+      const tagged = file.registered_models.find((m) => m.name === 'fraud-detector-dev')?.tags ?? {};
+      expect(Object.keys(tagged).filter((k) => /^[ab]-/.test(k)).sort()).toEqual(allWriters);
+      expect(file.revision).toBe(1 + 80);
+
+      for (const standin of [a, b]) {
+        const seen = await versionsOf(standin, 'contended');
+        expect(seen.map((v) => v.tags['writer']).sort()).toEqual(allWriters);
+        const dev = (await registeredModels(standin)).find((m) => m.name === 'fraud-detector-dev');
+        expect(Object.keys(dev?.tags ?? {}).filter((k) => /^[ab]-/.test(k)).sort()).toEqual(allWriters);
+      }
+    });
+
+    it("see each other's writes on the very next call", async () => {
+      const statePath = freshStatePath();
+      const a = await start(statePath);
+      const b = await start(statePath);
+      dictOf(await callTool(a.client, 'register_model', { model_name: 'written-by-a', model_uri: LOGGED_MODEL_URI }));
+      expect((await versionsOf(b, 'written-by-a')).map((v) => v.version)).toEqual(['1']);
+      dictOf(await callTool(b.client, 'register_model', { model_name: 'written-by-a', model_uri: LOGGED_MODEL_URI }));
+      dictOf(await callTool(b.client, 'delete_run', { run_id: '1f32c67417521274adcdd67899f54a0f' }));
+      expect((await versionsOf(a, 'written-by-a')).map((v) => v.version)).toEqual(['2', '1']);
+      const runIds = (listOf(await callTool(a.client, 'get_runs', { experiment_id: '1', limit: 10 })) as { run_id: string }[]).map((r) => r.run_id);
+      expect(runIds).not.toContain('1f32c67417521274adcdd67899f54a0f');
+    });
+
+    it('are not blocked by a lock left behind by a dead process', async () => {
+      const statePath = freshStatePath();
+      const lockPath = `${statePath}.lock`;
+      writeFileSync(lockPath, `${await deadPid()}\n`);
+      // At start-up (the file is created under the lock) ...
+      const standin = await start(statePath);
+      expect(readState(statePath).registered_models.map((m) => m.name).sort()).toEqual(SEED_MODEL_NAMES);
+      // ... and on a call.
+      writeFileSync(lockPath, `${await deadPid()}\n`);
+      dictOf(await callTool(standin.client, 'set_registered_model_tag', { name: 'legacy-scorer', key: 'after', value: 'stale-lock' }));
+      expect(readState(statePath).registered_models.find((m) => m.name === 'legacy-scorer')?.tags).toEqual({ after: 'stale-lock' });
+      expect(existsSync(lockPath)).toBe(false);
+    });
+
+    it('starting at once on a missing file create it once and serve the same state', async () => {
+      const statePath = freshStatePath();
+      const [a, b] = await Promise.all([start(statePath), start(statePath)]);
+      const file = readState(statePath);
+      // Written once, by whichever came first; the other loaded it.
+      expect(file.revision).toBe(1);
+      expect(file.experiments.map((e) => e.experiment_id)).toEqual(seed.experiments.map((e) => e.experiment_id));
+      expect(file.registered_models.map((m) => m.name).sort()).toEqual(SEED_MODEL_NAMES);
+      expect(await registeredModels(a)).toEqual(await registeredModels(b));
+      expect((await registeredModels(a)).map((m) => m.name)).toEqual(SEED_MODEL_NAMES);
+      dictOf(await callTool(b.client, 'set_registered_model_tag', { name: 'churn-classifier', key: 'from', value: 'b' }));
+      expect((await registeredModels(a)).find((m) => m.name === 'churn-classifier')?.tags).toEqual({ team: 'growth', from: 'b' });
+    });
+
+    it('still load a state file written before revisions, and add one on the first write', async () => {
+      const statePath = freshStatePath();
+      writeFileSync(statePath, JSON.stringify(seed, null, 2));
+      const [a, b] = await Promise.all([start(statePath), start(statePath)]);
+      expect((await registeredModels(a)).map((m) => m.name)).toEqual(SEED_MODEL_NAMES);
+      dictOf(await callTool(a.client, 'set_registered_model_tag', { name: 'legacy-scorer', key: 'upgraded', value: 'yes' }));
+      expect(readState(statePath).revision).toBe(1);
+      expect((await registeredModels(b)).find((m) => m.name === 'legacy-scorer')?.tags).toEqual({ upgraded: 'yes' });
+    });
   });
 
   it('--seed loads a custom data file', async () => {
