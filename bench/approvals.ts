@@ -46,7 +46,7 @@ export async function benchApprovals(options: { root: string; dir: string; redis
       grants: [{ name: 'bench', token: TOKEN, hold: '10m', max_pending: options.pending + 10 }],
     }),
   );
-  const gateway = await spawnUntil(process.execPath, [join(options.root, 'dist', 'cli.js'), 'serve', '--port', '0', '--config', configFile], /serving MCP at (\S+)/, {
+  const gateway = await spawnUntil(process.execPath, [join(options.root, 'dist', 'cli.js'), 'serve', '--port', '0', '--config', configFile, '--data-dir', join(options.dir, 'data')], /serving MCP at (\S+)/, {
     ...process.env,
     AIRLOCK_LOG_LEVEL: 'warn',
   });

@@ -46,7 +46,7 @@ writeFileSync(
 );
 
 const standin = await spawnUntil(process.execPath, [CLI, 'mlflow-standin', '--http', '0'], /listening on (http:\/\/\S+)/);
-const gateway = await spawnUntil(process.execPath, [CLI, 'serve', '--port', '0', '--config', join(dir, 'airlock.config.json')], /serving MCP at (\S+)/, {
+const gateway = await spawnUntil(process.execPath, [CLI, 'serve', '--port', '0', '--config', join(dir, 'airlock.config.json'), '--data-dir', join(dir, 'data')], /serving MCP at (\S+)/, {
   ...process.env,
   AIRLOCK_LOG_LEVEL: 'warn',
 });

@@ -6,6 +6,18 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'airlock: %s\n' "$*" >&2; }
 
+# Two terminals may run this at once (npm start in one, npm test in the other): one installs and
+# builds while the other waits, so neither sees a half-installed node_modules or half-built dist.
+lock=.ensure-ready.lock
+while ! mkdir "$lock" 2>/dev/null; do
+  holder=$(cat "$lock/pid" 2>/dev/null || true)
+  if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then rm -rf "$lock"; continue; fi
+  sleep 0.2
+done
+echo $$ > "$lock/pid"
+trap 'rm -rf "$lock"' EXIT
+trap 'exit 130' INT TERM
+
 # 1. Dependencies: install when missing or when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing dependencies (npm ci)"
@@ -16,9 +28,13 @@ fi
 stamp=dist/.build-stamp
 if [ ! -f "$stamp" ] || [ -n "$(find src tsconfig.json tsconfig.build.json package-lock.json -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
   say "building (tsc)"
-  rm -rf dist
-  npx --no-install tsc -p tsconfig.build.json
-  touch "$stamp"
+  # Built aside, then swapped in: a gateway already running from dist/ keeps its files meanwhile.
+  rm -rf dist.next dist.old
+  npx --no-install tsc -p tsconfig.build.json --outDir dist.next
+  touch dist.next/.build-stamp
+  if [ -d dist ]; then mv dist dist.old; fi
+  mv dist.next dist
+  rm -rf dist.old
 fi
 
 # 3. Redis: the embedded default and the tests run a local redis-server.

@@ -9,19 +9,21 @@ import { AuditLog, createRedactor } from './audit/index.js';
 import type { Config, GrantConfig } from './config/index.js';
 import { sendJson, startListener } from './http/listener.js';
 import { DEFAULT_PREFIX, RateLimiter, type Reservation } from './limits/index.js';
-import { CallPipeline, createAgentServer, createMcpEndpoint, GrantAuthenticator, SessionRegistry, ToolCatalogue, UpstreamConnection } from './mcp/index.js';
+import { CallPipeline, createAgentServer, createMcpEndpoint, GrantAuthenticator, SessionRegistry, ToolCatalogue, UpstreamConnection, type UpstreamHealth } from './mcp/index.js';
 import { PolicySet } from './policy/index.js';
 import { connectRedis } from './redis/connection.js';
-import { startEmbeddedRedis } from './redis/embedded-redis.js';
 import type { Logger } from './shared/logger.js';
 import { SlackBot, slackConfigFromEnv } from './slack/index.js';
 
 export interface GatewayOptions {
   config: Config;
   log: Logger;
-  /** Where the embedded redis-server keeps its data when no Redis URL is configured. */
-  dataDir: string;
+  /** The Redis to use: the configured one, or the embedded one the caller joined (and leaves). */
+  redisUrl: string;
 }
+
+/** How long a shutdown waits for held calls to answer and approved calls under way to finish. */
+const DRAIN_MS = 500;
 
 /** Everything a running gateway is made of; `close()` takes it down in reverse order. */
 interface GatewayParts {
@@ -36,6 +38,8 @@ interface GatewayParts {
   audit: AuditLog;
   slack: SlackBot | undefined;
   closers: (() => Promise<void> | void)[];
+  /** Aborted at shutdown: held calls answer `pending` (their approvals stay in Redis). */
+  drain: AbortController;
 }
 
 /**
@@ -46,6 +50,7 @@ export class Gateway {
   private readonly servers = new Set<Server>();
   private http: HttpServer | undefined;
   private sessions: SessionRegistry | undefined;
+  private closing: Promise<void> | undefined;
 
   private constructor(readonly parts: GatewayParts) {
     // Upstream tool changes and policy reloads both change what agents may see.
@@ -60,7 +65,12 @@ export class Gateway {
     return this.parts.approvals;
   }
 
-  static async start({ config, log, dataDir }: GatewayOptions): Promise<Gateway> {
+  /** The Slack receiver's URL, when Slack runs in HTTP mode. */
+  get slackUrl(): string | undefined {
+    return this.parts.slack?.url;
+  }
+
+  static async start({ config, log, redisUrl }: GatewayOptions): Promise<Gateway> {
     const closers: GatewayParts['closers'] = [];
     const undo = async () => {
       for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
@@ -70,8 +80,7 @@ export class Gateway {
       const slackConfig = config.slack ?? slackConfigFromEnv();
       const policies = PolicySet.open(config.policy, config.grants, log);
       closers.push(() => policies.close());
-      const redis = config.redis ? { url: config.redis.url, stop: async () => {} } : await startEmbeddedRedis(dataDir, log);
-      closers.push(() => redis.stop());
+      const redis = { url: redisUrl };
       const redisClient = await connectRequestClient(redis.url, log);
       closers.push(() => redisClient.disconnect());
       const prefix = config.redis?.prefix ?? DEFAULT_PREFIX;
@@ -92,12 +101,15 @@ export class Gateway {
         slack = await SlackBot.start({ config: slackConfig, engine: approvals, redisUrl: redis.url, prefix, log, redact: createRedactor(config.audit.redact), retentionMs: config.approvals.retention });
         closers.push(() => slack!.close());
       }
-      const audit = await AuditLog.open({ config: config.audit, redis: redisClient, prefix, ...(slack?.audit ? { lines: slack.audit } : {}), log });
+      const audit = AuditLog.open({ config: config.audit, redis: redisClient, prefix, ...(slack?.audit ? { lines: slack.audit } : {}), log });
       closers.push(() => audit.close());
+      log.info({ file: audit.file, instance: audit.instance }, 'writing the audit trail');
       auditApprovalEvents(approvals, audit);
+      const drain = new AbortController();
 
       const upstreams = Object.entries(config.upstreams).map(([name, upstream]) => new UpstreamConnection(name, upstream, log));
       closers.push(() => Promise.all(upstreams.map((u) => u.close())).then(() => {}));
+      // Each upstream gets its first attempt; one that cannot start is retried in the background.
       await Promise.all(upstreams.map((u) => u.start()));
       const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
       const catalogue = new ToolCatalogue(upstreams, prefixes, log);
@@ -109,9 +121,10 @@ export class Gateway {
         audit,
         log,
         progressEveryMs: config.approvals.progress_interval,
+        drain: drain.signal,
         ...(slack ? { deliveryNote: (id: string) => slack!.deliveryNote(id) } : {}),
       });
-      return new Gateway({ config, log, upstreams, catalogue, policies, pipeline, redisClient, approvals, audit, slack, closers });
+      return new Gateway({ config, log, upstreams, catalogue, policies, pipeline, redisClient, approvals, audit, slack, closers, drain });
     } catch (error) {
       await undo();
       throw error;
@@ -141,10 +154,8 @@ export class Gateway {
         '/mcp': mcp,
         '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
         '/readyz': (_req, res) => {
-          const { upstreams, redisClient, audit } = this.parts;
-          const states = Object.fromEntries(upstreams.map((u) => [u.name, u.state]));
-          const ready = upstreams.every((u) => u.state === 'ready') && redisClient.status === 'ready' && audit.healthy;
-          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'degraded', upstreams: states, redis: redisClient.status, audit: audit.healthy ? 'ok' : audit.lastError?.message });
+          const readiness = this.readiness();
+          sendJson(res, readiness.status === 'ready' ? 200 : 503, readiness);
         },
       },
     });
@@ -152,24 +163,54 @@ export class Gateway {
     return { url: listener.url, port: listener.port };
   }
 
-  /** Serves one agent over stdio as `grant`; resolves when the agent disconnects. */
+  /** What /readyz answers: ready, or degraded with a reason per part that is not. */
+  readiness(): { status: 'ready' | 'degraded'; reasons: string[]; upstreams: Record<string, UpstreamHealth>; redis: string; audit: string } {
+    const { upstreams, redisClient, audit } = this.parts;
+    const reasons: string[] = [];
+    for (const u of upstreams) if (u.state !== 'ready') reasons.push(`upstream ${u.name} is ${u.state}${u.lastError ? `: ${u.lastError}` : ''}`);
+    if (redisClient.status !== 'ready') reasons.push(`redis is ${redisClient.status}`);
+    if (!audit.healthy) reasons.push(`audit: ${audit.lastError?.message ?? 'unhealthy'}`);
+    return {
+      status: reasons.length === 0 ? 'ready' : 'degraded',
+      reasons,
+      upstreams: Object.fromEntries(upstreams.map((u) => [u.name, u.health()])),
+      redis: redisClient.status,
+      audit: audit.healthy ? 'ok' : (audit.lastError?.message ?? 'unhealthy'),
+    };
+  }
+
+  /** Serves one agent over stdio as `grant`; resolves when the agent disconnects (stdin closed). */
   async serveStdio(grant: GrantConfig): Promise<void> {
     const server = this.agentServer(grant, `stdio-${randomUUID()}`);
     const transport = new StdioServerTransport();
-    const closed = new Promise<void>((resolve) => (transport.onclose = () => resolve()));
+    const closed = new Promise<void>((resolve) => {
+      transport.onclose = () => resolve();
+      process.stdin.once('end', () => resolve());
+      process.stdin.once('close', () => resolve());
+    });
+    // An agent that went away makes our writes fail with EPIPE: that is a disconnect, not a crash.
+    process.stdout.on('error', () => {});
     await server.connect(transport);
-    process.stdin.once('end', () => void transport.close());
     await closed;
   }
 
-  async close(): Promise<void> {
-    this.sessions?.close();
-    await Promise.all([...this.servers].map((s) => s.close().catch(() => {})));
-    if (this.http) {
-      this.http.closeAllConnections();
-      await new Promise<void>((resolve) => this.http!.close(() => resolve()));
-    }
-    for (const close of this.parts.closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
+  /**
+   * Takes the gateway down: held calls answer `pending` first (their approvals stay in Redis),
+   * approved calls under way get a moment to finish, then agents, listeners and every part.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.parts.drain.abort();
+      await this.parts.pipeline.settled(DRAIN_MS);
+      this.sessions?.close();
+      await Promise.all([...this.servers].map((s) => s.close().catch(() => {})));
+      if (this.http) {
+        this.http.closeAllConnections();
+        await new Promise<void>((resolve) => this.http!.close(() => resolve()));
+      }
+      for (const close of this.parts.closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
+    })();
+    return this.closing;
   }
 
   private agentServer(grant: GrantConfig, stdioSessionId?: string): Server {

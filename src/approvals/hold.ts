@@ -12,6 +12,11 @@ export interface HoldOptions {
   holdMs: number;
   /** The agent's request signal: cancel or disconnect detaches (the approval stays decidable). */
   signal?: AbortSignal;
+  /**
+   * Aborted when this process is shutting down: the hold answers `pending` at once (the approval
+   * stays in Redis for the agent's retry, here or on another process) and starts no execution.
+   */
+  drain?: AbortSignal;
   /** Sends a notifications/progress text (only when the request carried a progress token). */
   progress?: (message: string, view: ApprovalView) => Promise<void>;
   /** Progress cadence; default 15 s (the issue's upper bound). */
@@ -46,7 +51,8 @@ const REDIS_RETRY_MS = 250;
  * ApprovalError from the request (max_pending_reached, approvals_unavailable) is thrown.
  */
 export async function holdForDecision(options: HoldOptions): Promise<HoldOutcome> {
-  const { engine, signal } = options;
+  const { engine, signal, drain } = options;
+  const wake = drain === undefined ? signal : signal === undefined ? drain : AbortSignal.any([signal, drain]);
   const deadline = Date.now() + options.holdMs;
   const every = Math.max(1, options.progressEveryMs ?? 15_000);
   const requested = await engine.request(options.input);
@@ -67,6 +73,7 @@ export async function holdForDecision(options: HoldOptions): Promise<HoldOutcome
         return { kind: view.state, view };
       case 'approved': {
         if (signal?.aborted) return { kind: 'detached', view };
+        if (drain?.aborted) return { kind: 'pending', view };
         const begun = await engine.beginExecution(view.id);
         if (begun.started) return runApproved(options, begun.approval, begun.executor);
         view = begun.approval;
@@ -77,6 +84,7 @@ export async function holdForDecision(options: HoldOptions): Promise<HoldOutcome
         break;
     }
     if (signal?.aborted) return { kind: 'detached', view };
+    if (drain?.aborted) return { kind: 'pending', view };
     const now = Date.now();
     if (now >= deadline) return { kind: 'pending', view };
     if (view.state === 'pending' && options.progress !== undefined && now >= nextProgress) {
@@ -93,11 +101,11 @@ export async function holdForDecision(options: HoldOptions): Promise<HoldOutcome
       wakes.push(Date.now() + engine.leaseMs);
     }
     try {
-      view = await engine.waitForChange(view.id, view.version, { deadline: Math.min(...wakes), ...(signal ? { signal } : {}) });
+      view = await engine.waitForChange(view.id, view.version, { deadline: Math.min(...wakes), ...(wake ? { signal: wake } : {}) });
     } catch (error) {
       // Redis unreachable: keep the agent's request until the deadline, then answer pending.
       options.log?.warn({ approval: view.id, err: describeError(error) }, 'approval state unreadable; retrying');
-      await sleep(Math.min(REDIS_RETRY_MS, Math.max(0, deadline - Date.now())), signal);
+      await sleep(Math.min(REDIS_RETRY_MS, Math.max(0, deadline - Date.now())), wake);
     }
   }
 }

@@ -45,7 +45,7 @@ export interface ApprovalInput extends Omit<CallInput, 'approval_id' | 'call_id'
  */
 export class AuditLog {
   readonly redact: Redactor;
-  private readonly file: FileSink;
+  private readonly fileSink: FileSink;
   private readonly stream: StreamSink | undefined;
   private readonly summarizer: BurstSummarizer | undefined;
   private readonly timer: NodeJS.Timeout | undefined;
@@ -56,7 +56,7 @@ export class AuditLog {
     file: FileSink,
   ) {
     const now = options.now ?? Date.now;
-    this.file = file;
+    this.fileSink = file;
     this.redact = createRedactor(options.config.redact);
     if (options.redis !== undefined) {
       this.stream = new StreamSink(options.redis, { prefix: options.prefix ?? '{airlock}', maxlen: options.config.stream.maxlen, log: options.log });
@@ -72,12 +72,15 @@ export class AuditLog {
   }
 
   /**
-   * Opens the file sink (continuing its chain). With fail_mode "closed" an audit file that cannot
-   * be opened throws AuditUnavailableError: the gateway must not start without its record.
+   * Opens the file sink: the lowest free slot of `config.dir` (README.md "Files and processes"),
+   * or exactly `config.file` when set, continuing that file's chain. With fail_mode "closed" an
+   * audit file that cannot be opened throws AuditUnavailableError: the gateway must not start
+   * without its record.
    */
   static open(options: AuditLogOptions): AuditLog {
     const { config } = options;
     const file = FileSink.open({
+      dir: config.dir,
       file: config.file,
       maxBytes: config.max_bytes,
       failMode: config.fail_mode,
@@ -99,22 +102,32 @@ export class AuditLog {
     return new CallTrail(this.sink, { ...input, call_id: input.call_id ?? input.approval_id }, this.redact);
   }
 
+  /** The file this process writes (absolute); undefined while no slot could be claimed (fail-open start). */
+  get file(): string | undefined {
+    return this.fileSink.file;
+  }
+
+  /** This process's chain name: `<host>-<n>`, or the fixed file's name without its extension. */
+  get instance(): string | undefined {
+    return this.fileSink.instance;
+  }
+
   /** False while the audit file cannot be written (for /readyz; see also `refusing`). */
   get healthy(): boolean {
-    return this.file.healthy;
+    return this.fileSink.healthy;
   }
 
   /** True when calls must be refused: the file cannot be written and fail_mode is "closed". */
   get refusing(): boolean {
-    return !this.file.healthy && this.options.config.fail_mode === 'closed';
+    return !this.fileSink.healthy && this.options.config.fail_mode === 'closed';
   }
 
   get lastError(): AuditUnavailableError | undefined {
-    return this.file.lastError;
+    return this.fileSink.lastError;
   }
 
   get chainHead(): ChainHead {
-    return this.file.chainHead;
+    return this.fileSink.chainHead;
   }
 
   /** Events the Redis stream lost (full queue, Redis errors) since start. */
@@ -124,18 +137,18 @@ export class AuditLog {
 
   /** Writes everything queued: the file now, the stream when Redis answers. */
   async flush(): Promise<void> {
-    await Promise.all([this.file.flush().catch(() => {}), this.stream?.flush()]);
+    await Promise.all([this.fileSink.flush().catch(() => {}), this.stream?.flush()]);
   }
 
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.summarizer?.flush();
     await this.flush();
-    await this.file.close();
+    await this.fileSink.close();
   }
 
   private record(json: string, type: AuditEventType, fields: Readonly<Record<string, unknown>> | undefined): Promise<void> {
-    const written = this.file.append(json);
+    const written = this.fileSink.append(json);
     this.stream?.push(json);
     if (this.summarizer !== undefined && mayHaveSlackLine(type, fields?.action)) {
       try {

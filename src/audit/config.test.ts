@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { AuditConfigSchema, parseAuditConfig } from './config.js';
+import { AuditConfigSchema } from './config.js';
 import { DEFAULT_REDACT_PATTERNS } from './redact.js';
 
 describe('AuditConfigSchema', () => {
   it('fills in the defaults', () => {
     expect(AuditConfigSchema.parse({})).toEqual({
-      file: '.airlock/audit.jsonl',
       max_bytes: 64 * 1024 * 1024,
       fail_mode: 'closed',
       fsync: false,
@@ -25,19 +24,5 @@ describe('AuditConfigSchema', () => {
     expect(AuditConfigSchema.safeParse({ fail_mode: 'maybe' }).success).toBe(false);
     expect(AuditConfigSchema.safeParse({ stream: { maxlen: 0 } }).success).toBe(false);
     expect(AuditConfigSchema.safeParse({ slack_summary_window: 'soon' }).success).toBe(false);
-  });
-});
-
-describe('parseAuditConfig', () => {
-  it('makes the file absolute against the base directory', () => {
-    expect(parseAuditConfig({ file: 'logs/a.jsonl' }, { source: 'c.json', baseDir: '/srv/airlock' }).file).toBe('/srv/airlock/logs/a.jsonl');
-    expect(parseAuditConfig(undefined, { source: 'c.json', baseDir: '/srv' }).file).toBe('/srv/.airlock/audit.jsonl');
-    expect(parseAuditConfig({ file: '/var/log/a.jsonl' }, { source: 'c.json', baseDir: '/srv' }).file).toBe('/var/log/a.jsonl');
-  });
-
-  it('names the source and the JSON pointer of a problem', () => {
-    const parse = () => parseAuditConfig({ max_bytes: -1, oops: 1 }, { source: 'airlock.config.json', baseDir: '/' });
-    expect(parse).toThrow(/^airlock\.config\.json: \/audit: unknown key "oops"$/mu);
-    expect(parse).toThrow(/^airlock\.config\.json: \/audit\/max_bytes: /mu);
   });
 });

@@ -1,11 +1,6 @@
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { AirlockError } from '../shared/errors.js';
 import { durationSchema } from '../shared/duration-schema.js';
-import { formatIssues } from '../shared/zod-issues.js';
 import { DEFAULT_REDACT_PATTERNS } from './redact.js';
-
-export const DEFAULT_AUDIT_FILE = '.airlock/audit.jsonl';
 
 /**
  * The `audit` section of airlock.config.json. `redact` adds key patterns to the defaults
@@ -14,8 +9,14 @@ export const DEFAULT_AUDIT_FILE = '.airlock/audit.jsonl';
  */
 export const AuditConfigSchema = z
   .strictObject({
-    /** The hash-chained JSONL file; relative paths are relative to the config file. */
-    file: z.string().min(1).default(DEFAULT_AUDIT_FILE),
+    /**
+     * The audit directory: one hash-chained file per Airlock process instance (README.md
+     * "Files and processes"). Default `<data dir>/audit`; relative paths are relative to the
+     * config file. Always set (absolute) once the config is loaded.
+     */
+    dir: z.string().min(1).optional(),
+    /** One fixed file instead (one writer only: a second process using it is refused). */
+    file: z.string().min(1).optional(),
     /** Rotate the file before it would grow past this many bytes. */
     max_bytes: z.number().int().min(1).default(64 * 1024 * 1024),
     /** closed: refuse calls while the file cannot be written; open: log and go on. */
@@ -35,18 +36,3 @@ export const AuditConfigSchema = z
 
 export type AuditConfig = z.infer<typeof AuditConfigSchema>;
 export type AuditConfigInput = z.input<typeof AuditConfigSchema>;
-
-/**
- * The audit section (`config.audit ?? {}`) validated, with `file` made absolute against
- * `baseDir` (the config file's directory; the working directory for the embedded default).
- * Errors name the source and the JSON pointer, like the rest of the config.
- */
-export function parseAuditConfig(raw: unknown, options: { source: string; baseDir: string }): AuditConfig {
-  const parsed = AuditConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ ...issue, path: ['audit', ...issue.path] }));
-    throw new AirlockError('config_invalid', formatIssues(options.source, issues));
-  }
-  const config = parsed.data;
-  return { ...config, file: isAbsolute(config.file) ? config.file : resolve(options.baseDir, config.file) };
-}

@@ -1,13 +1,17 @@
-import { closeSync, existsSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { AirlockError, describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { chainLine, readTail, rotatedFiles, rotatedPath, rotationStamp } from './chain.js';
 import { GENESIS_HASH, sha256Hex } from './digest.js';
 import { AuditUnavailableError } from './errors.js';
+import { claimFixedFile, claimSlot, reclaim, release, stillHeld, type ClaimedFile } from './slots.js';
 
 export interface FileSinkOptions {
-  file: string;
+  /** The audit directory: the sink claims the lowest free slot `<host>-<n>.jsonl` in it (slots.ts). */
+  dir?: string | undefined;
+  /** One fixed file instead (wins over `dir`): one writer only, a second one is refused. */
+  file?: string | undefined;
   /** Rotate before a write would make the file larger than this. */
   maxBytes: number;
   /** closed: a failed write rejects `append` (the gateway refuses calls); open: log and go on. */
@@ -32,7 +36,7 @@ interface Batch {
   reject: (error: Error) => void;
 }
 
-const OPEN_IN_THIS_PROCESS = new Set<string>();
+type Target = { file: string } | { dir: string };
 
 /**
  * The append-only, hash-chained JSONL file (format: chain.ts, README.md). Events appended in the
@@ -42,7 +46,9 @@ const OPEN_IN_THIS_PROCESS = new Set<string>();
  * chain state can never run ahead of what the file holds.
  */
 export class FileSink {
-  readonly file: string;
+  private readonly target: Target;
+  /** The file this sink writes and holds the lock of; undefined until a slot could be claimed. */
+  private claimed: ClaimedFile | undefined;
   private fd: number | undefined;
   private size = 0;
   private head: ChainHead = { seq: 0, hash: GENESIS_HASH };
@@ -57,30 +63,43 @@ export class FileSink {
   private readonly now: () => number;
 
   private constructor(private readonly options: FileSinkOptions) {
-    this.file = resolve(options.file);
+    if (options.file !== undefined) this.target = { file: resolve(options.file) };
+    else if (options.dir !== undefined) this.target = { dir: resolve(options.dir) };
+    else throw new AirlockError('config_invalid', 'the audit trail needs audit.dir (or one fixed audit.file)');
     this.now = options.now ?? Date.now;
   }
 
   /**
-   * Opens the file (creating its directory) and continues the chain from its last line, or from
-   * the newest rotated file. Fail-closed sinks throw AuditUnavailableError when the file cannot be
-   * opened; fail-open ones start unhealthy and keep trying.
+   * Claims the file (a free slot of the directory, or the fixed file; creating the directory) and
+   * continues the chain from its last line, or from the newest rotated file. Fail-closed sinks
+   * throw AuditUnavailableError when the file cannot be opened; fail-open ones start unhealthy
+   * and keep trying. A fixed file held by a live process is refused in both modes.
    */
   static open(options: FileSinkOptions): FileSink {
     const sink = new FileSink(options);
     try {
-      mkdirSync(dirname(sink.file), { recursive: true });
-      sink.lock();
+      sink.claim();
       sink.openChain();
     } catch (error) {
       if (error instanceof AirlockError && error.code === 'config_invalid') throw error;
       sink.fail(error);
       if (options.failMode === 'closed') {
-        sink.unlock();
+        release(sink.claimed);
         throw sink.error;
       }
     }
     return sink;
+  }
+
+  /** The file written (absolute); undefined while no slot of the directory could be claimed. */
+  get file(): string | undefined {
+    return this.claimed?.file ?? ('file' in this.target ? this.target.file : undefined);
+  }
+
+  /** The chain's name: `<host>-<n>` in the directory, or the fixed file's name without extension. */
+  get instance(): string | undefined {
+    const file = this.file;
+    return file === undefined ? undefined : basename(file, extname(file));
   }
 
   get healthy(): boolean {
@@ -102,7 +121,7 @@ export class FileSink {
    * written. The promise is pre-handled, so not awaiting it never crashes the process.
    */
   append(eventJson: string): Promise<void> {
-    if (this.closed) return this.settled(new AuditUnavailableError(this.file, 'the audit log is closed'));
+    if (this.closed) return this.settled(this.unavailable('the audit log is closed'));
     this.queue.push(eventJson);
     if (this.batch === undefined) {
       this.batch = newBatch();
@@ -123,7 +142,7 @@ export class FileSink {
     const written = this.flush(); // synchronous: the batch is in the file before the close below
     this.closed = true;
     this.closeFd();
-    this.unlock();
+    release(this.claimed);
     await written.catch(() => {});
   }
 
@@ -137,7 +156,7 @@ export class FileSink {
       if (this.error !== undefined) this.reopen();
       this.writeLines(lines);
       if (this.error !== undefined) {
-        this.options.log.warn({ file: this.file, seq: this.head.seq }, 'the audit file is writable again');
+        this.options.log.warn({ file: this.live, seq: this.head.seq }, 'the audit file is writable again');
         this.error = undefined;
       }
       batch.resolve();
@@ -194,13 +213,14 @@ export class FileSink {
 
   private rotate(): void {
     this.closeFd();
-    if (this.lastStamp === 0) this.lastStamp = Math.max(0, ...rotatedFiles(this.file).map((f) => rotationStamp(this.file, f) ?? 0));
+    const file = this.live;
+    if (this.lastStamp === 0) this.lastStamp = Math.max(0, ...rotatedFiles(file).map((f) => rotationStamp(file, f) ?? 0));
     let stamp = Math.max(this.now(), this.lastStamp + 1);
-    while (existsSync(rotatedPath(this.file, stamp))) stamp++;
-    const target = rotatedPath(this.file, stamp);
-    renameSync(this.file, target);
+    while (existsSync(rotatedPath(file, stamp))) stamp++;
+    const target = rotatedPath(file, stamp);
+    renameSync(file, target);
     this.lastStamp = stamp;
-    this.fd = openSync(this.file, 'a');
+    this.fd = openSync(file, 'a');
     this.size = 0;
     this.rotatedFrom = basename(target);
   }
@@ -211,7 +231,7 @@ export class FileSink {
    * the last line this process wrote if that is further (so lost lines show as a gap).
    */
   private openChain(known?: ChainHead): void {
-    this.fd = openSync(this.file, 'a');
+    this.fd = openSync(this.live, 'a');
     this.size = fstatSync(this.fd).size;
     const disk = this.size > 0 ? this.liveHead() : this.rotatedHead();
     if (known !== undefined && known.seq > (disk?.seq ?? 0)) {
@@ -223,27 +243,28 @@ export class FileSink {
   }
 
   private liveHead(): ChainHead | undefined {
-    const tail = readTail(this.file, 1);
+    const file = this.live;
+    const tail = readTail(file, 1);
     const last = tail.lines[0];
     let head: ChainHead | undefined;
     try {
-      head = last === undefined ? undefined : headOf(last, this.file);
+      head = last === undefined ? undefined : headOf(last, file);
     } catch (error) {
       if (this.options.failMode === 'closed') throw error;
-      this.options.log.error({ file: this.file, err: describeError(error) }, 'rotating the audit file away and starting a new chain');
+      this.options.log.error({ file, err: describeError(error) }, 'rotating the audit file away and starting a new chain');
       this.rotate();
       return { seq: 0, hash: GENESIS_HASH };
     }
     if (tail.partial !== undefined || head === undefined) {
       // A line cut mid-way (crash, full disk): keep the evidence in a rotated file, go on after it.
-      this.options.log.error({ file: this.file }, 'the audit file ends with a cut line; rotating it away (audit verify reports it)');
+      this.options.log.error({ file }, 'the audit file ends with a cut line; rotating it away (audit verify reports it)');
       this.rotate();
     }
     return head ?? this.rotatedHead();
   }
 
   private rotatedHead(): ChainHead | undefined {
-    const previous = rotatedFiles(this.file).filter((f) => basename(f) !== this.rotatedFrom).at(-1);
+    const previous = rotatedFiles(this.live).filter((f) => basename(f) !== this.rotatedFrom).at(-1);
     if (previous === undefined) return undefined;
     const last = readTail(previous, 1).lines[0];
     if (last === undefined) return undefined;
@@ -257,12 +278,53 @@ export class FileSink {
     if (now - this.lastAttempt < (this.options.retryMs ?? 1_000)) throw this.error!.cause;
     this.lastAttempt = now;
     this.closeFd();
-    mkdirSync(dirname(this.file), { recursive: true });
-    this.openChain(this.head);
+    const sameFile = this.claim();
+    if (!sameFile) {
+      // Another file (another chain) from here on: nothing of the old one carries over.
+      this.head = { seq: 0, hash: GENESIS_HASH };
+      this.rotatedFrom = undefined;
+      this.lastStamp = 0;
+    }
+    this.openChain(sameFile ? this.head : undefined);
+  }
+
+  /**
+   * Holds the lock of the file to write, creating its directory: at start, and again after a
+   * failure, since removing the directory removes the lock too and another process could claim
+   * the file. False when it had to move to another file (another chain).
+   */
+  private claim(): boolean {
+    const before = this.claimed;
+    if (before !== undefined && stillHeld(before)) return true;
+    mkdirSync('file' in this.target ? dirname(this.target.file) : this.target.dir, { recursive: true });
+    const again = before === undefined ? undefined : reclaim(before);
+    if (again !== undefined) {
+      this.claimed = again;
+      return true;
+    }
+    if ('file' in this.target) {
+      this.claimed = claimFixedFile(this.target.file);
+    } else {
+      this.claimed = claimSlot(this.target.dir);
+      if (before !== undefined) this.options.log.warn({ lost: before.file, file: this.claimed.file }, 'another writer took this audit file while its directory was gone; writing to a free slot instead');
+    }
+    return before === undefined || before.file === this.claimed.file;
+  }
+
+  /** The file being written (only called once a file is claimed). */
+  private get live(): string {
+    const file = this.file;
+    if (file === undefined) throw new Error('no audit file is claimed yet');
+    return file;
+  }
+
+  private unavailable(cause: unknown): AuditUnavailableError {
+    if (this.file !== undefined) return new AuditUnavailableError(this.file, cause);
+    return new AuditUnavailableError('dir' in this.target ? this.target.dir : '', cause, 'directory');
   }
 
   private fail(cause: unknown): void {
-    const error = cause instanceof AuditUnavailableError ? cause : new AuditUnavailableError(this.file, cause);
+    const error = cause instanceof AuditUnavailableError ? cause : this.unavailable(cause);
     if (this.error === undefined) {
       this.options.log.error({ file: this.file, err: describeError(cause), fail_mode: this.options.failMode }, 'cannot write the audit file');
       this.lastAttempt = this.now();
@@ -286,33 +348,6 @@ export class FileSink {
     const promise = Promise.reject(error);
     promise.catch(() => {});
     return promise;
-  }
-
-  /** One writer per file: a second one would fork the chain. `<file>.lock` holds the writer's pid. */
-  private lock(): void {
-    const lockFile = `${this.file}.lock`;
-    if (OPEN_IN_THIS_PROCESS.has(this.file)) throw sharedFileError(this.file, process.pid);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
-        OPEN_IN_THIS_PROCESS.add(this.file);
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-        const pid = Number.parseInt(readLock(lockFile), 10);
-        if (pid > 0 && pid !== process.pid && isAlive(pid)) throw sharedFileError(this.file, pid);
-        unlinkSync(lockFile); // left by a process that is gone
-      }
-    }
-  }
-
-  private unlock(): void {
-    if (!OPEN_IN_THIS_PROCESS.delete(this.file)) return;
-    try {
-      unlinkSync(`${this.file}.lock`);
-    } catch {
-      // the directory may be gone
-    }
   }
 }
 
@@ -338,25 +373,4 @@ function headOf(line: Buffer, file: string): ChainHead {
     throw new Error(`the last line of ${file} is not an audit line with a "seq", so the chain cannot go on from it (run \`airlock audit verify\`, then move the file away)`);
   }
   return { seq, hash: sha256Hex(line) };
-}
-
-function readLock(lockFile: string): string {
-  try {
-    return readFileSync(lockFile, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function sharedFileError(file: string, pid: number): AirlockError {
-  return new AirlockError('config_invalid', `another Airlock process (pid ${pid}) is writing the audit file ${file}: give each process its own audit.file (they can share the Redis stream)`);
 }

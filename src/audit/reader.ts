@@ -1,17 +1,16 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { StringDecoder } from 'node:string_decoder';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { chainFiles, readTail, rotatedFiles, rotationStamp, withoutChainFields } from './chain.js';
+import { chainFiles, readTail, rotationStamp, withoutChainFields } from './chain.js';
+import type { AuditChain } from './chains.js';
 import { AUDIT_EVENT_TYPES, type AuditEvent } from './events.js';
 import { STREAM_FIELD } from './stream-sink.js';
 
 /**
- * The read side for `airlock audit tail|query`: events from the chained files or from the Redis
- * stream, oldest first. Lines that are not audit events are skipped (`verify` is the place to
- * report them).
+ * The read side for `airlock audit tail|query`: events from the chained files (one chain, or all
+ * chains of the audit directory merged in time order) or from the Redis stream, oldest first.
+ * Lines that are not audit events are skipped (`verify` is the place to report them). Following
+ * files: follow.ts.
  */
 
 const TYPES = new Set<string>(AUDIT_EVENT_TYPES);
@@ -65,83 +64,38 @@ export function tailFileEvents(file: string, count: number, liveEnd?: number): A
   return events.slice(-count);
 }
 
-/**
- * Calls `onEvent` for the last `tail` events, then for every line appended to `file`, until
- * `signal` aborts. The tail is read up to the offset following starts from, so no line is missed
- * or repeated in between. Across rotations: the renamed file is read to its end, then every file
- * rotated after it, then the new live file from its start.
- */
-export async function followFile(file: string, onEvent: (event: AuditEvent) => void, signal: AbortSignal, { tail = 0, pollMs = 200 } = {}): Promise<void> {
-  let fd: number | undefined;
-  let ino: number | undefined;
-  let offset = 0;
-  let rest = '';
-  let decoder = new StringDecoder('utf8');
-  const emit = (text: string) => {
-    const lines = (rest + text).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) {
-      const event = parseAuditEvent(line);
-      if (event !== undefined) onEvent(event);
-    }
-  };
-  const drain = () => {
-    if (fd === undefined) return;
-    const buffer = Buffer.alloc(64 * 1024);
-    for (let n = readSync(fd, buffer, 0, buffer.length, offset); n > 0; n = readSync(fd, buffer, 0, buffer.length, offset)) {
-      offset += n;
-      emit(decoder.write(buffer.subarray(0, n)));
-    }
-  };
-  const openLive = (fromEnd: boolean): boolean => {
-    try {
-      fd = openSync(file, 'r');
-    } catch {
-      return false;
-    }
-    const stat = fstatSync(fd);
-    ino = stat.ino;
-    offset = fromEnd ? stat.size : 0;
-    rest = '';
-    decoder = new StringDecoder('utf8');
-    return true;
-  };
-  const inoOf = (path: string) => {
-    try {
-      return statSync(path).ino;
-    } catch {
-      return undefined;
-    }
-  };
+/** Time order across chains: event ids are ULIDs (sortable by time, increasing within a process). */
+export function byId(a: AuditEvent, b: AuditEvent): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
 
-  if (openLive(true)) tailFileEvents(file, tail, offset).forEach(onEvent);
-  else tailFileEvents(file, tail).forEach(onEvent);
+/** Every event of every chain, merged in time order (each chain is already in order). */
+export async function* readChainEvents(chains: readonly AuditChain[], sinceMs?: number): AsyncGenerator<AuditEvent> {
+  const readers = chains.map((chain) => readFileEvents(chain.live, sinceMs));
   try {
-    while (!signal.aborted) {
-      drain();
-      const live = inoOf(file);
-      if (fd === undefined) {
-        if (live !== undefined && openLive(false)) continue;
-      } else if (live !== undefined && live !== ino) {
-        // Rotated: open the new live file first, so files rotated after that are read through it.
-        const old = ino;
-        closeSync(fd);
-        fd = undefined;
-        if (!openLive(false)) continue;
-        const rotated = rotatedFiles(file);
-        const from = rotated.findIndex((path) => inoOf(path) === old);
-        for (const path of from < 0 ? [] : rotated.slice(from + 1)) {
-          if (inoOf(path) === ino) continue;
-          emit(readFileSync(path, 'utf8'));
-          rest = '';
-        }
-        continue;
+    const heads = await Promise.all(readers.map((r) => r.next()));
+    for (;;) {
+      let next = -1;
+      for (const [i, head] of heads.entries()) {
+        if (head.done) continue;
+        const best = heads[next];
+        if (best === undefined || best.done || byId(head.value, best.value) < 0) next = i;
       }
-      await sleep(pollMs, undefined, { signal }).catch(() => {});
+      const head = heads[next];
+      if (head === undefined || head.done) return;
+      yield head.value;
+      heads[next] = await readers[next]!.next();
     }
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    // Stopping early (a --limit) closes every file still open.
+    await Promise.all(readers.map((r) => r.return(undefined)));
   }
+}
+
+/** The last `count` events over all chains, oldest first. */
+export function tailChainEvents(chains: readonly AuditChain[], count: number): AuditEvent[] {
+  if (count <= 0) return [];
+  return chains.flatMap((chain) => tailFileEvents(chain.live, count)).sort(byId).slice(-count);
 }
 
 // ---- the Redis stream

@@ -4,12 +4,11 @@ import { ApprovalEngine, ApprovalError, ApprovalStateSchema, formatClock, type A
 import { formatSpan, isoTime } from '../approvals/format.js';
 import type { Config } from '../config/index.js';
 import { withConfiguredRedis } from '../redis/configured.js';
+import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
 import { describeError } from '../shared/errors.js';
 import { silentLogger } from '../shared/logger.js';
 
-interface CommonOptions {
-  config?: string;
-}
+type CommonOptions = ConfigOptions;
 
 /**
  * `airlock approvals list | show | approve | deny | withdraw`: the same decisions as Slack and the
@@ -19,7 +18,7 @@ interface CommonOptions {
  */
 export function approvalsCommand(): Command {
   const command = new Command('approvals').description('List, show and decide held calls (approvals)');
-  const config = (c: Command) => c.option('-c, --config <file>', 'config file (default ./airlock.config.json, else the embedded default)');
+  const config = configOptions;
 
   config(command.command('list'))
     .description('List approvals, newest first (default: pending ones)')
@@ -99,7 +98,7 @@ export function approvalsCommand(): Command {
 async function run(options: CommonOptions, body: (engine: ApprovalEngine, config: Config) => Promise<void>): Promise<void> {
   const log = silentLogger();
   try {
-    await withConfiguredRedis(options.config, log, async ({ config, url, prefix }) => {
+    await withConfiguredRedis(loadCliConfig(options), log, async ({ config, url, prefix }) => {
       const engine = await ApprovalEngine.start({ redisUrl: url, prefix, log, processJobs: false });
       try {
         await body(engine, config);

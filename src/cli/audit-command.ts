@@ -1,37 +1,36 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Redis } from 'ioredis';
-import { chainFiles } from '../audit/chain.js';
-import { parseAuditConfig, type AuditConfig } from '../audit/config.js';
+import { describeSource, isDirectory, listChains, type ChainSource } from '../audit/chains.js';
+import type { AuditConfig } from '../audit/config.js';
 import type { AuditEvent } from '../audit/events.js';
+import { followChains } from '../audit/follow.js';
 import { matchesQuery, formatEvent, parseDecision, parseSince, parseTypes, type AuditQuery } from '../audit/query.js';
-import { followFile, followStream, readFileEvents, readStreamEvents, tailFileEvents, tailStreamEvents } from '../audit/reader.js';
+import { followStream, readChainEvents, readStreamEvents, tailChainEvents, tailStreamEvents } from '../audit/reader.js';
 import { auditStreamKey } from '../audit/stream-sink.js';
 import { formatVerifyResult, verifyAuditFiles } from '../audit/verify.js';
-import { DATA_DIR, embeddedDefaultConfig, loadConfig } from '../config/index.js';
+import { embeddedRedisRunning } from '../redis/embedded-redis.js';
 import { withConfiguredRedis } from '../redis/configured.js';
-import { answersPing } from '../redis/redis-process.js';
 import { AirlockError, describeError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
 import { exitOnError } from './process.js';
 
-interface CommonOptions {
-  config?: string;
+interface CommonOptions extends ConfigOptions {
   source?: 'file' | 'stream';
   json?: boolean;
 }
 
-type Source = { kind: 'file'; file: string } | { kind: 'stream'; redis: Redis; key: string };
+type Source = { kind: 'file'; chains: ChainSource } | { kind: 'stream'; redis: Redis; key: string };
 
 /** `airlock audit tail | query | verify`: read the audit trail from the file or the Redis stream. */
 export function auditCommand(): Command {
-  const audit = new Command('audit').description('Read and verify the audit trail (hash-chained file, Redis stream)');
+  const audit = new Command('audit').description('Read and verify the audit trail (hash-chained files, one per process; Redis stream)');
   const common = (c: Command) =>
-    c
-      .option('--json', 'one JSON event per line instead of text')
-      .option('--source <source>', 'file or stream (default: the stream when Redis is configured and answers, else the file)', parseSource)
-      .option('-c, --config <file>', 'config file (default ./airlock.config.json, else the embedded default)');
+    configOptions(
+      c
+        .option('--json', 'one JSON event per line instead of text')
+        .option('--source <source>', 'file or stream (default: the stream when Redis is configured or the embedded one runs, and answers; else every file of audit.dir)', parseSource),
+    );
 
   common(audit.command('tail'))
     .description('Print the newest events; -f keeps printing new ones until Ctrl-C')
@@ -51,8 +50,8 @@ export function auditCommand(): Command {
               events.forEach(print);
               if (options.follow) await followStream(source.redis, source.key, lastId, print, stop.signal);
             } else {
-              if (options.follow) await followFile(source.file, print, stop.signal, { tail: options.lines });
-              else tailFileEvents(source.file, options.lines).forEach(print);
+              if (options.follow) await followChains(source.chains, print, stop.signal, { tail: options.lines });
+              else tailChainEvents(listChains(source.chains), options.lines).forEach(print);
             }
           } finally {
             process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
@@ -77,41 +76,30 @@ export function auditCommand(): Command {
         const query = buildQuery(options);
         await withSource(options, log, async (source) => {
           const print = printer(options.json);
-          const events = source.kind === 'stream' ? readStreamEvents(source.redis, source.key, query.sinceMs) : readFileEvents(source.file, query.sinceMs);
+          const events = source.kind === 'stream' ? readStreamEvents(source.redis, source.key, query.sinceMs) : readChainEvents(listChains(source.chains), query.sinceMs);
           let printed = 0;
           for await (const event of events) {
             if (!matchesQuery(event, query)) continue;
             print(event);
             if (++printed === options.limit) break;
           }
-          if (printed === 0 && !options.json) process.stderr.write(`no matching events (${source.kind === 'file' ? source.file : `stream ${source.key}`})\n`);
+          if (printed === 0 && !options.json) process.stderr.write(`no matching events (${source.kind === 'file' ? describeSource(source.chains) : `stream ${source.key}`})\n`);
         });
       });
     });
 
-  audit
-    .command('verify')
-    .description('Check the hash chain; with no files, the configured audit file and all its rotated predecessors')
-    .argument('[files...]', 'audit files in chain order (oldest first)')
-    .option('-c, --config <file>', 'config file (default ./airlock.config.json, else the embedded default)')
-    .action(async (files: string[], options: { config?: string }) => {
-      const log = cliLogger();
-      await exitOnError(log, async () => {
-        let paths = files;
-        if (paths.length === 0) {
-          const { file } = loadAuditConfig(options.config);
-          paths = chainFiles(file);
-          if (paths.length === 0) throw new AirlockError('config_invalid', `no audit file at ${file} (nothing to verify)`);
-        }
-        const result = verifyAuditFiles(paths);
-        if (result.ok) {
-          process.stdout.write(`${formatVerifyResult(result)}\n`);
-        } else {
-          process.stdout.write(`audit chain broken: ${formatVerifyResult(result)}\n`);
-          process.exitCode = 1;
-        }
-      });
+  configOptions(
+    audit
+      .command('verify')
+      .description('Check the hash chains: with no arguments every chain of audit.dir (or the chain of audit.file), one line each')
+      .argument('[paths...]', 'audit files of one chain in chain order (oldest first), or audit directories (every chain in each)'),
+  ).action(async (paths: string[], options: ConfigOptions) => {
+    const log = cliLogger();
+    await exitOnError(log, async () => {
+      const broken = paths.length === 0 ? verifyChains(configuredChains(loadCliConfig(options).config.audit)) : verifyPaths(paths);
+      if (broken) process.exitCode = 1;
     });
+  });
   return audit;
 }
 
@@ -139,36 +127,54 @@ function buildQuery(options: { grant?: string; tool?: string; since?: string; de
   return query;
 }
 
-/** The audit section of the config, its file made absolute (relative to the config file). */
-function loadAuditConfig(configFile: string | undefined): AuditConfig & { redisConfigured: boolean } {
-  const loaded = loadConfig({ ...(configFile === undefined ? {} : { file: configFile }), embedded: () => embeddedDefaultConfig() });
-  const baseDir = loaded.embedded ? process.cwd() : dirname(resolve(loaded.source));
-  const audit = parseAuditConfig((loaded.config as { audit?: unknown }).audit, { source: loaded.source, baseDir });
-  return { ...audit, redisConfigured: loaded.config.redis !== undefined };
+/** The chains to read: exactly audit.file when set, else every chain of audit.dir. */
+function configuredChains(audit: AuditConfig): ChainSource {
+  if (audit.file !== undefined) return { file: audit.file };
+  if (audit.dir === undefined) throw new AirlockError('config_invalid', 'no audit.dir in the loaded config');
+  return { dir: audit.dir };
+}
+
+/** One line per chain (`<instance>: OK: …` or `<instance>: audit chain broken: …`); true when any is broken. */
+function verifyChains(source: ChainSource): boolean {
+  const chains = listChains(source);
+  if (chains.length === 0) throw new AirlockError('config_invalid', `nothing to verify: no audit files in ${describeSource(source)}`);
+  let broken = false;
+  for (const chain of chains) broken = printVerified(chain.files, `${chain.instance}: `) || broken;
+  return broken;
+}
+
+/** Directories: every chain in each; the other arguments: one chain, in the order given. */
+function verifyPaths(paths: string[]): boolean {
+  const files = paths.filter((path) => !isDirectory(path));
+  let broken = false;
+  for (const dir of paths.filter(isDirectory)) broken = verifyChains({ dir }) || broken;
+  if (files.length > 0) broken = printVerified(files, '') || broken;
+  return broken;
+}
+
+function printVerified(files: readonly string[], label: string): boolean {
+  const result = verifyAuditFiles(files);
+  process.stdout.write(`${label}${result.ok ? '' : 'audit chain broken: '}${formatVerifyResult(result)}\n`);
+  return !result.ok;
 }
 
 /**
- * The stream when asked for, or by default when Redis is configured (or the embedded one is
- * running) and answers; otherwise the file. An explicit `--source stream` fails if Redis does not.
+ * The stream when asked for, or by default when Redis is configured (or the data directory's
+ * embedded one is running) and answers; otherwise the files. An explicit `--source stream` fails
+ * if Redis does not answer.
  */
 async function withSource(options: CommonOptions, log: Logger, body: (source: Source) => Promise<void>): Promise<void> {
-  const config = loadAuditConfig(options.config);
-  const file: Source = { kind: 'file', file: config.file };
-  if (options.source === 'file') return body(file);
-  if (options.source === undefined && !config.redisConfigured && !(await embeddedRedisRunning())) return body(file);
+  const loaded = loadCliConfig(options);
+  const files: Source = { kind: 'file', chains: configuredChains(loaded.config.audit) };
+  if (options.source === 'file') return body(files);
+  if (options.source === undefined && loaded.config.redis === undefined && !(await embeddedRedisRunning(loaded.dataDir))) return body(files);
   try {
-    await withConfiguredRedis(options.config, log, ({ client, prefix }) => body({ kind: 'stream', redis: client, key: auditStreamKey(prefix) }));
+    await withConfiguredRedis(loaded, log, ({ client, prefix }) => body({ kind: 'stream', redis: client, key: auditStreamKey(prefix) }));
   } catch (error) {
     if (options.source === 'stream' || !(error instanceof AirlockError && error.code === 'redis_unavailable')) throw error;
-    process.stderr.write(`airlock: ${describeError(error)}; reading the audit file instead\n`);
-    await body(file);
+    process.stderr.write(`airlock: ${describeError(error)}; reading the audit files instead\n`);
+    await body(files);
   }
-}
-
-/** The embedded default's redis-server, when a gateway started it (never start one just to read). */
-async function embeddedRedisRunning(): Promise<boolean> {
-  const socket = join(resolve(DATA_DIR), 'redis', 'redis.sock');
-  return existsSync(socket) && (await answersPing(socket));
 }
 
 function printer(json: boolean | undefined): (event: AuditEvent) => void {

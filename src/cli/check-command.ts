@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { embeddedDefaultConfig, loadConfig } from '../config/index.js';
 import { UpstreamConnection } from '../mcp/upstream-connection.js';
 import { classify, loadPolicyFile, unmatchedRules, type ToolClassification } from '../policy/index.js';
 import { silentLogger } from '../shared/logger.js';
 import { formatDuration } from '../shared/duration.js';
+import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
 import { exitOnError } from './process.js';
 
 interface CheckedTool {
@@ -14,35 +14,45 @@ interface CheckedTool {
 
 /** `airlock check <policy>`: validate a policy, then show what it decides for every upstream tool. */
 export function checkCommand(): Command {
-  return new Command('check')
+  return configOptions(new Command('check'))
     .description('Validate a policy file and print the effective decision for every tool of the configured upstreams')
     .argument('<policy>', 'policy file to check')
-    .option('-c, --config <file>', 'config whose upstreams to list (default ./airlock.config.json, else the embedded default)')
     .option('--json', 'print the decisions as JSON')
-    .action(async (policyFile: string, options: { config?: string; json?: boolean }) => {
+    .action(async (policyFile: string, options: ConfigOptions & { json?: boolean }) => {
       await exitOnError(silentLogger(), async () => {
         const policy = loadPolicyFile(policyFile);
-        const { config } = loadConfig({ ...(options.config ? { file: options.config } : {}), embedded: () => embeddedDefaultConfig() });
-        const toolsByServer = await listUpstreamTools(config.upstreams);
+        const { config } = loadCliConfig(options);
+        const { toolsByServer, unreachable } = await listUpstreamTools(config.upstreams);
         const checked: CheckedTool[] = [...toolsByServer].flatMap(([server, tools]) =>
           tools.map((tool) => ({ server, tool, decision: classify(policy, server, tool) })),
         );
-        const warnings = unmatchedRules(policy, toolsByServer).map((rule) => `rule ${rule} matches no tool of the configured upstreams`);
+        // With an upstream's tools unknown, no rule can be said to match nothing.
+        const warnings = unreachable.length > 0 ? [] : unmatchedRules(policy, toolsByServer).map((rule) => `rule ${rule} matches no tool of the configured upstreams`);
+        const errors = unreachable.map((u) => `upstream ${u.name}: ${u.error}; its tools were not checked`);
+        if (errors.length > 0) process.exitCode = 1;
         if (options.json) {
-          process.stdout.write(JSON.stringify({ policy: policyFile, valid: true, tools: checked, warnings }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ policy: policyFile, valid: true, tools: checked, warnings, errors }, null, 2) + '\n');
           return;
         }
         process.stdout.write(`${policyFile}: valid (default ${policy.default})\n\n${renderTable(checked)}\n`);
         for (const warning of warnings) process.stdout.write(`warning: ${warning}\n`);
+        for (const error of errors) process.stderr.write(`airlock: ${error}\n`);
       });
     });
 }
 
-async function listUpstreamTools(upstreams: Record<string, ConstructorParameters<typeof UpstreamConnection>[1]>): Promise<Map<string, string[]>> {
+/** Each upstream's tool names, and the upstreams that could not be listed (with why). */
+async function listUpstreamTools(
+  upstreams: Record<string, ConstructorParameters<typeof UpstreamConnection>[1]>,
+): Promise<{ toolsByServer: Map<string, string[]>; unreachable: { name: string; error: string }[] }> {
   const connections = Object.entries(upstreams).map(([name, config]) => new UpstreamConnection(name, config, silentLogger()));
   try {
     await Promise.all(connections.map((c) => c.start()));
-    return new Map(connections.map((c) => [c.name, c.tools.map((t) => t.name)]));
+    const ready = connections.filter((c) => c.state === 'ready');
+    return {
+      toolsByServer: new Map(ready.map((c) => [c.name, c.tools.map((t) => t.name)])),
+      unreachable: connections.filter((c) => c.state !== 'ready').map((c) => ({ name: c.name, error: c.lastError ?? `did not answer (${c.state})` })),
+    };
   } finally {
     await Promise.all(connections.map((c) => c.close()));
   }

@@ -1,37 +1,34 @@
 import { Command } from 'commander';
 import { RateLimiter, retryAfterText, type CounterUsage } from '../limits/index.js';
 import { withConfiguredRedis } from '../redis/configured.js';
+import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { exitOnError } from './process.js';
 
 /** `airlock limits show|reset`: operators' view of the rate-limit counters in Redis. */
 export function limitsCommand(): Command {
   const limits = new Command('limits').description('Show or reset rate-limit counters (kept in Redis)');
-  limits
-    .command('show')
+  configOptions(limits.command('show'))
     .description("Print each counter's use in its current window and when it frees up")
     .option('--grant <name>', "only this grant's counters (grant- and session-scoped)")
     .option('--json', 'print JSON instead of a table')
-    .option('-c, --config <file>', 'config file (default ./airlock.config.json, else the embedded default)')
-    .action(async (options: { grant?: string; json?: boolean; config?: string }) => {
+    .action(async (options: ConfigOptions & { grant?: string; json?: boolean }) => {
       const log = cliLogger();
       await exitOnError(log, () =>
-        withLimiter(options.config, log, async (limiter) => {
+        withLimiter(options, log, async (limiter) => {
           const rows = await limiter.usage(grantFilter(options.grant));
           process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : formatUsageTable(rows, Date.now()));
         }),
       );
     });
-  limits
-    .command('reset')
+  configOptions(limits.command('reset'))
     .description("Forget a counter's admissions (of one grant, or of everyone)")
     .argument('<counter>', 'the counter name, as in the policy')
     .option('--grant <name>', "only this grant's counters (grant- and session-scoped)")
-    .option('-c, --config <file>', 'config file (default ./airlock.config.json, else the embedded default)')
-    .action(async (counter: string, options: { grant?: string; config?: string }) => {
+    .action(async (counter: string, options: ConfigOptions & { grant?: string }) => {
       const log = cliLogger();
       await exitOnError(log, () =>
-        withLimiter(options.config, log, async (limiter) => {
+        withLimiter(options, log, async (limiter) => {
           const deleted = await limiter.reset(counter, grantFilter(options.grant));
           const whose = options.grant === undefined ? '' : ` for grant "${options.grant}"`;
           process.stdout.write(
@@ -72,6 +69,6 @@ function cliLogger(): Logger {
 }
 
 /** Connect to the configured Redis (or the embedded one), run `body`, and clean up. */
-function withLimiter(configFile: string | undefined, log: Logger, body: (limiter: RateLimiter) => Promise<void>): Promise<void> {
-  return withConfiguredRedis(configFile, log, ({ client, prefix }) => body(new RateLimiter(client, { prefix })));
+function withLimiter(options: ConfigOptions, log: Logger, body: (limiter: RateLimiter) => Promise<void>): Promise<void> {
+  return withConfiguredRedis(loadCliConfig(options), log, ({ client, prefix }) => body(new RateLimiter(client, { prefix })));
 }

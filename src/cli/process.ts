@@ -13,21 +13,3 @@ export async function exitOnError(log: Logger, body: () => Promise<void>): Promi
     setTimeout(() => process.exit(1), 100).unref();
   }
 }
-
-/** Close cleanly on SIGINT/SIGTERM (a second signal forces the exit). */
-export function onShutdown(log: Logger, close: () => Promise<void>): void {
-  let closing = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (closing) process.exit(1);
-    closing = true;
-    log.info({ signal }, 'shutting down');
-    close()
-      .catch((error) => log.error({ err: describeError(error) }, 'shutdown failed'))
-      .finally(() => {
-        log.flush();
-        process.exit(0);
-      });
-  };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-}

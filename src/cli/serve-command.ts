@@ -1,52 +1,96 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { embeddedDefaultConfig, loadConfig, DATA_DIR, type Config, type GrantConfig } from '../config/index.js';
+import type { Config, GrantConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
+import { joinEmbeddedRedis } from '../redis/embedded-redis.js';
+import { AirlockError, describeError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
+import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
 import { connectInfo } from './connect-info.js';
-import { exitOnError, onShutdown } from './process.js';
+import { Lifecycle } from './lifecycle.js';
+
+interface ServeOptions extends ConfigOptions {
+  stdio?: boolean;
+  grant?: string;
+  port?: number;
+  host?: string;
+  auditFile?: string;
+}
+
+/** A stdio agent's client waits for us after closing stdin or sending SIGTERM: exit well within 1 s. */
+const STDIO_CLOSE_MS = 600;
+const HTTP_CLOSE_MS = 5_000;
 
 /** `airlock serve`: the gateway, over Streamable HTTP (default) or stdio. */
 export function serveCommand(): Command {
-  return new Command('serve')
+  return configOptions(new Command('serve'))
     .description('Run the gateway (Streamable HTTP at /mcp, or --stdio)')
-    .option('-c, --config <file>', 'config file (default ./airlock.config.json, else the embedded default)')
     .option('--stdio', 'serve one agent over stdin/stdout instead of HTTP')
     .option('--grant <name>', 'the grant a --stdio agent acts as (default: stdio_grant, or the only grant)')
-    .option('--port <port>', 'override listen.port', (v) => Number(v))
+    .option('--port <port>', 'override listen.port (0 picks a free port)', (v) => Number(v))
     .option('--host <host>', 'override listen.host')
-    .option('--audit-file <file>', 'override audit.file (each Airlock process needs its own file; they share the Redis stream)')
-    .action(async (options: { config?: string; stdio?: boolean; grant?: string; port?: number; host?: string; auditFile?: string }) => {
+    .option('--audit-file <file>', 'write the audit trail to this one file instead of a per-process file in audit.dir')
+    .action(async (options: ServeOptions) => {
       const log = createLogger();
-      await exitOnError(log, async () => {
-        const loaded = loadConfig({ ...(options.config ? { file: options.config } : {}), embedded: () => embeddedDefaultConfig() });
-        const config = loaded.config;
-        if (options.port !== undefined) config.listen.port = options.port;
-        if (options.host !== undefined) config.listen.host = options.host;
-        if (options.auditFile !== undefined) config.audit.file = resolve(options.auditFile);
-        log.info({ config: loaded.source }, 'configuration loaded');
-        const stdioGrant = options.stdio ? pickStdioGrant(config, options.grant) : undefined;
-        const gateway = await Gateway.start({ config, log, dataDir: DATA_DIR });
-        onShutdown(log, () => gateway.close());
-
-        if (stdioGrant !== undefined) {
-          await gateway.serveStdio(stdioGrant);
-          await gateway.close();
-          return;
-        }
-        const { url } = await gateway.listen();
-        const mcpUrl = `${url}/mcp`;
-        log.info({ url: mcpUrl }, 'listening');
-        const slackUrl = gateway.parts.slack?.url;
-        if (slackUrl !== undefined) process.stdout.write(`Slack interactivity endpoint: ${slackUrl}\n`);
-        if (loaded.embedded) {
-          const grant = config.grants[0]!;
-          process.stdout.write(connectInfo(mcpUrl, grant.name, grant.token));
-        } else {
-          process.stdout.write(`Airlock is serving MCP at ${mcpUrl}\n`);
-        }
-      });
+      const life = new Lifecycle(log, (options.stdio ? STDIO_CLOSE_MS : HTTP_CLOSE_MS) + 1_500).install();
+      try {
+        await serve(options, log, life);
+      } catch (error) {
+        // The one place a start-up failure is told; whatever had started is undone by `life`.
+        process.stderr.write(`airlock: ${describeError(error)}\n`);
+        await life.exit(1, 'start-up failed');
+      }
     });
+}
+
+async function serve(options: ServeOptions, log: ReturnType<typeof createLogger>, life: Lifecycle): Promise<void> {
+  const loaded = loadCliConfig(options);
+  const config = loaded.config;
+  if (options.port !== undefined) config.listen.port = options.port;
+  if (options.host !== undefined) config.listen.host = options.host;
+  if (options.auditFile !== undefined) config.audit.file = resolve(options.auditFile);
+  log.info({ config: loaded.source, data_dir: loaded.dataDir }, 'configuration loaded');
+  const stdioGrant = options.stdio ? pickStdioGrant(config, options.grant) : undefined;
+
+  // Each cleanup is registered before the thing it undoes has finished starting: a signal in the
+  // middle of start-up waits for it, then undoes it.
+  let redisUrl = config.redis?.url;
+  if (redisUrl === undefined) {
+    const joining = joinEmbeddedRedis(loaded.dataDir, log);
+    life.defer('leave the embedded redis-server', async () => (await joining.catch(() => undefined))?.release());
+    redisUrl = (await joining).url;
+  }
+  if (life.isExiting) return;
+  const starting = Gateway.start({ config, log, redisUrl });
+  life.defer('close the gateway', async () => (await starting.catch(() => undefined))?.close(), { timeoutMs: stdioGrant ? STDIO_CLOSE_MS : HTTP_CLOSE_MS });
+  const gateway = await starting;
+
+  if (stdioGrant !== undefined) {
+    await gateway.serveStdio(stdioGrant);
+    await life.exit(0, 'stdin closed');
+  }
+  const { url } = await gateway.listen().catch((error: unknown) => {
+    throw listenError(error, config);
+  });
+  const mcpUrl = `${url}/mcp`;
+  log.info({ url: mcpUrl }, 'listening');
+  if (gateway.slackUrl !== undefined) process.stdout.write(`Slack interactivity endpoint: ${gateway.slackUrl}\n`);
+  if (loaded.embedded) {
+    const grant = config.grants[0]!;
+    process.stdout.write(connectInfo(mcpUrl, grant.name, grant.token));
+  } else {
+    process.stdout.write(`Airlock is serving MCP at ${mcpUrl}\n`);
+  }
+}
+
+function listenError(error: unknown, config: Config): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${config.listen.host}:${config.listen.port}`;
+  if (code === 'EADDRINUSE') {
+    return new AirlockError('listen_failed', `cannot listen on ${where}: the port is in use (another Airlock?). Pass --port <n> (0 picks a free one) or set listen.port`, { cause: error });
+  }
+  if (code === 'EACCES') return new AirlockError('listen_failed', `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`, { cause: error });
+  return new AirlockError('listen_failed', `cannot listen on ${where}: ${describeError(error)}`, { cause: error });
 }
 
 function pickStdioGrant(config: Config, requested: string | undefined): GrantConfig {

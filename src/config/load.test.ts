@@ -1,8 +1,9 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AirlockError } from '../shared/errors.js';
+import { resolveDataDir } from './data-dir.js';
 import { embeddedDefaultConfig } from './embedded.js';
 import { loadConfig, validateConfig } from './load.js';
 
@@ -19,8 +20,8 @@ function writeConfig(value: unknown): string {
   return file;
 }
 
-const load = (value: unknown, env: NodeJS.ProcessEnv = { LAPTOP_TOKEN: 'a-long-enough-laptop-token' }) =>
-  loadConfig({ file: writeConfig(value), env, embedded: () => embeddedDefaultConfig() });
+const dataDir = mkdtempSync(join(tmpdir(), 'airlock-data-'));
+const load = (value: unknown, env: NodeJS.ProcessEnv = { LAPTOP_TOKEN: 'a-long-enough-laptop-token' }) => loadConfig({ file: writeConfig(value), env, dataDir });
 
 const failure = (fn: () => unknown): AirlockError => {
   try {
@@ -38,7 +39,26 @@ describe('loadConfig', () => {
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 8787 });
     expect(config.grants[0]).toMatchObject({ token: 'a-long-enough-laptop-token', hold: 50_000, max_pending: 10 });
     expect(config.policy).toBe(join(source, '..', 'policies/mlflow.json'));
-    expect(config.upstreams.mlflow).toMatchObject({ call_timeout: 300_000 });
+    expect(config.upstreams.mlflow).toMatchObject({ call_timeout: 300_000, cwd: join(source, '..') });
+  });
+
+  it('resolves relative paths against the config file, never the working directory', () => {
+    const { config, source } = load({ ...minimal, audit: { dir: 'logs/audit', file: 'one.jsonl' }, upstreams: { mlflow: { command: './bin/server', cwd: 'srv' } } });
+    const folder = join(source, '..');
+    expect(config.audit.dir).toBe(join(folder, 'logs/audit'));
+    expect(config.audit.file).toBe(join(folder, 'one.jsonl'));
+    expect(config.upstreams.mlflow).toMatchObject({ cwd: join(folder, 'srv') });
+  });
+
+  it('puts the audit directory in the data directory by default', () => {
+    expect(load(minimal).config.audit.dir).toBe(join(dataDir, 'audit'));
+    expect(load(minimal).config.audit.file).toBeUndefined();
+  });
+
+  it('names the JSON pointer of a bad audit setting', () => {
+    const error = failure(() => load({ ...minimal, audit: { max_bytes: -1, oops: 1 } }));
+    expect(error.message).toMatch(/airlock\.config\.json: \/audit: unknown key "oops"/u);
+    expect(error.message).toMatch(/airlock\.config\.json: \/audit\/max_bytes: /u);
   });
 
   it('interpolates ${ENV}, honours ${ENV:-fallback} and the $${ escape', () => {
@@ -77,7 +97,7 @@ describe('loadConfig', () => {
   });
 
   it('says when --config names a file that does not exist', () => {
-    const error = failure(() => loadConfig({ file: '/nonexistent/airlock.config.json', embedded: () => embeddedDefaultConfig() }));
+    const error = failure(() => loadConfig({ file: '/nonexistent/airlock.config.json', dataDir }));
     expect(error.code).toBe('config_not_found');
   });
 });
@@ -85,11 +105,38 @@ describe('loadConfig', () => {
 describe('embeddedDefaultConfig', () => {
   it('validates: the stand-in upstream, the seed policy, one demo grant with a stable token', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'airlock-data-'));
-    const config = validateConfig(embeddedDefaultConfig(dataDir), '(embedded default)', dataDir);
+    const config = validateConfig(embeddedDefaultConfig(dataDir), '(embedded default)', dataDir, dataDir);
     expect(Object.keys(config.upstreams)).toEqual(['mlflow']);
     expect(config.policy).toMatch(/policies\/mlflow\.json$/);
     expect(config.redis).toBeUndefined();
-    const again = validateConfig(embeddedDefaultConfig(dataDir), '(embedded default)', dataDir);
+    const again = validateConfig(embeddedDefaultConfig(dataDir), '(embedded default)', dataDir, dataDir);
     expect(again.grants[0]!.token).toBe(config.grants[0]!.token);
+  });
+
+  it('keeps its state in the data directory it is given (created when missing)', () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'airlock-data-')), 'nested', 'home');
+    const { config, embedded } = loadConfig({ dataDir, file: undefined });
+    expect(embedded).toBe(true);
+    expect(readFileSync(join(dataDir, 'demo-token'), 'utf8').trim()).toBe(config.grants[0]!.token);
+    expect(JSON.stringify(config.upstreams.mlflow)).toContain(join(dataDir, 'mlflow-state.json'));
+    expect(config.audit.dir).toBe(join(dataDir, 'audit'));
+  });
+
+  it('says which directory it cannot use and how to choose another', () => {
+    const notADirectory = join(writeConfig('{}'), 'home');
+    const error = failure(() => loadConfig({ dataDir: notADirectory, file: undefined }));
+    expect(error.code).toBe('data_dir_unusable');
+    expect(error.message).toContain(`cannot use the data directory ${notADirectory} (`);
+    expect(error.message).toMatch(/--data-dir <dir> or set AIRLOCK_HOME/u);
+  });
+});
+
+describe('resolveDataDir', () => {
+  it('takes --data-dir, else AIRLOCK_HOME, else XDG_STATE_HOME/airlock, else ~/.local/state/airlock', () => {
+    expect(resolveDataDir('rel/dir', { AIRLOCK_HOME: '/a' })).toBe(resolve('rel/dir'));
+    expect(resolveDataDir(undefined, { AIRLOCK_HOME: '/a', XDG_STATE_HOME: '/x' })).toBe('/a');
+    expect(resolveDataDir(undefined, { XDG_STATE_HOME: '/x' })).toBe('/x/airlock');
+    expect(resolveDataDir(undefined, { XDG_STATE_HOME: 'relative/ignored' })).toBe(join(homedir(), '.local', 'state', 'airlock'));
+    expect(resolveDataDir(undefined, {})).toBe(join(homedir(), '.local', 'state', 'airlock'));
   });
 });

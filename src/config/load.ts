@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { AirlockError } from '../shared/errors.js';
 import { parseJsonText } from '../shared/json-file.js';
 import { formatIssues } from '../shared/zod-issues.js';
+import { embeddedDefaultConfig } from './embedded.js';
 import { interpolateEnv } from './interpolate.js';
-import { ConfigSchema, type Config, type ConfigInput } from './schema.js';
+import { ConfigSchema, type Config, type ParsedConfig } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'airlock.config.json';
 
@@ -14,17 +15,30 @@ export interface LoadedConfig {
   /** The file it was read from, or "(embedded default)". */
   source: string;
   embedded: boolean;
+  /** The data directory (see data-dir.ts): embedded Redis, demo token, stand-in store, audit files. */
+  dataDir: string;
+}
+
+export interface LoadConfigOptions {
+  /** `--config`; else ./airlock.config.json when present; else the embedded default. */
+  file?: string | undefined;
+  /** The resolved data directory (`resolveDataDir`). */
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
  * `--config <file>` when given (it must exist); else ./airlock.config.json when present; else
- * the embedded default that `npm start` runs on.
+ * the embedded default that `npm start` runs on. Relative paths in a file resolve against the
+ * file's folder, never the working directory.
  */
-export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; embedded: () => ConfigInput }): LoadedConfig {
+export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const env = options.env ?? process.env;
+  const { dataDir } = options;
   const file = options.file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   if (file === undefined) {
-    return { config: validateConfig(options.embedded(), '(embedded default)', process.cwd()), source: '(embedded default)', embedded: true };
+    const source = '(embedded default)';
+    return { config: validateConfig(embeddedDefaultConfig(dataDir), source, dataDir, dataDir), source, embedded: true, dataDir };
   }
   if (!existsSync(file)) {
     throw new AirlockError('config_not_found', `${file}: config file not found (run without --config to use the embedded default)`);
@@ -36,19 +50,20 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; em
     throw new AirlockError('config_invalid', (error as Error).message);
   }
   const interpolated = interpolateEnv(raw, env, file);
-  return { config: validateConfig(interpolated, file, dirname(resolve(file))), source: file, embedded: false };
+  return { config: validateConfig(interpolated, file, dirname(resolve(file)), dataDir), source: file, embedded: false, dataDir };
 }
 
-export function validateConfig(raw: unknown, source: string, baseDir: string): Config {
+/** Validates a config object; `baseDir` anchors its relative paths, `dataDir` supplies the default audit directory. */
+export function validateConfig(raw: unknown, source: string, baseDir: string, dataDir: string): Config {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) throw new AirlockError('config_invalid', formatIssues(source, parsed.error.issues));
   const config = parsed.data;
   const problems = crossFieldProblems(config);
   if (problems.length > 0) throw new AirlockError('config_invalid', problems.map((p) => `${source}: ${p}`).join('\n'));
-  return resolvePaths(config, baseDir);
+  return resolvePaths(config, baseDir, dataDir);
 }
 
-function crossFieldProblems(config: Config): string[] {
+function crossFieldProblems(config: ParsedConfig): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
   const tokens = new Set<string>();
@@ -66,15 +81,16 @@ function crossFieldProblems(config: Config): string[] {
   return problems;
 }
 
-function resolvePaths(config: Config, baseDir: string): Config {
+function resolvePaths(config: ParsedConfig, baseDir: string, dataDir: string): Config {
   const abs = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  const { file, dir } = config.audit;
   return {
     ...config,
     policy: abs(config.policy),
-    audit: { ...config.audit, file: abs(config.audit.file) },
+    audit: { ...config.audit, dir: dir === undefined ? join(dataDir, 'audit') : abs(dir), ...(file === undefined ? {} : { file: abs(file) }) },
     grants: config.grants.map((g) => (g.policy === undefined ? g : { ...g, policy: abs(g.policy) })),
-    upstreams: Object.fromEntries(
-      Object.entries(config.upstreams).map(([name, u]) => [name, 'command' in u && u.cwd !== undefined ? { ...u, cwd: abs(u.cwd) } : u]),
-    ),
+    // A stdio upstream runs in the config file's folder unless told otherwise, so a relative
+    // command or argument means the same whatever directory Airlock was started from.
+    upstreams: Object.fromEntries(Object.entries(config.upstreams).map(([name, u]) => [name, 'command' in u ? { ...u, cwd: abs(u.cwd ?? '.') } : u])),
   };
 }

@@ -82,7 +82,10 @@ export const ConfigSchema = z.strictObject({
   audit: AuditConfigSchema.prefault({}),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+/** The config as the schema parses it, before paths are resolved. */
+export type ParsedConfig = z.infer<typeof ConfigSchema>;
+/** A loaded config: every path absolute, the audit directory always set (load.ts). */
+export type Config = ParsedConfig & { audit: { dir: string } };
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type UpstreamConfig = z.infer<typeof UpstreamConfigSchema>;
 export type GrantConfig = z.infer<typeof GrantConfigSchema>;

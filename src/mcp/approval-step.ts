@@ -18,6 +18,8 @@ export interface ApprovalStepDeps {
   /** Appended to the progress text while held, e.g. that Slack could not be reached. */
   deliveryNote?: (approvalId: string) => Promise<string | undefined>;
   progressEveryMs: number;
+  /** Aborted at shutdown: the hold answers `pending` at once. */
+  drain?: AbortSignal;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function holdForApproval(deps: ApprovalStepDeps, caller: Caller, en
       holdMs: caller.grant.hold,
       progressEveryMs: deps.progressEveryMs,
       signal: extra.signal,
+      ...(deps.drain ? { drain: deps.drain } : {}),
       input: {
         ...call,
         ...(caller.grant.owner === undefined ? {} : { owner: caller.grant.owner }),

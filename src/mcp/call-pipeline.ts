@@ -23,6 +23,8 @@ export interface CallPipelineDeps {
   deliveryNote?: (approvalId: string) => Promise<string | undefined>;
   /** How often a held call reports progress. */
   progressEveryMs: number;
+  /** Aborted at shutdown: held calls answer `pending` at once. */
+  drain?: AbortSignal;
   log: Logger;
 }
 
@@ -32,9 +34,26 @@ export interface CallPipelineDeps {
  * outcome in the audit trail.
  */
 export class CallPipeline {
+  private readonly inflight = new Set<Promise<unknown>>();
+
   constructor(private readonly deps: CallPipelineDeps) {}
 
-  async handle(caller: Caller, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
+  handle(caller: Caller, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
+    const call = this.decide(caller, params, extra);
+    const tracked = call.catch(() => {}).finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+    return call;
+  }
+
+  /** Resolves when every call in flight has answered, or after `timeoutMs`. */
+  async settled(timeoutMs: number): Promise<void> {
+    if (this.inflight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.inflight), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  private async decide(caller: Caller, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
     const { catalogue, policies, limiter, audit, log } = this.deps;
     const entry = catalogue.resolve(params.name);
     if (entry === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
@@ -52,7 +71,22 @@ export class CallPipeline {
       case 'deny':
         return policyDenial(decision.rule, decision.reason);
       case 'require_approval':
-        return holdForApproval({ engine: this.deps.approvals, limiter, log, progressEveryMs: this.deps.progressEveryMs, ...(this.deps.deliveryNote ? { deliveryNote: this.deps.deliveryNote } : {}) }, caller, entry, params, extra, decision, trail);
+        return holdForApproval(
+          {
+            engine: this.deps.approvals,
+            limiter,
+            log,
+            progressEveryMs: this.deps.progressEveryMs,
+            ...(this.deps.deliveryNote ? { deliveryNote: this.deps.deliveryNote } : {}),
+            ...(this.deps.drain ? { drain: this.deps.drain } : {}),
+          },
+          caller,
+          entry,
+          params,
+          extra,
+          decision,
+          trail,
+        );
       case 'allow': {
         const reserved = await reserveLimits(limiter, decision, caller, log, trail);
         if (!reserved.ok) return reserved.result;

@@ -9,5 +9,5 @@ export { createMcpEndpoint, type McpEndpointOptions } from './http-endpoint.js';
 export { GrantAuthenticator } from './grant-auth.js';
 export { SessionRegistry, type AgentSession } from './sessions.js';
 export { ToolCatalogue, type CatalogueEntry } from './tool-catalogue.js';
-export { UpstreamConnection, type UpstreamState } from './upstream-connection.js';
+export { UpstreamConnection, type UpstreamHealth, type UpstreamState } from './upstream-connection.js';
 export type { Caller } from './call-context.js';

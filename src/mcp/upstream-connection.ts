@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -17,13 +18,26 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamConfig } from '../config/schema.js';
+import { formatDuration } from '../shared/duration.js';
 import { AirlockError, describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 const CLIENT_INFO = { name: 'airlock', version: '0.1.0' };
-const BACKOFF_MS = [250, 500, 1_000, 2_000, 5_000, 10_000, 30_000];
+/** Retry delays after consecutive failures: doubling from 250 ms, then every 30 s. */
+const BACKOFF_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 
 export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
+
+export interface UpstreamHealth {
+  state: UpstreamState;
+  error?: string;
+  /** Failed attempts in a row. */
+  attempts?: number;
+  retry_at?: string;
+}
+
+/** A connection that stayed up this long resets the backoff; a crash loop keeps growing it. */
+const STABLE_MS = 30_000;
 
 /**
  * One upstream MCP server: keeps a client connected (restarting a dead stdio child or a lost
@@ -33,6 +47,8 @@ export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
 export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts: [Prompt[]]; state: [UpstreamState] }> {
   private client: Client | undefined;
   private attempt = 0;
+  private retryAt = 0;
+  private readyAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private ready: Promise<void>;
   private markReady!: () => void;
@@ -50,21 +66,39 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
     this.ready = new Promise((resolve) => (this.markReady = resolve));
   }
 
-  /** Connects once; later failures reconnect on their own. Resolves when the first connection is up. */
+  /**
+   * Starts connecting (failures reconnect on their own, with backoff) and resolves once the first
+   * attempt has ended, either way, or after `timeoutMs` for a slow upstream: one upstream that
+   * cannot start never holds up the others. `state` and `lastError` tell how it went.
+   */
   async start(timeoutMs = 30_000): Promise<void> {
-    void this.connect();
+    const firstAttempt = this.connect();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AirlockError('upstream_unavailable', `upstream "${this.name}" did not start within ${timeoutMs} ms: ${this.lastError ?? 'no answer'}`)),
-        timeoutMs,
-      );
+    const slow = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.log.warn({ upstream: this.name, after_ms: timeoutMs }, `upstream ${this.name} has not answered within ${timeoutMs} ms; serving without it until it does`);
+        resolve();
+      }, timeoutMs);
     });
     try {
-      await Promise.race([this.ready, timeout]);
+      await Promise.race([firstAttempt, slow]);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Resolves when the upstream is ready (for callers that need it, e.g. `airlock check`). */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** For /readyz: what state it is in and, when down, why and when the next attempt is. */
+  health(): UpstreamHealth {
+    return {
+      state: this.state,
+      ...(this.lastError === undefined || this.state === 'ready' ? {} : { error: this.lastError }),
+      ...(this.state === 'down' ? { attempts: this.attempt, retry_at: new Date(this.retryAt).toISOString() } : {}),
+    };
   }
 
   async close(): Promise<void> {
@@ -87,8 +121,20 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
     if (this.state === 'closed') return;
     this.setState('connecting');
     const client = new Client(CLIENT_INFO, { capabilities: {} });
-    const transport = this.createTransport();
-    client.onclose = () => this.onDisconnected(client, 'connection closed');
+    let transport: Transport;
+    try {
+      transport = this.createTransport();
+    } catch (error) {
+      return this.onDisconnected(client, this.describeFailure(error));
+    }
+    // onclose fires for a failed start too (after the catch below): one disconnect per client.
+    let gone = false;
+    const disconnected = (reason: string) => {
+      if (gone) return;
+      gone = true;
+      this.onDisconnected(client, reason);
+    };
+    client.onclose = () => disconnected('connection closed');
     client.onerror = (error) => this.log.debug({ upstream: this.name, err: describeError(error) }, 'upstream transport error');
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       void this.refreshTools(client).catch((error) => this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream tools'));
@@ -102,16 +148,30 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
       this.client = client;
       await this.refreshTools(client);
       await this.refreshPrompts(client);
-      this.attempt = 0;
       this.lastError = undefined;
+      this.readyAt = Date.now();
       this.setState('ready');
-      this.log.info({ upstream: this.name, tools: this.tools.length }, 'upstream connected');
+      this.log.info({ upstream: this.name, tools: this.tools.length, after_attempts: this.attempt }, 'upstream connected');
       this.markReady();
     } catch (error) {
-      this.lastError = describeError(error);
+      const reason = this.describeFailure(error);
+      this.client = undefined;
+      disconnected(reason);
       await client.close().catch(() => {});
-      this.onDisconnected(client, this.lastError);
     }
+  }
+
+  /** "command mcp-servr-typo not found (ENOENT)" rather than "spawn mcp-servr-typo ENOENT". */
+  private describeFailure(error: unknown): string {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if ('command' in this.config) {
+      const { command, cwd } = this.config;
+      if (code === 'ENOENT') {
+        return cwd !== undefined && !existsSync(cwd) ? `working directory ${cwd} does not exist (ENOENT)` : `command ${command} not found (ENOENT)`;
+      }
+      if (code === 'EACCES') return `command ${command} is not executable (EACCES)`;
+    }
+    return describeError(error);
   }
 
   private createTransport(): Transport {
@@ -139,13 +199,20 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
     if (this.client !== undefined && this.client !== client) return;
     this.client = undefined;
     if (this.state === 'closed') return;
+    const wasReady = this.state === 'ready';
+    if (wasReady && Date.now() - this.readyAt >= STABLE_MS) this.attempt = 0;
     const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
     this.attempt += 1;
     this.lastError = reason;
+    this.retryAt = Date.now() + delay;
     this.setState('down');
-    this.log.warn({ upstream: this.name, reason, retry_in_ms: delay, attempt: this.attempt }, 'upstream down; restarting');
+    const fields = { upstream: this.name, reason, retry_in_ms: delay, attempt: this.attempt };
+    // The first failure of a start is an error a person must see; later ones are the retries.
+    if (!wasReady && this.attempt === 1) this.log.error(fields, `upstream ${this.name}: ${reason}; retrying in ${formatDuration(delay)}`);
+    else this.log.warn(fields, `upstream ${this.name} ${wasReady ? 'went down' : 'still failing'}: ${reason}; retrying in ${formatDuration(delay)}`);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer.unref();
   }
 
   /** Forward a prompts/get as-is. Prompts are read-only templates: no policy applies to them. */

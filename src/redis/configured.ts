@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
-import { DATA_DIR, embeddedDefaultConfig, loadConfig, type Config } from '../config/index.js';
+import type { Config, LoadedConfig } from '../config/index.js';
 import { AirlockError, describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { connectRedis } from './connection.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -17,21 +17,34 @@ export interface ConfiguredRedis {
 }
 
 /**
- * For CLI commands: the Redis of `--config` (or the embedded default's, started if no gateway
- * is running), connected with a fail-fast client; `body` runs, then everything is cleaned up.
+ * For CLI commands: the Redis of the loaded config, or the embedded one of its data directory
+ * (joined for the command's duration, so it is started when no gateway runs and stopped again
+ * unless a gateway uses it), connected with a fail-fast client; `body` runs, then everything is
+ * cleaned up.
  */
-export async function withConfiguredRedis<T>(configFile: string | undefined, log: Logger, body: (redis: ConfiguredRedis) => Promise<T>): Promise<T> {
-  const { config } = loadConfig({ ...(configFile === undefined ? {} : { file: configFile }), embedded: () => embeddedDefaultConfig() });
+export async function withConfiguredRedis<T>(loaded: LoadedConfig, log: Logger, body: (redis: ConfiguredRedis) => Promise<T>): Promise<T> {
+  const { config } = loaded;
   let embedded: EmbeddedRedis | undefined;
-  const url = config.redis?.url ?? (embedded = await startEmbeddedRedis(DATA_DIR, log)).url;
-  const client = connectRedis(url, 'request');
-  client.on('error', () => {});
+  // Interrupted mid-command (Ctrl-C): still leave the embedded Redis, so it is not left behind.
+  // A command that handles the signal itself (audit tail -f) ends its body, and `finally` leaves.
+  const interrupted = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 0) return;
+    void (embedded?.release() ?? Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
-    await ready(client, url);
-    return await body({ config, url, prefix: config.redis?.prefix ?? '{airlock}', client });
+    const url = config.redis?.url ?? (embedded = await joinEmbeddedRedis(loaded.dataDir, log)).url;
+    const client = connectRedis(url, 'request');
+    client.on('error', () => {});
+    try {
+      await ready(client, url);
+      return await body({ config, url, prefix: config.redis?.prefix ?? '{airlock}', client });
+    } finally {
+      client.disconnect();
+    }
   } finally {
-    client.disconnect();
-    if (embedded?.owned) await embedded.stop();
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    await embedded?.release();
   }
 }
 

@@ -10,7 +10,10 @@ export type AirlockErrorCode =
   | 'limits_unavailable'
   | 'audit_unavailable'
   | 'upstream_unavailable'
-  | 'upstream_tool_collision';
+  | 'upstream_tool_collision'
+  | 'data_dir_unusable'
+  | 'lock_timeout'
+  | 'listen_failed';
 
 export class AirlockError extends Error {
   override readonly name = 'AirlockError';

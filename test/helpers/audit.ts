@@ -1,4 +1,5 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AuditConfigSchema, type AuditConfig, type AuditConfigInput } from '../../src/audit/config.js';
 import type { AuditEvent, AuditEventOf, AuditEventType } from '../../src/audit/events.js';
@@ -33,9 +34,28 @@ export function makeEvent<T extends AuditEventType>(type: T, over: Partial<Audit
   return { ...base, type, ...own[type], ...over } as AuditEventOf<T>;
 }
 
-/** A parsed audit config for tests: the file under `dir`, fail closed. */
+/** A parsed audit config for tests: the audit directory `dir` (one file per writer), fail closed. */
 export function auditConfig(dir: string, over: AuditConfigInput = {}): AuditConfig {
-  return AuditConfigSchema.parse({ file: join(dir, 'audit.jsonl'), ...over });
+  return AuditConfigSchema.parse({ dir, ...over });
+}
+
+/** A parsed audit config with one fixed file (`audit.file`: a single writer). */
+export function auditFileConfig(file: string, over: AuditConfigInput = {}): AuditConfig {
+  return AuditConfigSchema.parse({ file, ...over });
+}
+
+/** This machine's host name as slot file names spell it (written out here, not taken from slots.ts). */
+export const SLOT_HOST = hostname().replace(/[^A-Za-z0-9_-]/gu, '-');
+
+/** The path of slot `n` of an audit directory: `<dir>/<host>-<n>.jsonl`. */
+export function slotPath(dir: string, n: number): string {
+  return join(dir, `${SLOT_HOST}-${n}.jsonl`);
+}
+
+/** The file an AuditLog writes (fails the test when it has none). */
+export function fileOf(audit: { file: string | undefined }): string {
+  if (audit.file === undefined) throw new Error('this AuditLog has no audit file');
+  return audit.file;
 }
 
 export const quietLog = silentLogger();

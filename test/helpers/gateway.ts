@@ -4,11 +4,13 @@ import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CLI, ROOT } from './paths.js';
+import { CLI, ROOT, tempDir } from './paths.js';
 
 export interface GatewayProcess {
   child: ChildProcess;
   auditFile: string | undefined;
+  /** Its data directory (a fresh temp dir unless the test chose one). */
+  dataDir: string;
   baseUrl: string;
   mcpUrl: string;
   stdout: () => string;
@@ -16,14 +18,24 @@ export interface GatewayProcess {
   stop: () => Promise<void>;
 }
 
-/** Runs `airlock serve` as a real process on an ephemeral loopback port. */
 /**
- * Each process gets its own audit file (as in production: processes share the Redis stream, not
- * a file), unless the test names one with `auditFile` or runs the embedded default (no config).
+ * Runs `airlock serve` as a real process on an ephemeral loopback port, with its own data
+ * directory unless the test passes one (processes that share a data directory share its embedded
+ * Redis and audit directory). A gateway with a config gets its own fixed audit file so the test
+ * can read it, unless it names one with `auditFile` or asks for the per-process files with
+ * `auditFile: null`.
  */
-export async function startGateway(options: { config?: string; args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; auditFile?: string } = {}): Promise<GatewayProcess> {
-  const auditFile = options.auditFile ?? (options.config ? join(dirname(options.config), `audit-${randomUUID()}.jsonl`) : undefined);
-  const args = [CLI, 'serve', '--port', '0', ...(options.config ? ['--config', options.config] : []), ...(auditFile ? ['--audit-file', auditFile] : []), ...(options.args ?? [])];
+export async function startGateway(
+  options: { config?: string; args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; auditFile?: string | null; dataDir?: string } = {},
+): Promise<GatewayProcess> {
+  const dataDir = options.dataDir ?? tempDir('airlock-data-');
+  const auditFile = options.auditFile === null ? undefined : (options.auditFile ?? (options.config ? join(dirname(options.config), `audit-${randomUUID()}.jsonl`) : undefined));
+  const args = [
+    CLI, 'serve', '--port', '0', '--data-dir', dataDir,
+    ...(options.config ? ['--config', options.config] : []),
+    ...(auditFile ? ['--audit-file', auditFile] : []),
+    ...(options.args ?? []),
+  ];
   const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, AIRLOCK_LOG_LEVEL: 'debug', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -46,6 +58,7 @@ export async function startGateway(options: { config?: string; args?: string[]; 
   return {
     child,
     auditFile,
+    dataDir,
     mcpUrl,
     baseUrl: mcpUrl.replace(/\/mcp$/, ''),
     stdout: () => stdout,
@@ -67,19 +80,25 @@ export async function connectHttp(mcpUrl: string, token: string): Promise<Client
   return client;
 }
 
-export async function connectStdio(configFile: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<{ client: Client; stderr: () => string }> {
+/** `airlock serve --stdio` as a real child of a real SDK client (no config file: the embedded default). */
+export async function connectStdio(
+  configFile: string | undefined,
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+  options: { cwd?: string } = {},
+): Promise<{ client: Client; transport: StdioClientTransport; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI, 'serve', '--stdio', '--config', configFile, ...extraArgs],
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AIRLOCK_LOG_LEVEL: 'debug', ...env },
+    args: [CLI, 'serve', '--stdio', ...(configFile === undefined ? [] : ['--config', configFile]), ...extraArgs],
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AIRLOCK_HOME: process.env.AIRLOCK_HOME ?? tempDir('airlock-data-'), AIRLOCK_LOG_LEVEL: 'debug', ...env },
     stderr: 'pipe',
   });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const client = new Client({ name: 'test-agent', version: '1.0.0' });
   await client.connect(transport);
-  return { client, stderr: () => stderr };
+  return { client, transport, stderr: () => stderr };
 }
 
 /** Polls `check` until it returns true or the deadline passes (no fixed sleeps in tests). */

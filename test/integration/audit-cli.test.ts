@@ -1,14 +1,14 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import type { AuditEvent } from '../../src/audit/events.js';
 import { auditCommand } from '../../src/cli/audit-command.js';
 import { auditConfig, quietLog } from '../helpers/audit.js';
 import { waitFor } from '../helpers/gateway.js';
 import { requestClient } from '../helpers/limits.js';
-import { ROOT, tempDir, writeJson } from '../helpers/paths.js';
+import { spawnAuditCli, killAuditClis } from '../helpers/audit-cli.js';
+import { tempDir, writeJson } from '../helpers/paths.js';
 import { removeDir, startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { runCommand } from '../helpers/capture-stdout.js';
 
@@ -16,6 +16,8 @@ let server: TestRedis;
 let redis: Redis;
 let dir: string;
 let configFile: string;
+/** Never the user's: the CLI looks for a running embedded Redis there. */
+const dataDir = tempDir('airlock-audit-cli-data-');
 let audit: AuditLog;
 
 /** The calls the trail holds, in order. */
@@ -40,7 +42,7 @@ beforeAll(async () => {
     upstreams: { mlflow: { command: 'true' } },
     policy: 'policy.json',
     grants: [{ name: 'alice', token: 'alice-token-0123456789' }],
-    audit: { file: 'logs/audit.jsonl' },
+    audit: { dir: 'logs' },
   });
   audit = AuditLog.open({ config: auditConfig(join(dir, 'logs')), redis, prefix: '{airlock}', log: quietLog });
   await call('alice', 'get_model', 'allow', 'ok');
@@ -56,7 +58,7 @@ afterAll(async () => {
   removeDir(server.dir);
 });
 
-const run = (...args: string[]) => runCommand(auditCommand(), 'airlock-audit', ...args);
+const run = (...args: string[]) => runCommand(auditCommand(), 'airlock-audit', ...args, '--data-dir', dataDir);
 
 const jsonLines = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
 
@@ -98,22 +100,10 @@ describe('airlock audit query', () => {
   });
 });
 
-const children: ChildProcessWithoutNullStreams[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
+afterEach(killAuditClis);
 
 /** The audit command as its own process (for -f and for failures, which exit). */
-function spawnCli(...args: string[]): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'audit-cli.ts'), ...args], { cwd: ROOT, env: { ...process.env, AIRLOCK_LOG_LEVEL: 'silent' } });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, out: () => out, err: () => err, exited };
-}
+const spawnCli = (...args: string[]) => spawnAuditCli(...args, '--data-dir', dataDir);
 
 describe('airlock audit tail -f', () => {
   it.each(['file', 'stream'])('prints new events as they come until interrupted (%s)', async (source) => {
@@ -135,9 +125,9 @@ describe('airlock audit tail -f', () => {
       upstreams: { mlflow: { command: 'true' } },
       policy: 'policy.json',
       grants: [{ name: 'alice', token: 'alice-token-0123456789' }],
-      audit: { file: 'audit.jsonl' },
+      audit: { dir: 'audit' },
     });
-    const rotating = AuditLog.open({ config: auditConfig(rotDir, { max_bytes: 1_500 }), log: quietLog });
+    const rotating = AuditLog.open({ config: auditConfig(join(rotDir, 'audit'), { max_bytes: 1_500 }), log: quietLog });
     const trail = rotating.call({ grant: 'g', server: 's', tool: 't', args: {} });
     await trail.emit('call.refused', { reason: 'r0' });
     const cli = spawnCli('tail', '-f', '-n', '1', '-c', config);

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { AuditUnavailableError } from '../../src/audit/errors.js';
 import { verifyAuditFiles } from '../../src/audit/verify.js';
-import { auditConfig, fileLines, quietLog } from '../helpers/audit.js';
+import { auditConfig, auditFileConfig, fileLines, fileOf, quietLog, slotPath } from '../helpers/audit.js';
 import { tempDir } from '../helpers/paths.js';
 
 const open: AuditLog[] = [];
@@ -38,41 +38,68 @@ describe('when the audit file cannot be written (fail_mode closed)', () => {
   it('rejects appends with a clear error and reports unhealthy on a full disk, then recovers', async () => {
     const dir = tempDir();
     const audit = openLog(dir);
+    const file = fileOf(audit);
     await emit(audit, 1);
     // The live file becomes /dev/full: every write fails with ENOSPC, even for root.
-    unlinkSync(join(dir, 'audit.jsonl'));
-    symlinkSync('/dev/full', join(dir, 'audit.jsonl'));
+    unlinkSync(file);
+    symlinkSync('/dev/full', file);
     // The open descriptor still points at the unlinked file: that write is caught as lost…
     await expect(emit(audit, 2)).rejects.toThrow(AuditUnavailableError);
     // …and the reopened path is a full disk.
-    await expect(emit(audit, 3)).rejects.toThrow(/the audit file .*audit\.jsonl cannot be written \(ENOSPC.*\); calls are refused until it can \(audit\.fail_mode is "closed"\)/u);
+    await expect(emit(audit, 3)).rejects.toThrow(/the audit file .*-1\.jsonl cannot be written \(ENOSPC.*\); calls are refused until it can \(audit\.fail_mode is "closed"\)/u);
     await expect(emit(audit, 4)).rejects.toThrow(/ENOSPC/u);
     expect(audit.healthy).toBe(false);
     expect(audit.refusing).toBe(true);
     expect(audit.lastError?.code).toBe('audit_unavailable');
 
-    unlinkSync(join(dir, 'audit.jsonl'));
-    writeFileSync(join(dir, 'audit.jsonl'), '');
+    unlinkSync(file);
+    writeFileSync(file, '');
     await emit(audit, 5);
     expect(audit.healthy).toBe(true);
     expect(audit.refusing).toBe(false);
+    expect(audit.file).toBe(file);
     // The lines lost while it failed show as a gap after the last one written.
-    const lines = fileLines(join(dir, 'audit.jsonl'));
+    const lines = fileLines(file);
     expect(lines).toHaveLength(1);
-    expect(verifyAuditFiles([join(dir, 'audit.jsonl')])).toMatchObject({ ok: false, line: 1, problem: 'removed' });
+    expect(verifyAuditFiles([file])).toMatchObject({ ok: false, line: 1, problem: 'removed' });
   });
 
   it('notices the directory being removed under it, and recreates it', async () => {
     const dir = tempDir();
     const logDir = join(dir, 'logs');
     const audit = openLog(logDir);
+    const file = fileOf(audit);
     await emit(audit, 1);
     rmSync(logDir, { recursive: true });
     await expect(emit(audit, 2)).rejects.toThrow(/deleted, or its directory removed, while open/u);
     expect(audit.healthy).toBe(false);
     await emit(audit, 3);
     expect(audit.healthy).toBe(true);
-    expect(JSON.parse(fileLines(join(logDir, 'audit.jsonl'))[0]!)).toMatchObject({ seq: 2 });
+    expect(audit.file).toBe(file);
+    expect(JSON.parse(fileLines(file)[0]!)).toMatchObject({ seq: 2 });
+    // The slot is held again (the lock went with the directory), so no other writer takes it.
+    expect(existsSync(`${file}.lock`)).toBe(true);
+    const next = openLog(logDir);
+    expect(next.file).toBe(slotPath(logDir, 2));
+  });
+
+  it('moves to a free slot when its own was taken while the directory was gone', async () => {
+    const dir = tempDir();
+    const logDir = join(dir, 'logs');
+    const audit = openLog(logDir);
+    await emit(audit, 1);
+    rmSync(logDir, { recursive: true });
+    const newcomer = openLog(logDir); // sees no lock: slot 1 is free for it
+    expect(newcomer.file).toBe(slotPath(logDir, 1));
+    await emit(newcomer, 1);
+    await expect(emit(audit, 2)).rejects.toThrow(/deleted, or its directory removed, while open/u);
+    await emit(audit, 3);
+    expect(audit.healthy).toBe(true);
+    expect(audit.file).toBe(slotPath(logDir, 2));
+    await emit(newcomer, 2);
+    // Two chains, neither forked by the other.
+    expect(verifyAuditFiles([slotPath(logDir, 1)])).toMatchObject({ ok: true, lines: 2 });
+    expect(verifyAuditFiles([slotPath(logDir, 2)])).toMatchObject({ ok: true, lines: 1 });
   });
 
   it('keeps refusing while the path stays unusable (a directory replaced by a file)', async () => {
@@ -96,7 +123,10 @@ describe('when the audit file cannot be written (fail_mode closed)', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'blocker'), '');
     expect(() => openLog(join(dir, 'blocker', 'sub'))).toThrow(AuditUnavailableError);
-    expect(() => openLog(join(dir, 'blocker', 'sub'))).toThrow(/blocker\/sub\/audit\.jsonl cannot be written \(ENOTDIR/u);
+    expect(() => openLog(join(dir, 'blocker', 'sub'))).toThrow(/the audit directory .*blocker\/sub cannot be written \(ENOTDIR/u);
+    const fixed = () => AuditLog.open({ config: auditFileConfig(join(dir, 'blocker', 'sub', 'audit.jsonl')), log: quietLog });
+    expect(fixed).toThrow(AuditUnavailableError);
+    expect(fixed).toThrow(/the audit file .*blocker\/sub\/audit\.jsonl cannot be written \(ENOTDIR/u);
   });
 });
 
@@ -106,8 +136,8 @@ describe('when the audit file cannot be written (fail_mode open)', () => {
     const { log, records } = recordingLog();
     const audit = openLog(dir, { fail_mode: 'open' }, log);
     await emit(audit, 1);
-    unlinkSync(join(dir, 'audit.jsonl'));
-    symlinkSync('/dev/full', join(dir, 'audit.jsonl'));
+    unlinkSync(fileOf(audit));
+    symlinkSync('/dev/full', fileOf(audit));
     await emit(audit, 2);
     await emit(audit, 3);
     await emit(audit, 4);
@@ -122,6 +152,13 @@ describe('when the audit file cannot be written (fail_mode open)', () => {
     writeFileSync(join(dir, 'blocker'), '');
     const audit = openLog(join(dir, 'blocker'), { fail_mode: 'open' });
     expect(audit.healthy).toBe(false);
+    expect(audit.file).toBeUndefined(); // no slot could be claimed yet
     await expect(emit(audit)).resolves.toBeUndefined();
+    // Once the directory can be made, it claims a slot and writes.
+    unlinkSync(join(dir, 'blocker'));
+    await emit(audit, 2);
+    expect(audit.healthy).toBe(true);
+    expect(audit.file).toBe(slotPath(join(dir, 'blocker'), 1));
+    expect(fileLines(fileOf(audit))).toHaveLength(1);
   });
 });

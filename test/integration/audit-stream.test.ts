@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
@@ -8,10 +6,11 @@ import { AuditEventSchema, type AuditEvent } from '../../src/audit/events.js';
 import { readStreamEvents, tailStreamEvents } from '../../src/audit/reader.js';
 import type { AuditLineSink } from '../../src/audit/slack-lines.js';
 import { auditStreamKey } from '../../src/audit/stream-sink.js';
-import { auditConfig, quietLog } from '../helpers/audit.js';
+import { verifyAuditFiles } from '../../src/audit/verify.js';
+import { auditConfig, fileOf, quietLog } from '../helpers/audit.js';
+import { spawnAuditWriter, stopAuditWriter } from '../helpers/audit-writer.js';
 import { deleteKeys, requestClient, testPrefix } from '../helpers/limits.js';
-import { waitFor } from '../helpers/gateway.js';
-import { ROOT, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
 import { removeDir, startTestRedis } from '../helpers/redis-server.js';
 
 const prefix = testPrefix();
@@ -49,7 +48,7 @@ describe('the audit stream', () => {
     const events = await streamEvents();
     expect(events.map((e) => e.type)).toEqual(['call.received', 'policy.decided', 'call.forwarded', 'call.outcome']);
     expect(events.every((e) => e.call_id === trail.callId)).toBe(true);
-    const fileEvents = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const fileEvents = readFileSync(fileOf(audit), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(fileEvents.map(({ seq: _s, prev: _p, ...e }) => e)).toEqual(events);
     const tail = await tailStreamEvents(redis, key, 2);
     expect(tail.events.map((e) => e.type)).toEqual(['call.forwarded', 'call.outcome']);
@@ -67,7 +66,7 @@ describe('the audit stream', () => {
     trail.emit('policy.decided', { rule: '/tools/copy_model_version', action: 'deny', reason: 'no' });
     trail.emit('call.outcome', { outcome: 'failure', error: 'x' });
     await audit.close();
-    const fileBytes = readFileSync(join(dir, 'audit.jsonl'), 'utf8');
+    const fileBytes = readFileSync(fileOf(audit), 'utf8');
     const streamBytes = JSON.stringify(await redis.xrange(key, '-', '+'));
     expect(posted.length).toBeGreaterThan(0);
     for (const secret of ['s3cr3t-bearer', 's3cr3t-pw', 's3cr3t-session']) {
@@ -114,48 +113,48 @@ describe('the audit stream', () => {
     await Promise.all([trail.emit('call.received'), trail.emit('call.outcome', { outcome: 'ok' })]);
     await audit.close();
     expect(audit.streamDropped).toBe(2);
-    expect(readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(readFileSync(fileOf(audit), 'utf8').trim().split('\n')).toHaveLength(2);
     doomed.disconnect();
   });
 });
 
 describe('two Airlock processes writing to one stream', () => {
-  it('keeps every event of both, in each process order, interleaved', async () => {
+  it('keeps every event of both, in each process order, interleaved; each process has its own file', async () => {
     await redis.del(key);
     const dir = tempDir();
     const calls = 300;
-    const writers = ['alpha', 'beta'].map((name) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'audit-writer.ts')], {
-        cwd: ROOT,
-        env: { ...process.env, REDIS_PATH: inject('redisPath'), PREFIX: prefix, DIR: dir, NAME: name, CALLS: String(calls) },
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      return { name, child, out: () => out, exited };
-    });
-    // Both are ready before either starts, so their writes overlap.
-    await waitFor(() => writers.every((w) => w.out().startsWith('ready\n')), 20_000, 'both writers ready').catch((error: unknown) => {
-      for (const w of writers) w.child.kill('SIGKILL');
-      throw error;
-    });
-    for (const w of writers) w.child.stdin.write('go\n');
-    expect(await Promise.all(writers.map((w) => w.exited))).toEqual([0, 0]);
-    const callIds = Object.fromEntries(writers.map((w) => [w.name, (JSON.parse(w.out().split('\n')[1]!) as { callIds: string[] }).callIds]));
+    const writers = ['alpha', 'beta'].map((name) => ({ name, writer: spawnAuditWriter({ DIR: dir, NAME: name, REDIS_PATH: inject('redisPath'), PREFIX: prefix }) }));
+    try {
+      await Promise.all(writers.map((w) => w.writer.ready));
+      const opened = await Promise.all(writers.map((w) => w.writer.send<{ file: string }>('open')));
+      expect(new Set(opened.map((o) => o.file)).size).toBe(2);
+      // Both are open before either starts, so their writes overlap.
+      for (const w of writers) w.writer.post(`write ${calls}`);
+      const written = await Promise.all(writers.map((w) => w.writer.answer<{ callIds: string[] }>()));
+      expect(await Promise.all(writers.map((w) => stopAuditWriter(w.writer)))).toEqual([0, 0]);
+      const callIds = Object.fromEntries(writers.map((w, i) => [w.name, written[i]!.callIds]));
 
-    const events = await streamEvents();
-    expect(events).toHaveLength(4 * calls);
-    for (const name of ['alpha', 'beta'] as const) {
-      const mine = events.filter((e) => e.grant === name);
-      expect(mine.map((e) => e.type)).toEqual(Array.from({ length: calls }, () => ['call.received', 'call.outcome']).flat());
-      expect([...new Set(mine.map((e) => e.call_id))]).toEqual(callIds[name]);
-      expect(mine.map((e) => e.id)).toEqual(mine.map((e) => e.id).sort());
-      expect(JSON.stringify(mine)).not.toContain(`key-${name}-`);
+      const events = await streamEvents();
+      expect(events).toHaveLength(4 * calls);
+      for (const name of ['alpha', 'beta'] as const) {
+        const mine = events.filter((e) => e.grant === name);
+        expect(mine.map((e) => e.type)).toEqual(Array.from({ length: calls }, () => ['call.received', 'call.outcome']).flat());
+        expect([...new Set(mine.map((e) => e.call_id))]).toEqual(callIds[name]);
+        expect(mine.map((e) => e.id)).toEqual(mine.map((e) => e.id).sort());
+        expect(JSON.stringify(mine)).not.toContain(`key-${name}-`);
+      }
+      // Written one after the other, the stream would switch writers once; more switches prove the
+      // two processes wrote at the same time (how often depends on the machine's load, so no more).
+      const switches = events.filter((e, i) => i > 0 && e.grant !== events[i - 1]!.grant).length;
+      expect(switches).toBeGreaterThan(1);
+      // The files hold the same events, each process's in its own chain.
+      for (const [i, { file }] of opened.entries()) {
+        expect(verifyAuditFiles([file])).toMatchObject({ ok: true, lines: 2 * calls });
+        const grants = new Set(readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as AuditEvent).grant));
+        expect([...grants]).toEqual([writers[i]!.name]);
+      }
+    } finally {
+      for (const w of writers) if (w.writer.child.exitCode === null) w.writer.child.kill('SIGKILL');
     }
-    // Written one after the other, the stream would switch writers once; more switches prove the
-    // two processes wrote at the same time (how often depends on the machine's load, so no more).
-    const switches = events.filter((e, i) => i > 0 && e.grant !== events[i - 1]!.grant).length;
-    expect(switches).toBeGreaterThan(1);
   });
 });

@@ -5,7 +5,7 @@ import { AuditLog } from '../../src/audit/audit-log.js';
 import { chainFiles } from '../../src/audit/chain.js';
 import { formatVerifyResult, verifyAuditFiles } from '../../src/audit/verify.js';
 import { auditCommand } from '../../src/cli/audit-command.js';
-import { auditConfig, fileLines, quietLog, writeLines } from '../helpers/audit.js';
+import { auditConfig, auditFileConfig, fileLines, fileOf, quietLog, writeLines } from '../helpers/audit.js';
 import { tempDir, writeJson } from '../helpers/paths.js';
 
 let dir: string;
@@ -18,11 +18,12 @@ beforeAll(async () => {
   const audit = AuditLog.open({ config: auditConfig(dir), log: quietLog });
   for (let i = 1; i <= 10; i++) await audit.call({ grant: 'g', server: 's', tool: 'get_model', args: { n: i } }).emit('call.received');
   await audit.close();
-  clean = join(dir, 'audit.jsonl');
+  clean = fileOf(audit);
   lines = fileLines(clean);
 
   rotatedDir = tempDir('airlock-verify-rotated-');
-  const rotating = AuditLog.open({ config: auditConfig(rotatedDir, { max_bytes: 1_200 }), log: quietLog });
+  // A fixed audit.file: `verify` with no files reads that chain (audit-chains-cli.test.ts: the directory).
+  const rotating = AuditLog.open({ config: auditFileConfig(join(rotatedDir, 'audit.jsonl'), { max_bytes: 1_200 }), log: quietLog });
   for (let i = 1; i <= 12; i++) await rotating.call({ grant: 'g', server: 's', tool: 'get_model', args: { n: i } }).emit('call.received');
   await rotating.close();
 });
@@ -131,7 +132,7 @@ describe('airlock audit verify', () => {
     expect(await run('verify', path)).toEqual({ out: `audit chain broken: ${path} line 3: removed: seq 4 follows seq 2: 1 line(s) (seq 3) removed before this line\n`, code: 1 });
   });
 
-  it('verifies the configured file and its rotated predecessors when no file is given', async () => {
+  it('verifies the configured audit.file and its rotated predecessors when no file is given', async () => {
     const config = writeJson(join(rotatedDir, 'airlock.config.json'), {
       upstreams: { x: { command: 'true' } },
       policy: 'policy.json',
@@ -140,8 +141,8 @@ describe('airlock audit verify', () => {
     });
     const { out, code } = await run('verify', '-c', config);
     expect(code).toBeUndefined();
-    expect(out).toMatch(new RegExp(`^OK: ${chainFiles(join(rotatedDir, 'audit.jsonl')).length} file\\(s\\), 12 line\\(s\\), seq 1–12`, 'u'));
+    expect(out).toMatch(new RegExp(`^audit: OK: ${chainFiles(join(rotatedDir, 'audit.jsonl')).length} file\\(s\\), 12 line\\(s\\), seq 1–12; head [0-9a-f]{64}\n$`, 'u'));
     writeFileSync(join(rotatedDir, 'audit.jsonl'), 'garbage\n', { flag: 'a' });
-    expect((await run('verify', '--config', config)).out).toMatch(/audit\.jsonl line \d+: malformed/u);
+    expect(await run('verify', '--config', config)).toEqual({ out: expect.stringMatching(/^audit: audit chain broken: .*\/audit\.jsonl line \d+: malformed/u), code: 1 });
   });
 });

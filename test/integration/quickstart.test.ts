@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -16,6 +16,8 @@ describe('the embedded default', () => {
     gateway = await startGateway({ cwd });
   });
 
+  const socket = () => join(gateway.dataDir, 'redis', 'redis.sock');
+
   afterAll(async () => {
     await gateway?.stop();
   });
@@ -29,8 +31,8 @@ describe('the embedded default', () => {
     expect(out).toContain('claude_desktop_config.json');
   });
 
-  it('starts its own redis-server under .airlock/ and serves the stand-in through the seed policy', async () => {
-    expect(await answersPing(join(cwd, '.airlock', 'redis', 'redis.sock'))).toBe(true);
+  it('starts its own redis-server in the data directory and serves the stand-in through the seed policy', async () => {
+    expect(await answersPing(socket())).toBe(true);
     const token = /Grant "demo" token: (\S+)/.exec(gateway.stdout())![1]!;
     const agent = await connectHttp(gateway.mcpUrl, token);
     try {
@@ -49,10 +51,11 @@ describe('the embedded default', () => {
     }
   });
 
-  it('stops the redis-server it started when it exits', async () => {
+  it('stops the redis-server it started when it exits, and leaves the working directory alone', async () => {
     await gateway.stop();
-    expect(await answersPing(join(cwd, '.airlock', 'redis', 'redis.sock'))).toBe(false);
-    expect(existsSync(join(cwd, '.airlock', 'demo-token'))).toBe(true);
+    expect(await answersPing(socket())).toBe(false);
+    expect(existsSync(join(gateway.dataDir, 'demo-token'))).toBe(true);
+    expect(readdirSync(cwd)).toEqual([]);
   });
 });
 
