@@ -65,7 +65,7 @@ export const AuditDetailsSchemas = {
   'call.forwarded': z.object({}),
   'call.outcome': z.object({
     /** ok: a result; tool_error: a result with isError; failure: no result (transport, timeout); unknown: the executor died. */
-    outcome: z.enum(['ok', 'tool_error', 'failure', 'unknown']),
+    outcome: z.enum(['ok', 'tool_error', 'failure', 'cancelled', 'unknown']),
     /** The upstream's time (from call.forwarded), or the whole call's when it was never forwarded. */
     duration_ms: z.number(),
     error: z.string().optional(),
