@@ -5,7 +5,9 @@ import type { AuditLog } from './audit/index.js';
  * Approval decisions in the audit trail, each recorded once across all Airlock processes: final
  * decisions, expiry and withdrawal when the approval's job completes (its worker runs in exactly
  * one process, whoever decided, the CLI included); partial approvals (min_approvals > 1) where
- * they are counted.
+ * they are counted. Each carries the arguments' SHA-256; the arguments themselves (a bounded
+ * preview) only on the first event of the approval in this process's chain, and only when no
+ * call of it was held here (`AuditLog.approval`).
  */
 export function auditApprovalEvents(engine: ApprovalEngine, audit: AuditLog): void {
   const trailOf = (view: ApprovalView) => audit.approval({ approval_id: view.id, grant: view.grant, server: view.server, tool: view.tool, args: view.args });

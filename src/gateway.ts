@@ -9,9 +9,10 @@ import { AuditLog, createRedactor } from './audit/index.js';
 import type { Config, GrantConfig } from './config/index.js';
 import { sendJson, startListener } from './http/listener.js';
 import { DEFAULT_PREFIX, RateLimiter, type Reservation } from './limits/index.js';
-import { CallPipeline, createAgentServer, createMcpEndpoint, GrantAuthenticator, SessionRegistry, ToolCatalogue, UpstreamConnection, type UpstreamHealth } from './mcp/index.js';
+import { CallPipeline, createAgentServer, createMcpEndpoint, GrantAuthenticator, SessionRegistry, ToolCatalogue, UpstreamConnection, type UpstreamHealth, collisionMessage } from './mcp/index.js';
 import { PolicySet } from './policy/index.js';
 import { connectRedis } from './redis/connection.js';
+import { AirlockError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
 import { SlackBot, slackConfigFromEnv } from './slack/index.js';
 
@@ -112,7 +113,9 @@ export class Gateway {
       // Each upstream gets its first attempt; one that cannot start is retried in the background.
       await Promise.all(upstreams.map((u) => u.start()));
       const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
-      const catalogue = new ToolCatalogue(upstreams, prefixes, log);
+      const catalogue = new ToolCatalogue(upstreams, prefixes, log, new Map(Object.entries(config.tool_owners)));
+      const collisions = catalogue.collisions();
+      if (collisions.length > 0) throw new AirlockError('upstream_tool_collision', collisions.map(collisionMessage).join('\n'));
       const pipeline = new CallPipeline({
         catalogue,
         policies,
@@ -134,7 +137,13 @@ export class Gateway {
   /** Serves agents over Streamable HTTP at `/mcp`; returns the base URL. */
   async listen(): Promise<{ url: string; port: number }> {
     const { config, log } = this.parts;
-    this.sessions = new SessionRegistry(config.sessions.idle_timeout, config.sessions.max, (session) => {
+    const sessionLimits = {
+      idleTimeoutMs: config.sessions.idle_timeout,
+      max: config.sessions.max,
+      maxPerGrant: config.sessions.max_per_grant,
+      perGrant: new Map(config.grants.flatMap((g) => (g.max_sessions === undefined ? [] : [[g.name, g.max_sessions] as const]))),
+    };
+    this.sessions = new SessionRegistry(sessionLimits, (session) => {
       log.info({ session: session.id, grant: session.grantName }, 'session evicted (idle)');
       this.servers.delete(session.server);
       void session.transport.close().catch(() => {});
@@ -143,12 +152,14 @@ export class Gateway {
       auth: new GrantAuthenticator(config.grants),
       sessions: this.sessions,
       maxRequestBytes: config.max_request_bytes,
+      bodyTimeoutMs: config.listen.body_timeout,
       createServer: (grant) => this.agentServer(grant),
       log,
     });
     const listener = await startListener({
       host: config.listen.host,
       port: config.listen.port,
+      limits: config.listen,
       log,
       routes: {
         '/mcp': mcp,
@@ -164,15 +175,19 @@ export class Gateway {
   }
 
   /** What /readyz answers: ready, or degraded with a reason per part that is not. */
-  readiness(): { status: 'ready' | 'degraded'; reasons: string[]; upstreams: Record<string, UpstreamHealth>; redis: string; audit: string } {
+  readiness(): { status: 'ready' | 'degraded'; reasons: string[]; warnings: string[]; upstreams: Record<string, UpstreamHealth>; redis: string; audit: string } {
     const { upstreams, redisClient, audit } = this.parts;
     const reasons: string[] = [];
     for (const u of upstreams) if (u.state !== 'ready') reasons.push(`upstream ${u.name} is ${u.state}${u.lastError ? `: ${u.lastError}` : ''}`);
     if (redisClient.status !== 'ready') reasons.push(`redis is ${redisClient.status}`);
-    if (!audit.healthy) reasons.push(`audit: ${audit.lastError?.message ?? 'unhealthy'}`);
+    for (const collision of this.parts.catalogue.collisions()) reasons.push(collisionMessage(collision));
+    // fail_mode "open" serves on without the file: a warning, not a reason to take it out of rotation.
+    const warnings: string[] = [];
+    if (!audit.healthy) (audit.refusing ? reasons : warnings).push(`audit: ${audit.lastError?.message ?? 'unhealthy'}`);
     return {
       status: reasons.length === 0 ? 'ready' : 'degraded',
       reasons,
+      warnings,
       upstreams: Object.fromEntries(upstreams.map((u) => [u.name, u.health()])),
       redis: redisClient.status,
       audit: audit.healthy ? 'ok' : (audit.lastError?.message ?? 'unhealthy'),

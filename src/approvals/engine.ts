@@ -127,8 +127,14 @@ export class ApprovalEngine {
    * The gateway asks before reserving rate limits: a retry that collects a decision is not a new call.
    */
   async findFor(call: Pick<ApprovalRequestInput, 'grant' | 'server' | 'tool' | 'args'>): Promise<ApprovalView | undefined> {
-    const id = await this.client.get(this.store.keys.fingerprint(fingerprintOf(call)));
-    return id === null ? undefined : this.find(id);
+    try {
+      const id = await this.client.get(this.store.keys.fingerprint(fingerprintOf(call)));
+      return id === null ? undefined : await this.find(id);
+    } catch (error) {
+      // The call path maps approvals_unavailable to the fail-closed tool result, like limits.
+      if (error instanceof ApprovalError) throw error;
+      throw unavailable('could not look up an approval for this call', error);
+    }
   }
 
   /** The approval, or undefined. A read may settle it: pending past expiry → expired, dead executor → unknown. */

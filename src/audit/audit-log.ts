@@ -3,9 +3,11 @@ import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { AuditConfig } from './config.js';
 import type { AuditUnavailableError } from './errors.js';
-import type { AuditEvent, AuditEventType } from './events.js';
+import { DenialRollup, type RepeatedDenials } from './denial-rollup.js';
+import { newAuditId, type AuditEvent, type AuditEventOf, type AuditEventType } from './events.js';
 import { FileSink, type ChainHead } from './file-sink.js';
 import { createRedactor, type Redactor } from './redact.js';
+import { RecentIds } from './recent-ids.js';
 import { BurstSummarizer, mayHaveSlackLine, type AuditLineSink } from './slack-lines.js';
 import { StreamSink } from './stream-sink.js';
 import { CallTrail, type CallInput, type TrailSink } from './trail.js';
@@ -48,27 +50,45 @@ export class AuditLog {
   private readonly fileSink: FileSink;
   private readonly stream: StreamSink | undefined;
   private readonly summarizer: BurstSummarizer | undefined;
-  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly rollup: DenialRollup;
+  /** Approvals whose arguments this process's chain holds already (a call event, or an earlier approval event). */
+  private readonly argsWritten = new RecentIds(10_000);
+  private readonly timer: NodeJS.Timeout;
   private readonly sink: TrailSink;
+  private readonly now: () => number;
+  private closing = false;
 
   private constructor(
     private readonly options: AuditLogOptions,
     file: FileSink,
   ) {
     const now = options.now ?? Date.now;
+    const { config } = options;
+    this.now = now;
     this.fileSink = file;
-    this.redact = createRedactor(options.config.redact);
+    this.redact = createRedactor(config.redact);
     if (options.redis !== undefined) {
-      this.stream = new StreamSink(options.redis, { prefix: options.prefix ?? '{airlock}', maxlen: options.config.stream.maxlen, log: options.log });
+      this.stream = new StreamSink(options.redis, { prefix: options.prefix ?? '{airlock}', maxlen: config.stream.maxlen, log: options.log });
     }
+    let tickWindow = config.denial_rollup_window;
     if (options.lines !== undefined) {
       const lines = options.lines;
-      const windowMs = options.config.slack_summary_window;
-      this.summarizer = new BurstSummarizer({ windowMs, now, post: (text) => lines.post(text) });
-      this.timer = setInterval(() => this.summarizer?.tick(), Math.max(250, Math.min(windowMs / 4, 10_000)));
-      this.timer.unref();
+      this.summarizer = new BurstSummarizer({ windowMs: config.slack_summary_window, now, post: (text) => lines.post(text) });
+      tickWindow = Math.min(tickWindow, config.slack_summary_window);
     }
-    this.sink = { now, record: (json, type, fields) => this.record(json, type, fields) };
+    this.rollup = new DenialRollup({ windowMs: config.denial_rollup_window, now, write: (repeats) => this.recordRepeats(repeats) });
+    // Roll-up summaries first: one landing in an open Slack burst is counted there, not posted twice.
+    this.timer = setInterval(() => {
+      this.rollup.tick();
+      this.summarizer?.tick();
+    }, Math.max(250, Math.min(tickWindow / 4, 10_000)));
+    this.timer.unref();
+    this.sink = {
+      now,
+      record: (json, type, fields) => this.record(json, type, fields),
+      rollUpDenial: (denial) => !this.closing && !this.refusing && this.rollup.add(denial),
+      approvalSeen: (id) => this.argsWritten.add(id),
+    };
   }
 
   /**
@@ -92,14 +112,21 @@ export class AuditLog {
     return new AuditLog(options, file);
   }
 
-  /** A trail for one tools/call: redacts and hashes the arguments once. */
+  /** A trail for one tools/call: hashes the arguments once; its first event carries them (README.md "Arguments"). */
   call(input: CallInput): CallTrail {
-    return new CallTrail(this.sink, input, this.redact);
+    return new CallTrail(this.sink, input, this.redact, { previewBytes: this.options.config.args_preview_bytes });
   }
 
-  /** A trail for an approval's events outside the call that asked for it (Slack, CLI, expiry). */
+  /**
+   * A trail for an approval's events outside the call that asked for it (Slack, CLI, expiry). Its
+   * first event carries the arguments only when this process's chain has none of this approval
+   * yet (no call of it here, no earlier approval event): each chain can be read on its own, and
+   * an approval's arguments are in it once. Make it right before emitting.
+   */
   approval(input: ApprovalInput): CallTrail {
-    return new CallTrail(this.sink, { ...input, call_id: input.call_id ?? input.approval_id }, this.redact);
+    const withArgs = !this.argsWritten.has(input.approval_id);
+    this.argsWritten.add(input.approval_id);
+    return new CallTrail(this.sink, { ...input, call_id: input.call_id ?? input.approval_id }, this.redact, { previewBytes: this.options.config.args_preview_bytes, withArgs });
   }
 
   /** The file this process writes (absolute); undefined while no slot could be claimed (fail-open start). */
@@ -140,11 +167,43 @@ export class AuditLog {
     await Promise.all([this.fileSink.flush().catch(() => {}), this.stream?.flush()]);
   }
 
+  /** Repeated denials counted in windows still open (README.md "Repeated denials"). */
+  get rollupWindows(): number {
+    return this.rollup.size;
+  }
+
+  /** Writes the summaries of every open roll-up window (and posts pending Slack summaries) now. */
   async close(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    clearInterval(this.timer);
+    this.closing = true;
+    this.rollup.flush();
     this.summarizer?.flush();
     await this.flush();
     await this.fileSink.close();
+  }
+
+  /** The `call.denied_repeatedly` event of one closed roll-up window, to every sink. */
+  private recordRepeats(repeats: RepeatedDenials): void {
+    const at = this.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const event: AuditEventOf<'call.denied_repeatedly'> = {
+      v: 1,
+      id: newAuditId(at),
+      time: iso(at),
+      type: 'call.denied_repeatedly',
+      call_id: repeats.first_call_id,
+      grant: repeats.grant,
+      server: repeats.server,
+      tool: repeats.tool,
+      rule: repeats.rule,
+      ...(repeats.reason === undefined ? {} : { reason: repeats.reason }),
+      count: repeats.count,
+      first_call_id: repeats.first_call_id,
+      since: iso(repeats.since),
+      until: iso(repeats.until),
+      args_sha256: repeats.args_sha256,
+    };
+    void this.record(JSON.stringify(event), event.type, event);
   }
 
   private record(json: string, type: AuditEventType, fields: Readonly<Record<string, unknown>> | undefined): Promise<void> {

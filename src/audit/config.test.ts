@@ -11,6 +11,8 @@ describe('AuditConfigSchema', () => {
       redact: [...DEFAULT_REDACT_PATTERNS],
       stream: { maxlen: 100_000 },
       slack_summary_window: 60_000,
+      args_preview_bytes: 4096,
+      denial_rollup_window: 60_000,
     });
   });
 
@@ -24,5 +26,8 @@ describe('AuditConfigSchema', () => {
     expect(AuditConfigSchema.safeParse({ fail_mode: 'maybe' }).success).toBe(false);
     expect(AuditConfigSchema.safeParse({ stream: { maxlen: 0 } }).success).toBe(false);
     expect(AuditConfigSchema.safeParse({ slack_summary_window: 'soon' }).success).toBe(false);
+    expect(AuditConfigSchema.safeParse({ args_preview_bytes: 10 }).success).toBe(false);
+    expect(AuditConfigSchema.safeParse({ denial_rollup_window: 'later' }).success).toBe(false);
+    expect(AuditConfigSchema.parse({ denial_rollup_window: '250ms' }).denial_rollup_window).toBe(250);
   });
 });

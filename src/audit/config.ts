@@ -5,7 +5,8 @@ import { DEFAULT_REDACT_PATTERNS } from './redact.js';
 /**
  * The `audit` section of airlock.config.json. `redact` adds key patterns to the defaults
  * (DEFAULT_REDACT_PATTERNS); `redact_defaults: false` keeps only the listed ones. After parsing,
- * `redact` is the effective list and `slack_summary_window` is in milliseconds.
+ * `redact` is the effective list; `slack_summary_window` and `denial_rollup_window` are in
+ * milliseconds.
  */
 export const AuditConfigSchema = z
   .strictObject({
@@ -28,6 +29,16 @@ export const AuditConfigSchema = z
     stream: z.strictObject({ maxlen: z.number().int().min(1).default(100_000) }).prefault({}),
     /** Repeats of one kind of event for one tool and grant within this window become one Slack line. */
     slack_summary_window: durationSchema('1m'),
+    /**
+     * The most bytes of JSON the arguments take in the audit trail: the call's first event holds
+     * them whole when they fit, else a preview cut to this size (README.md "Arguments").
+     */
+    args_preview_bytes: z.number().int().min(256).max(1024 * 1024).default(4096),
+    /**
+     * The same denial (grant, server, tool, arguments, rule) again within this window is counted,
+     * not written; one `call.denied_repeatedly` event sums the repeats up when the window closes.
+     */
+    denial_rollup_window: durationSchema('1m'),
   })
   .transform(({ redact, redact_defaults, ...rest }) => ({
     ...rest,

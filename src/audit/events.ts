@@ -3,8 +3,11 @@ import { z } from 'zod';
 
 /**
  * One audit event: what happened to one call (or one approval), when, and why. Every event
- * carries the call's identity and its redacted arguments with the SHA-256 of the full canonical
- * arguments, so any event alone answers "who called what with which arguments".
+ * carries the call's identity and the SHA-256 of the full canonical arguments; the call's first
+ * event also carries the redacted arguments (whole, or a preview when large: `args_truncated`)
+ * and their size, so one join on `call_id` (or `args_sha256`) answers "who called what with which
+ * arguments" without a multi-megabyte argument being written once per event. Events written
+ * before that carry `args` on every event; readers take both.
  */
 export const AUDIT_EVENT_TYPES = [
   'call.received',
@@ -17,6 +20,7 @@ export const AUDIT_EVENT_TYPES = [
   'approval.withdrawn',
   'call.forwarded',
   'call.outcome',
+  'call.denied_repeatedly',
 ] as const;
 export const AuditEventTypeSchema = z.enum(AUDIT_EVENT_TYPES);
 export type AuditEventType = z.infer<typeof AuditEventTypeSchema>;
@@ -72,9 +76,28 @@ export const AuditDetailsSchemas = {
     /** Who approved, for calls that ran after an approval. */
     approver: z.string().optional(),
   }),
+  /**
+   * The same denial (grant, server, tool, args_sha256, rule) repeated within
+   * `audit.denial_rollup_window` after the one written in full (`first_call_id`, also this event's
+   * `call_id`): the repeats are counted here instead of written.
+   */
+  'call.denied_repeatedly': z.object({
+    rule: z.string(),
+    reason: z.string().optional(),
+    /** Repeats (the first denial, written in full, not included). */
+    count: z.number().int().min(1),
+    first_call_id: z.string(),
+    /** The first and the last repeat. */
+    since: iso,
+    until: iso,
+  }),
 } satisfies Record<AuditEventType, z.ZodObject>;
 
-/** The fields every event has. `args` is already redacted; `args_sha256` covers the full arguments. */
+/**
+ * The fields every event has. `args_sha256` covers the full arguments; `args` (redacted, whole or
+ * a preview), `args_bytes` and `args_truncated` are on the call's first event only (on every event
+ * in files written before that change).
+ */
 export const AuditEventBaseSchema = z.object({
   v: z.literal(1),
   /** Sortable and unique across processes (time-prefixed, ULID alphabet). */
@@ -89,7 +112,12 @@ export const AuditEventBaseSchema = z.object({
   tool: z.string(),
   approval_id: z.string().optional(),
   args_sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  args: z.unknown(),
+  /** The redacted arguments: whole, or (with `args_truncated`) a preview of at most `audit.args_preview_bytes` of JSON. */
+  args: z.unknown().optional(),
+  /** Bytes of the canonical JSON of the full arguments (what `args_sha256` hashes). */
+  args_bytes: z.number().int().min(0).optional(),
+  /** Present (true) when `args` is a preview: long strings, arrays, objects and nesting cut, with markers. */
+  args_truncated: z.literal(true).optional(),
 });
 
 const base = AuditEventBaseSchema;
@@ -106,6 +134,7 @@ export const AuditEventSchema = z.discriminatedUnion('type', [
   base.extend({ type: z.literal('approval.withdrawn') }).extend(details['approval.withdrawn'].shape),
   base.extend({ type: z.literal('call.forwarded') }).extend(details['call.forwarded'].shape),
   base.extend({ type: z.literal('call.outcome') }).extend(details['call.outcome'].shape),
+  base.extend({ type: z.literal('call.denied_repeatedly') }).extend(details['call.denied_repeatedly'].shape),
 ]);
 
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
@@ -124,6 +153,8 @@ export function decisionOf(event: AuditEvent): AuditDecision | undefined {
   switch (event.type) {
     case 'policy.decided':
       return event.action;
+    case 'call.denied_repeatedly':
+      return 'deny';
     case 'approval.decided':
       return event.decision === 'approval_counted' ? undefined : event.decision;
     case 'approval.expired':

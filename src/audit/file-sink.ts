@@ -319,8 +319,9 @@ export class FileSink {
   }
 
   private unavailable(cause: unknown): AuditUnavailableError {
-    if (this.file !== undefined) return new AuditUnavailableError(this.file, cause);
-    return new AuditUnavailableError('dir' in this.target ? this.target.dir : '', cause, 'directory');
+    const { failMode } = this.options;
+    if (this.file !== undefined) return new AuditUnavailableError(this.file, cause, 'file', failMode);
+    return new AuditUnavailableError('dir' in this.target ? this.target.dir : '', cause, 'directory', failMode);
   }
 
   private fail(cause: unknown): void {

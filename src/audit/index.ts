@@ -4,7 +4,8 @@
  * @module
  */
 export { AuditLog, type AuditLogOptions, type ApprovalInput } from './audit-log.js';
-export { CallTrail, type CallInput, type EmitDetails } from './trail.js';
+export { CallTrail, type CallInput, type EmitDetails, type TrailEventType } from './trail.js';
+export { previewArgs, type ArgsPreview } from './args-preview.js';
 export { AuditEventSchema, AuditEventTypeSchema, AUDIT_EVENT_TYPES, decisionOf, type AuditDecision, type AuditDetails, type AuditEvent, type AuditEventOf, type AuditEventType } from './events.js';
 export { AuditConfigSchema, type AuditConfig, type AuditConfigInput } from './config.js';
 export { AuditUnavailableError } from './errors.js';

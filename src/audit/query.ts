@@ -56,13 +56,22 @@ export function formatEvent(event: AuditEvent): string {
   return `${event.time}  ${event.type.padEnd(18)}  ${event.grant}  ${event.server}/${event.tool}${what === '' ? '' : `  ${what}`}  ${ids}`;
 }
 
+/** The call's arguments where the event carries them (its first), saying when they are a preview. */
+function argsText(event: AuditEvent): string {
+  if (event.args === undefined) return '';
+  const preview = event.args_truncated === true ? ` (preview; ${event.args_bytes ?? '?'} bytes in full)` : '';
+  return `args ${JSON.stringify(event.args)}${preview}`;
+}
+
 function describeEvent(event: AuditEvent): string {
   const reason = (text: string | undefined) => (text === undefined || text === '' ? '' : `: ${text}`);
   switch (event.type) {
     case 'call.received':
-      return `args ${JSON.stringify(event.args)}`;
+      return argsText(event);
     case 'policy.decided':
       return `${event.action} ${event.rule}${reason(event.reason)}`;
+    case 'call.denied_repeatedly':
+      return `deny ${event.rule}${reason(event.reason)} · ${event.count === 1 ? 'once more' : `${event.count} more times`} with the same arguments, ${event.since} – ${event.until}`;
     case 'call.rate_limited':
       return `${event.counter} ${event.max}/${event.window}, retry after ${event.retry_after_ms} ms`;
     case 'call.refused':

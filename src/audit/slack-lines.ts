@@ -33,6 +33,8 @@ export function slackLine(event: AuditEvent, now: number = Date.now()): string |
   switch (event.type) {
     case 'policy.decided':
       return event.action === 'deny' ? `🚫 ${who} denied by policy (${escapeSlack(event.rule)})${why(event.reason)}` : undefined;
+    case 'call.denied_repeatedly':
+      return `🚫 ${who} denied by policy ${event.count === 1 ? 'once more' : `${event.count} more times`} with the same arguments (${escapeSlack(event.rule)}) since ${formatClock(Date.parse(event.since), now)}`;
     case 'call.rate_limited':
       return `🐢 ${who} rate-limited: ${escapeSlack(event.counter)} allows ${event.max} per ${escapeSlack(event.window)}, retry in ${retryAfterText(event.retry_after_ms)}`;
     case 'call.refused':
@@ -77,7 +79,7 @@ export function mayHaveSlackLine(type: AuditEventType, action?: unknown): boolea
   return type !== 'policy.decided' || action === 'deny';
 }
 
-type BurstKind = 'denied' | 'rate_limited' | 'refused' | 'ok' | 'tool_error' | 'failure' | 'unknown';
+type BurstKind = 'denied' | 'rate_limited' | 'refused' | 'ok' | 'tool_error' | 'failure' | 'cancelled' | 'unknown';
 
 const VERBS: Record<BurstKind, string> = {
   denied: 'denied by policy',
@@ -86,6 +88,7 @@ const VERBS: Record<BurstKind, string> = {
   ok: 'ran ok',
   tool_error: 'returned a tool error',
   failure: 'failed',
+  cancelled: 'was cancelled by the agent',
   unknown: 'ended with an unknown outcome',
 };
 
@@ -96,6 +99,10 @@ function burstKind(event: AuditEvent): BurstKind | undefined {
   if (event.type === 'call.refused') return 'refused';
   if (event.type === 'call.outcome' && event.approval_id === undefined) return event.outcome;
   return undefined;
+}
+
+function burstKey(kind: BurstKind, event: AuditEvent): string {
+  return `${kind}\u0000${event.tool}\u0000${event.grant}`;
 }
 
 /** "minute", "hour", "30 seconds", "5 minutes". */
@@ -142,11 +149,19 @@ export class BurstSummarizer {
   add(event: AuditEvent): void {
     const now = this.now();
     this.tick(now);
+    // The audit trail's own roll-up of repeated denials: counted in the open burst of denials
+    // (whose summary then says the total), or its own line when that burst has ended.
+    if (event.type === 'call.denied_repeatedly') {
+      const burst = this.bursts.get(burstKey('denied', event));
+      if (burst !== undefined) burst.count += event.count;
+      else this.options.post(slackLine(event, now)!);
+      return;
+    }
     const line = slackLine(event, now);
     if (line === undefined) return;
     const kind = burstKind(event);
     if (kind === undefined) return this.options.post(line);
-    const key = `${kind}\u0000${event.tool}\u0000${event.grant}`;
+    const key = burstKey(kind, event);
     const burst = this.bursts.get(key);
     if (burst !== undefined) {
       burst.count++;

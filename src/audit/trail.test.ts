@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { argsSha256 } from './digest.js';
+import { argsSha256, canonicalJson } from './digest.js';
 import { AuditEventSchema, type AuditEvent } from './events.js';
 import { createRedactor, DEFAULT_REDACT_PATTERNS } from './redact.js';
-import { CallTrail, type TrailSink } from './trail.js';
+import { CallTrail, MAX_TEXT_CHARS, type TrailSink } from './trail.js';
 
 function setup() {
   let clock = Date.parse('2026-08-01T12:00:00.000Z');
@@ -18,17 +18,64 @@ function setup() {
 }
 
 describe('CallTrail', () => {
-  it('emits schema-valid events that share the call identity, redacted args and the full args hash', async () => {
+  it('emits schema-valid events that share the call identity and the full args hash; only the first carries the redacted args', async () => {
     const { trail, events } = setup();
     await trail.emit('call.received');
     await trail.emit('policy.decided', { rule: '/tools/copy_model_version', action: 'allow' });
-    expect(events.map((e) => e.type)).toEqual(['call.received', 'policy.decided']);
+    await trail.emit('call.forwarded');
+    expect(events.map((e) => e.type)).toEqual(['call.received', 'policy.decided', 'call.forwarded']);
     for (const event of events) {
-      expect(event).toMatchObject({ v: 1, call_id: trail.callId, grant: 'ci-agent', session: 's1', server: 'mlflow', tool: 'copy_model_version', args: { name: 'm', api_token: '[redacted]' } });
+      expect(event).toMatchObject({ v: 1, call_id: trail.callId, grant: 'ci-agent', session: 's1', server: 'mlflow', tool: 'copy_model_version' });
       expect(event.args_sha256).toBe(argsSha256({ api_token: 'sk-live-123', name: 'm' }));
+    }
+    expect(events[0]).toMatchObject({ args: { name: 'm', api_token: '[redacted]' }, args_bytes: canonicalJson({ api_token: 'sk-live-123', name: 'm' }).length });
+    for (const later of events.slice(1)) {
+      expect(later).not.toHaveProperty('args');
+      expect(later).not.toHaveProperty('args_bytes');
     }
     expect(events[0]!.id < events[1]!.id).toBe(true);
     expect(JSON.stringify(events)).not.toContain('sk-live-123');
+  });
+
+  it("holds a first call.received until the call's next event, or writes it in the next turn when none comes", async () => {
+    const { trail, events } = setup();
+    const received = trail.emit('call.received');
+    expect(events).toHaveLength(0);
+    const decided = trail.emit('policy.decided', { rule: '/r', action: 'allow' });
+    expect(events.map((e) => e.type)).toEqual(['call.received', 'policy.decided']);
+    await Promise.all([received, decided]);
+    const alone = setup();
+    await alone.trail.emit('call.received');
+    expect(alone.events).toEqual([expect.objectContaining({ type: 'call.received', args: { name: 'm', api_token: '[redacted]' } })]);
+  });
+
+  it('writes nothing of a call whose denial the roll-up counts as a repeat, and resolves at once', async () => {
+    const written: string[] = [];
+    const asked: unknown[] = [];
+    const sink: TrailSink = { now: () => 0, record: async (json) => void written.push(json), rollUpDenial: (denial) => (asked.push(denial), true) };
+    const trail = new CallTrail(sink, { grant: 'g', server: 's', tool: 't', args: { n: 1 } }, createRedactor([]));
+    const received = trail.emit('call.received');
+    await trail.emit('policy.decided', { rule: '/tools/t', action: 'deny', reason: 'no' });
+    await received;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toEqual([]);
+    expect(asked).toEqual([{ grant: 'g', server: 's', tool: 't', args_sha256: argsSha256({ n: 1 }), rule: '/tools/t', call_id: trail.callId, reason: 'no' }]);
+    // Allowed calls, and denials once something of the call is written, never roll up.
+    const allowed = new CallTrail(sink, { grant: 'g', server: 's', tool: 't', args: {} }, createRedactor([]));
+    await allowed.emit('policy.decided', { rule: '/r', action: 'allow' });
+    const late = new CallTrail(sink, { grant: 'g', server: 's', tool: 't', args: {} }, createRedactor([]));
+    await late.emit('call.received');
+    await late.emit('policy.decided', { rule: '/r', action: 'deny' });
+    expect(written.map((j) => (JSON.parse(j) as AuditEvent).type)).toEqual(['policy.decided', 'call.received', 'policy.decided']);
+    expect(asked).toHaveLength(1);
+  });
+
+  it('cuts long free text (errors, reasons) to MAX_TEXT_CHARS', async () => {
+    const { trail, events } = setup();
+    await trail.emit('call.outcome', { outcome: 'failure', error: 'e'.repeat(100_000) });
+    const error = (events[0] as { error: string }).error;
+    expect(error.length).toBeLessThan(MAX_TEXT_CHARS + 40);
+    expect(error).toMatch(/^e+… \[\d+ more characters\]$/u);
   });
 
   it('adds the approval id to events after it is set', async () => {

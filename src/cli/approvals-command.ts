@@ -24,11 +24,16 @@ export function approvalsCommand(): Command {
     .description('List approvals, newest first (default: pending ones)')
     .option('--json', 'print the approvals as JSON')
     .option('--grant <grant>', 'only this grant')
-    .option('--state <state>', `only this state: ${ApprovalStateSchema.options.join(', ')}, or all`, 'pending')
+    .option(
+      '--state <state>',
+      `only this state: ${ApprovalStateSchema.options.join(', ')} (approved includes executing and executed: every call a human approved), or all`,
+      'pending',
+    )
     .action(async (options: CommonOptions & { json?: boolean; grant?: string; state: string }) =>
       run(options, async (engine) => {
-        const state = parseState(options.state);
-        const views = await engine.list({ ...(options.grant === undefined ? {} : { grant: options.grant }), ...(state === undefined ? {} : { state }) });
+        const states = parseState(options.state);
+        const all = await engine.list(options.grant === undefined ? {} : { grant: options.grant });
+        const views = states === undefined ? all : all.filter((v) => states.includes(v.state));
         if (options.json) return print(JSON.stringify(views, null, 2));
         print(views.length === 0 ? `no ${options.state === 'all' ? '' : options.state + ' '}approvals` : renderTable(views, Date.now()));
       }),
@@ -120,11 +125,16 @@ function actor(as: string | undefined, config: Config, approver: boolean): strin
   throw new ApprovalError('not_an_approver', 'who is deciding? pass --as <user id> (a listed approver, e.g. U0123ABCD), or set "console": {"user": …} in the config');
 }
 
-function parseState(state: string): ApprovalState | undefined {
+/**
+ * `--state`: one state, or `approved` for every approval a human said yes to (approved, executing,
+ * executed: what someone asking "which were approved?" means), or `all`.
+ */
+function parseState(state: string): ApprovalState[] | undefined {
   if (state === 'all') return undefined;
+  if (state === 'approved') return ['approved', 'executing', 'executed'];
   const parsed = ApprovalStateSchema.safeParse(state);
   if (!parsed.success) throw new Error(`--state ${state}: expected ${ApprovalStateSchema.options.join(', ')} or all`);
-  return parsed.data;
+  return [parsed.data];
 }
 
 function print(text: string): void {

@@ -1,5 +1,7 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import type { Config } from '../config/index.js';
 import { RateLimiter, retryAfterText, type CounterUsage } from '../limits/index.js';
+import { loadPolicyFile, type CompiledPolicy, type CompiledSection } from '../policy/index.js';
 import { withConfiguredRedis } from '../redis/configured.js';
 import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -15,7 +17,7 @@ export function limitsCommand(): Command {
     .action(async (options: ConfigOptions & { grant?: string; json?: boolean }) => {
       const log = cliLogger();
       await exitOnError(log, () =>
-        withLimiter(options, log, async (limiter) => {
+        withLimiter(options, log, (config) => checkGrant(config, options.grant), async (limiter) => {
           const rows = await limiter.usage(grantFilter(options.grant));
           process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : formatUsageTable(rows, Date.now()));
         }),
@@ -28,7 +30,7 @@ export function limitsCommand(): Command {
     .action(async (counter: string, options: ConfigOptions & { grant?: string }) => {
       const log = cliLogger();
       await exitOnError(log, () =>
-        withLimiter(options, log, async (limiter) => {
+        withLimiter(options, log, (config) => (checkGrant(config, options.grant), checkCounter(config, counter)), async (limiter) => {
           const deleted = await limiter.reset(counter, grantFilter(options.grant));
           const whose = options.grant === undefined ? '' : ` for grant "${options.grant}"`;
           process.stdout.write(
@@ -68,7 +70,28 @@ function cliLogger(): Logger {
   return createLogger({ level: process.env.AIRLOCK_LOG_LEVEL ?? 'warn' });
 }
 
-/** Connect to the configured Redis (or the embedded one), run `body`, and clean up. */
-function withLimiter(options: ConfigOptions, log: Logger, body: (limiter: RateLimiter) => Promise<void>): Promise<void> {
-  return withConfiguredRedis(loadCliConfig(options), log, ({ client, prefix }) => body(new RateLimiter(client, { prefix })));
+/** Check the arguments against the config, connect to its Redis (or the embedded one), run `body`, clean up. */
+async function withLimiter(options: ConfigOptions, log: Logger, check: (config: Config) => void, body: (limiter: RateLimiter) => Promise<void>): Promise<void> {
+  const loaded = loadCliConfig(options);
+  check(loaded.config);
+  await withConfiguredRedis(loaded, log, ({ client, prefix }) => body(new RateLimiter(client, { prefix })));
+}
+
+/** A typo in --grant would otherwise read as "this grant has no counters". */
+function checkGrant(config: Config, grant: string | undefined): void {
+  if (grant === undefined || config.grants.some((g) => g.name === grant)) return;
+  throw new InvalidArgumentError(`--grant ${grant}: no such grant (grants: ${config.grants.map((g) => g.name).join(', ')})`);
+}
+
+/** A counter no policy names cannot have state worth resetting: most likely a typo. */
+function checkCounter(config: Config, counter: string): void {
+  const files = [config.policy, ...config.grants.flatMap((g) => (g.policy === undefined ? [] : [g.policy]))];
+  const known = new Set(files.flatMap((file) => policyCounters(loadPolicyFile(file))));
+  if (known.has(counter)) return;
+  throw new InvalidArgumentError(`counter "${counter}" is not named by the policy (counters: ${[...known].sort().join(', ') || 'none'})`);
+}
+
+function policyCounters(policy: CompiledPolicy): string[] {
+  const sections: CompiledSection[] = [policy.root, ...policy.servers.values()];
+  return sections.flatMap((section) => [...section.limits, ...[...section.exact.values(), ...section.globs].flatMap((rule) => rule.limits)].map((l) => l.counter));
 }

@@ -36,7 +36,8 @@ const failure = (fn: () => unknown): AirlockError => {
 describe('loadConfig', () => {
   it('fills defaults and resolves relative paths against the config file', () => {
     const { config, source } = load(minimal);
-    expect(config.listen).toEqual({ host: '127.0.0.1', port: 8787 });
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 8787, max_sockets_per_address: 64, header_timeout: 10_000, body_timeout: 10_000 });
+    expect(config.sessions).toEqual({ idle_timeout: 1_800_000, max: 1_000, max_per_grant: 100 });
     expect(config.grants[0]).toMatchObject({ token: 'a-long-enough-laptop-token', hold: 50_000, max_pending: 10 });
     expect(config.policy).toBe(join(source, '..', 'policies/mlflow.json'));
     expect(config.upstreams.mlflow).toMatchObject({ call_timeout: 300_000, cwd: join(source, '..') });

@@ -75,9 +75,34 @@ function crossFieldProblems(config: ParsedConfig): string[] {
       tokens.add(grant.token);
     }
   });
+  for (const [tool, upstream] of Object.entries(config.tool_owners)) {
+    if (!Object.hasOwn(config.upstreams, upstream)) {
+      problems.push(`/tool_owners/${tool}: no upstream named "${upstream}" (upstreams: ${Object.keys(config.upstreams).join(', ')})`);
+    }
+  }
+  problems.push(...sessionCapProblems(config));
   if (config.stdio_grant !== undefined && !names.has(config.stdio_grant)) {
     problems.push(`/stdio_grant: no grant named "${config.stdio_grant}" (grants: ${[...names].join(', ')})`);
   }
+  return problems;
+}
+
+/**
+ * With several grants, no grant's session cap may reach `sessions.max`: one agent credential
+ * alone must never fill the gateway and lock the others out. A lone grant may use it all.
+ */
+function sessionCapProblems(config: ParsedConfig): string[] {
+  const { max, max_per_grant } = config.sessions;
+  const several = config.grants.length > 1;
+  const fits = (cap: number) => (several ? cap < max : cap <= max);
+  const limit = several ? `below sessions.max (${max}) so one grant cannot take every session` : `at most sessions.max (${max})`;
+  const problems: string[] = [];
+  if (!fits(max_per_grant)) problems.push(`/sessions/max_per_grant: ${max_per_grant} is too high: set it ${limit}, or raise sessions.max`);
+  config.grants.forEach((grant, index) => {
+    if (grant.max_sessions !== undefined && !fits(grant.max_sessions)) {
+      problems.push(`/grants/${index}/max_sessions: ${grant.max_sessions} (grant "${grant.name}") is too high: set it ${limit}, or raise sessions.max`);
+    }
+  });
   return problems;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AuditConfigSchema } from '../audit/config.js';
+import { listenerLimitsShape } from '../http/listener-limits.js';
 import { durationSchema } from '../shared/duration-schema.js';
 import { SlackConfigSchema } from '../slack/config.js';
 
@@ -8,7 +9,21 @@ const duration = durationSchema;
 const listenSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(8787),
+  ...listenerLimitsShape,
 });
+
+/** The default per-grant session cap; below `max` when `max` is set lower, so one grant never fills the gateway. */
+const DEFAULT_MAX_SESSIONS_PER_GRANT = 100;
+
+const sessionsSchema = z
+  .strictObject({
+    idle_timeout: duration('30m'),
+    /** Sessions of all grants together; a newcomer beyond it is refused (503). */
+    max: z.number().int().min(1).default(1_000),
+    /** Sessions one grant may hold (429 beyond it), unless the grant sets `max_sessions`; below `max` (checked at load). */
+    max_per_grant: z.number().int().min(1).optional(),
+  })
+  .transform((s) => ({ ...s, max_per_grant: s.max_per_grant ?? Math.max(1, Math.min(DEFAULT_MAX_SESSIONS_PER_GRANT, s.max - 1)) }));
 
 const stdioUpstreamSchema = z.strictObject({
   command: z.string().min(1),
@@ -41,6 +56,8 @@ export const GrantConfigSchema = z
     policy: z.string().optional(),
     hold: duration('50s'),
     max_pending: z.number().int().min(1).default(10),
+    /** This grant's own session cap, instead of `sessions.max_per_grant`. */
+    max_sessions: z.number().int().min(1).optional(),
   })
   .refine((g) => g.token !== undefined || g.token_sha256 !== undefined, {
     message: 'expected "token" or "token_sha256"',
@@ -58,13 +75,13 @@ export const ConfigSchema = z.strictObject({
     .optional(),
   upstreams: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, "_" or "-"'), UpstreamConfigSchema)
     .refine((u) => Object.keys(u).length > 0, 'expected at least one upstream'),
+  /** Which upstream serves a tool name several upstreams offer (agent-visible name → upstream). */
+  tool_owners: z.record(z.string(), z.string()).default({}),
   policy: z.string(),
   grants: z.array(GrantConfigSchema).min(1, 'expected at least one grant'),
   /** The grant used by `serve --stdio` when there are several (overridden by --grant). */
   stdio_grant: z.string().optional(),
-  sessions: z
-    .strictObject({ idle_timeout: duration('30m'), max: z.number().int().min(1).default(1_000) })
-    .prefault({}),
+  sessions: sessionsSchema.prefault({}),
   max_request_bytes: z.number().int().min(1_024).default(4 * 1024 * 1024),
   approvals: z
     .strictObject({

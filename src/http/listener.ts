@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
+import { createGuardedServer, listenOn } from './guarded-server.js';
+import type { ListenerLimits } from './listener-limits.js';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -9,35 +10,35 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /**
  * The main listener: `/mcp` for agents, `/healthz` and `/readyz` for supervisors, and whatever
  * later boundaries mount. Bound to loopback, it only answers requests addressed to loopback
- * names, which stops DNS-rebinding pages in a browser from reaching it.
+ * names, which stops DNS-rebinding pages in a browser from reaching it. Deadlines and the
+ * per-address socket cap are `limits` (guarded-server.ts).
  */
-export async function startListener(options: { host: string; port: number; routes: Record<string, Route>; log: Logger }): Promise<{ server: HttpServer; url: string; port: number }> {
+export async function startListener(options: { host: string; port: number; limits: ListenerLimits; routes: Record<string, Route>; log: Logger }): Promise<{ server: HttpServer; url: string; port: number }> {
   const loopbackOnly = LOOPBACK_HOSTS.has(options.host);
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    if (loopbackOnly && !LOOPBACK_HOSTS.has(hostName(req.headers.host))) {
-      res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: Host header must name a loopback address\n');
-      return;
-    }
-    const route = options.routes[path];
-    if (route === undefined) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`Not found: ${path}\n`);
-      return;
-    }
-    Promise.resolve(route(req, res)).catch((error: unknown) => {
-      options.log.error({ err: error, path }, 'request failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end('Internal error\n');
-    });
+  const server = createGuardedServer({
+    name: 'mcp',
+    limits: options.limits,
+    settings: 'listen',
+    log: options.log,
+    handle: (req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (loopbackOnly && !LOOPBACK_HOSTS.has(hostName(req.headers.host))) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: Host header must name a loopback address\n');
+        return;
+      }
+      const route = options.routes[path];
+      if (route === undefined) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end(`Not found: ${path}\n`);
+        return;
+      }
+      Promise.resolve(route(req, res)).catch((error: unknown) => {
+        options.log.error({ err: error, path }, 'request failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('Internal error\n');
+      });
+    },
   });
-  // Held calls keep a request open for up to the hold window: no socket or header timeouts here.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.host, options.port);
   const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
   return { server, url: `http://${hostPart}:${port}`, port };
 }

@@ -1,10 +1,11 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, GetPromptRequestSchema, ListPromptsRequestSchema, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { classify } from '../policy/index.js';
 import type { GrantConfig } from '../config/schema.js';
 import type { Caller } from './call-context.js';
 import type { CallPipeline } from './call-pipeline.js';
 import { withOutcomeSchema } from './outcomes.js';
+import { asPassedThrough, invalidParams } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 
@@ -38,8 +39,10 @@ export function createAgentServer(grant: GrantConfig, deps: AgentServerDeps, std
   server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: deps.catalogue.listPrompts().map((entry) => ({ ...entry.prompt, name: entry.name })) }));
   server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
     const entry = deps.catalogue.resolvePrompt(request.params.name);
-    if (entry === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${request.params.name}`);
-    return entry.upstream.getPrompt({ ...request.params, name: entry.upstreamPrompt }, { signal: extra.signal });
+    if (entry === undefined) throw invalidParams(`Unknown prompt: ${request.params.name}`);
+    return entry.upstream.getPrompt({ ...request.params, name: entry.upstreamPrompt }, { signal: extra.signal }).catch((error: unknown) => {
+      throw error instanceof McpError ? asPassedThrough(error) : error;
+    });
   });
   return server;
 }

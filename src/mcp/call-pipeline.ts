@@ -1,4 +1,4 @@
-import { ErrorCode, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ApprovalEngine } from '../approvals/index.js';
 import type { AuditLog, CallTrail } from '../audit/index.js';
 import type { RateLimiter } from '../limits/index.js';
@@ -10,6 +10,7 @@ import type { Caller, HandlerExtra } from './call-context.js';
 import { forwardCall } from './forward.js';
 import { reserveLimits } from './limits-step.js';
 import { auditOutcome, outcome, policyDenial } from './outcomes.js';
+import { invalidParams, MAX_ARGUMENT_DEPTH, nestedDeeperThan } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 
@@ -56,8 +57,12 @@ export class CallPipeline {
   private async decide(caller: Caller, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
     const { catalogue, policies, limiter, audit, log } = this.deps;
     const entry = catalogue.resolve(params.name);
-    if (entry === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
+    if (entry === undefined) throw invalidParams(`Unknown tool: ${params.name}`);
     const args = params.arguments ?? {};
+    if (nestedDeeperThan(args, MAX_ARGUMENT_DEPTH)) {
+      log.warn({ grant: caller.grant.name, tool: params.name }, 'call refused: arguments nested too deep');
+      throw invalidParams(`Invalid arguments for ${params.name}: nested deeper than ${MAX_ARGUMENT_DEPTH} levels (Airlock's limit); the call was not run`);
+    }
     const trail = audit.call({ grant: caller.grant.name, session: caller.sessionId, server: entry.upstream.name, tool: entry.upstreamTool, args });
     void trail.emit('call.received', {});
 
@@ -93,10 +98,11 @@ export class CallPipeline {
         // From here the call reaches the upstream, so its reservation counts whatever the outcome.
         void trail.emit('call.forwarded', {});
         const result = await forwardCall(entry, params, extra).catch((error: unknown) => {
-          void trail.emit('call.outcome', { outcome: 'failure', error: describeError(error) });
+          void trail.emit('call.outcome', extra.signal.aborted ? { outcome: 'cancelled' } : { outcome: 'failure', error: describeError(error) });
           throw error;
         });
-        void trail.emit('call.outcome', auditOutcome(result));
+        // An agent's cancel reaches us as the upstream request's abort (a "timeout" result).
+        void trail.emit('call.outcome', extra.signal.aborted ? { outcome: 'cancelled' } : auditOutcome(result));
         return result;
       }
     }

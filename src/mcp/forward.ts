@@ -2,6 +2,7 @@ import { ErrorCode, McpError, type CallToolRequest, type CallToolResult } from '
 import { AirlockError, describeError } from '../shared/errors.js';
 import type { HandlerExtra } from './call-context.js';
 import { outcome } from './outcomes.js';
+import { asPassedThrough } from './protocol-error.js';
 import type { CatalogueEntry } from './tool-catalogue.js';
 
 /**
@@ -43,8 +44,8 @@ export async function forwardCall(entry: CatalogueEntry, params: CallToolRequest
     return await sendUpstream(entry, params, extra);
   } catch (error) {
     const failure = upstreamFailure(entry, error);
-    if (failure === undefined) throw error;
-    return failure;
+    if (failure !== undefined) return failure;
+    throw error instanceof McpError ? asPassedThrough(error) : error;
   }
 }
 

@@ -3,15 +3,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { GrantConfig } from '../config/schema.js';
+import { readBody } from '../http/read-body.js';
+import { formatDuration } from '../shared/duration.js';
 import type { Logger } from '../shared/logger.js';
 import type { GrantAuthenticator } from './grant-auth.js';
-import type { AgentSession, SessionRegistry } from './sessions.js';
+import type { AgentSession, SessionAdmission, SessionRegistry } from './sessions.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 
 export interface McpEndpointOptions {
   auth: GrantAuthenticator;
   sessions: SessionRegistry;
   maxRequestBytes: number;
+  /** The whole body must arrive within this (`listen.body_timeout`). */
+  bodyTimeoutMs: number;
   createServer: (grant: GrantConfig) => Server;
   log: Logger;
 }
@@ -19,6 +23,8 @@ export interface McpEndpointOptions {
 /**
  * `/mcp`: Streamable HTTP with stateful sessions. Every request must carry a grant's bearer
  * token (401 otherwise); a session belongs to the grant that opened it (403 for any other).
+ * Everything decided from the headers (401, 403, 404, a declared 413) is answered before the
+ * body is read; every refusal closes its connection (src/http/guarded-server.ts).
  */
 export function createMcpEndpoint(options: McpEndpointOptions) {
   const { auth, sessions, log } = options;
@@ -32,10 +38,21 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
     }
     const grant = authResult.grant;
 
+    const sessionId = header(req, 'mcp-session-id');
+    const session = sessionId === undefined ? undefined : sessions.get(sessionId);
+    if (sessionId !== undefined) {
+      if (session === undefined) return sendJsonRpcError(res, 404, -32001, 'Session not found: it expired or the gateway restarted; initialize a new session');
+      if (session.grantName !== grant.name) return sendJsonRpcError(res, 403, -32001, 'Forbidden: this session belongs to another grant');
+    }
+
     let body: unknown;
     if (req.method === 'POST') {
-      const read = await readBody(req, options.maxRequestBytes);
-      if (read.tooLarge) return sendJsonRpcError(res, 413, -32600, `Request body exceeds the limit of ${options.maxRequestBytes} bytes (config "max_request_bytes")`);
+      const read = await readBody(req, { maxBytes: options.maxRequestBytes, timeoutMs: options.bodyTimeoutMs });
+      if (read.kind === 'aborted') return;
+      if (read.kind === 'too_large') return sendJsonRpcError(res, 413, -32600, `Request body exceeds the limit of ${options.maxRequestBytes} bytes (config "max_request_bytes")`);
+      if (read.kind === 'timeout') {
+        return sendJsonRpcError(res, 408, -32600, `Request body not received within ${formatDuration(options.bodyTimeoutMs)} (config "listen.body_timeout"); send the whole body at once`);
+      }
       try {
         body = JSON.parse(read.text);
       } catch {
@@ -43,21 +60,25 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
       }
     }
 
-    const sessionId = header(req, 'mcp-session-id');
-    if (sessionId !== undefined) {
-      const session = sessions.get(sessionId);
-      if (session === undefined) return sendJsonRpcError(res, 404, -32001, 'Session not found: it expired or the gateway restarted; initialize a new session');
-      if (session.grantName !== grant.name) return sendJsonRpcError(res, 403, -32001, 'Forbidden: this session belongs to another grant');
+    if (session !== undefined) {
+      // Evicted while its body was coming in (idle until this request): as if unknown.
+      if (sessions.get(session.id) !== session) return sendJsonRpcError(res, 404, -32001, 'Session not found: it expired or the gateway restarted; initialize a new session');
       return serveInSession(session, req, res, body);
     }
 
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
       return sendJsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; send initialize first');
     }
-    if (sessions.size >= sessions.maxSessions && sessions.sweep() === 0) {
-      return sendJsonRpcError(res, 503, -32000, `Too many sessions (limit ${sessions.maxSessions}); close idle clients or raise sessions.max`);
+    const admission = sessions.admit(grant.name);
+    if (!admission.admitted) return refuseSession(res, admission);
+    try {
+      await openSession(grant, req, res, body);
+    } finally {
+      admission.release();
     }
+  };
 
+  async function openSession(grant: GrantConfig, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     let session: AgentSession | undefined;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -78,7 +99,7 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
     if (session === undefined) await server.close().catch(() => {});
-  };
+  }
 
   async function serveInSession(session: AgentSession, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     session.lastSeen = Date.now();
@@ -89,6 +110,30 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
     });
     await session.transport.handleRequest(req, res, body);
   }
+
+  /**
+   * A grant at its own cap gets 429 with Retry-After (when its first idle session can be
+   * evicted); the others keep initializing. 429 rather than 503: the SDK client (and the agents
+   * built on it) retries neither and shows our message either way, so the status is for people
+   * and proxies, and 429 says the truth: this credential is over its own quota, the gateway is
+   * fine. 503 stays for the whole gateway being full (`sessions.max`), which refuses newcomers.
+   */
+  function refuseSession(res: ServerResponse, refusal: Exclude<SessionAdmission, { admitted: true }>): void {
+    if (refusal.scope === 'global') {
+      return sendJsonRpcError(res, 503, -32000, `Too many sessions (limit ${refusal.cap}); close idle clients or raise sessions.max`);
+    }
+    const retryAfterS = Math.ceil(refusal.retryAfterMs / 1_000);
+    log.warn({ grant: refusal.grant, open: refusal.open, cap: refusal.cap }, 'session refused: the grant is at its session cap');
+    res.setHeader('Retry-After', String(retryAfterS));
+    sendJsonRpcError(
+      res,
+      429,
+      -32000,
+      `Too many sessions for grant "${refusal.grant}": it has ${refusal.open} open and may have ${refusal.cap} (${refusal.capSetting}). ` +
+        `Close MCP clients of this grant you no longer use, retry in ${retryAfterS} s (idle sessions expire after sessions.idle_timeout), or raise ${refusal.capSetting}.`,
+      { grant: refusal.grant, max_sessions: refusal.cap, open: refusal.open, retry_after_s: retryAfterS },
+    );
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -96,27 +141,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<{ tooLarge: true } | { tooLarge: false; text: string }> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) {
-    req.resume();
-    return { tooLarge: true };
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      req.resume();
-      return { tooLarge: true };
-    }
-    chunks.push(chunk);
-  }
-  return { tooLarge: false, text: Buffer.concat(chunks).toString('utf8') };
-}
-
-export function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+export function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, data?: unknown): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message, ...(data === undefined ? {} : { data }) }, id: null }));
 }

@@ -8,6 +8,6 @@ export { createAgentServer, APPROVAL_NOTE } from './agent-server.js';
 export { createMcpEndpoint, type McpEndpointOptions } from './http-endpoint.js';
 export { GrantAuthenticator } from './grant-auth.js';
 export { SessionRegistry, type AgentSession } from './sessions.js';
-export { ToolCatalogue, type CatalogueEntry } from './tool-catalogue.js';
+export { ToolCatalogue, collisionMessage, type CatalogueEntry, type ToolCollision } from './tool-catalogue.js';
 export { UpstreamConnection, type UpstreamHealth, type UpstreamState } from './upstream-connection.js';
 export type { Caller } from './call-context.js';

@@ -23,23 +23,35 @@ export interface PromptEntry {
 
 export const PREFIX_SEPARATOR = '__';
 
+/** A tool name two or more upstreams offer, with none of them assigned to it. */
+export interface ToolCollision {
+  name: string;
+  upstreams: string[];
+}
+
 /**
  * Merges the tool lists of all upstreams under collision-free names.
  *
  * The rule (also in src/mcp/README.md): with one upstream, tool names are unchanged; with several,
  * every tool is named `<prefix>__<tool>` where the prefix is the upstream's `prefix` setting or
- * else its name. An upstream may set `"prefix": ""` to keep its names. If two tools still end
- * up with the same name, the one from the upstream listed first in the config wins and the other
- * is left out with an error in the log, never silently shadowed.
+ * else its name. An upstream may set `"prefix": ""` to keep its names. A tool name that two
+ * upstreams still share goes to the upstream `tool_owners` assigns it to; unassigned, it is
+ * served by neither (which one wins would decide which policy section applies, so a permissive
+ * section could bypass an approval rule): the gateway refuses to start with such a collision,
+ * and one that appears later is withheld and named in the log and /readyz. Prompts (no policy)
+ * keep the first-listed upstream's.
  */
 export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [] }> {
   private entries = new Map<string, CatalogueEntry>();
   private prompts = new Map<string, PromptEntry>();
+  private toolCollisions: ToolCollision[] = [];
 
   constructor(
     private readonly upstreams: UpstreamConnection[],
     private readonly prefixes: Map<string, string | undefined>,
     private readonly log: Logger,
+    /** Agent-visible tool name → the upstream that serves it when several offer it. */
+    private readonly owners: ReadonlyMap<string, string> = new Map(),
   ) {
     super();
     for (const upstream of upstreams) upstream.on('tools', () => this.rebuild());
@@ -58,8 +70,14 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
 
   /** Prompts follow the tools' naming rule, so a prefixed upstream's prompts are prefixed too. */
   private rebuildPrompts(): void {
-    this.prompts = this.byAgentName('prompt', (u) => u.prompts, (name, prompt, upstream) => ({ name, upstreamPrompt: prompt.name, upstream, prompt }));
+    const { entries } = this.byAgentName('prompt', (u) => u.prompts, (name, prompt, upstream) => ({ name, upstreamPrompt: prompt.name, upstream, prompt }));
+    this.prompts = entries;
     this.emit('promptsChanged');
+  }
+
+  /** Tool names withheld because several upstreams offer them and none is assigned. */
+  collisions(): ToolCollision[] {
+    return this.toolCollisions;
   }
 
   list(): CatalogueEntry[] {
@@ -71,27 +89,50 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
   }
 
   private rebuild(): void {
-    this.entries = this.byAgentName('tool', (u) => u.tools, (name, tool, upstream) => ({ name, upstreamTool: tool.name, upstream, tool }));
+    const { entries, collisions } = this.byAgentName('tool', (u) => u.tools, (name, tool, upstream) => ({ name, upstreamTool: tool.name, upstream, tool }));
+    this.entries = entries;
+    const before = JSON.stringify(this.toolCollisions);
+    this.toolCollisions = collisions;
+    if (JSON.stringify(collisions) !== before) {
+      for (const c of collisions) this.log.error({ tool: c.name, upstreams: c.upstreams }, collisionMessage(c));
+    }
     this.emit('changed');
   }
 
-  /** Every upstream's items under their agent-facing names; a name taken twice keeps the first upstream's. */
-  private byAgentName<T extends { name: string }, E>(kind: string, items: (u: UpstreamConnection) => T[], entry: (name: string, item: T, upstream: UpstreamConnection) => E): Map<string, E> {
-    const next = new Map<string, E>();
-    const owner = new Map<string, string>();
+  /**
+   * Every upstream's items under their agent-facing names. A tool name offered by several goes to
+   * its assigned owner, or to none (a collision); a prompt name keeps the first upstream's.
+   */
+  private byAgentName<T extends { name: string }, E>(
+    kind: 'tool' | 'prompt',
+    items: (u: UpstreamConnection) => T[],
+    entry: (name: string, item: T, upstream: UpstreamConnection) => E,
+  ): { entries: Map<string, E>; collisions: ToolCollision[] } {
+    const offers = new Map<string, { upstream: UpstreamConnection; item: T }[]>();
     for (const upstream of this.upstreams) {
       for (const item of items(upstream)) {
         const name = this.agentName(upstream.name, item.name);
-        const kept = owner.get(name);
-        if (kept !== undefined) {
-          this.log.error({ [kind]: name, kept, dropped: upstream.name }, `two upstreams offer the same ${kind} name; set "prefix" on one of them`);
-          continue;
-        }
-        owner.set(name, upstream.name);
-        next.set(name, entry(name, item, upstream));
+        offers.set(name, [...(offers.get(name) ?? []), { upstream, item }]);
       }
     }
-    return next;
+    const entries = new Map<string, E>();
+    const collisions: ToolCollision[] = [];
+    for (const [name, offered] of offers) {
+      let chosen = offered[0]!;
+      if (offered.length > 1) {
+        const upstreams = offered.map((o) => o.upstream.name);
+        const assigned = offered.find((o) => o.upstream.name === this.owners.get(name));
+        if (assigned !== undefined) chosen = assigned;
+        else if (kind === 'tool') {
+          collisions.push({ name, upstreams });
+          continue;
+        } else {
+          this.log.warn({ prompt: name, kept: chosen.upstream.name, upstreams }, 'two upstreams offer the same prompt name; serving the first-listed one (set "prefix" on one of them)');
+        }
+      }
+      entries.set(name, entry(name, chosen.item, chosen.upstream));
+    }
+    return { entries, collisions };
   }
 
   private agentName(upstream: string, name: string): string {
@@ -104,4 +145,13 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
     if (configured !== undefined) return configured;
     return this.upstreams.length > 1 ? upstream : '';
   }
+}
+
+/** What a person reads to fix a collision. */
+export function collisionMessage(c: ToolCollision): string {
+  const names = c.upstreams.map((u) => `"${u}"`).join(' and ');
+  return (
+    `the tool name "${c.name}" is offered by upstreams ${names}, so it is served by neither: ` +
+    `give one of them a "prefix", or assign the name with "tool_owners": {"${c.name}": "${c.upstreams[0]}"}`
+  );
 }

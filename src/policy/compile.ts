@@ -123,8 +123,8 @@ function compileRule(key: string, rule: Rule, id: string, counterPrefix: string)
     action: rule.action,
     ...(rule.reason === undefined ? {} : { reason: rule.reason }),
     limits: Object.freeze(limits),
-    require: Object.freeze((rule.require ?? []).map((c, i) => compileCondition(c, `${id}/require/${i}`))),
-    denyIf: Object.freeze((rule.deny_if ?? []).map((c, i) => compileCondition(c, `${id}/deny_if/${i}`))),
+    require: Object.freeze((rule.require ?? []).map((c, i) => compileCondition(c, `${id}/require/${i}`, 'require'))),
+    denyIf: Object.freeze((rule.deny_if ?? []).map((c, i) => compileCondition(c, `${id}/deny_if/${i}`, 'deny_if'))),
     ...(rule.approval === undefined ? {} : { approval: approval(rule.approval, `${id}/approval`) }),
     matches: nameMatcher(key),
   });

@@ -1,45 +1,54 @@
+import { describeType, MISSING, parseArgsPath, reach, type Reached } from './args-path.js';
+import { compilePolicyRegex } from './regex.js';
 import type { Condition, ConditionOp } from './schema.js';
 
 /**
  * Argument conditions (`require`, `deny_if`), compiled once per policy load.
  *
  * Semantics (see README.md, "Conditions"):
- * - A path walks objects by key and arrays by a decimal index; anything else is "missing".
- *   A present `null` counts as missing for `exists`, and as the value null for the others.
- * - On a missing path every comparison is false, and `neq` / `not_in`, being exactly the
- *   negations of `eq` / `in`, are true.
- * - No type coercion: `lt`…`gte` hold only for numbers, `regex` only for strings, `eq 1` does not
- *   match "1".
+ * - Paths (args-path.ts): keys, array indexes, `[*]` for every element.
+ * - On a missing path every comparison fails, and `neq` / `not_in`, being exactly the negations
+ *   of `eq` / `in`, hold. A present `null` counts as missing for `exists`; for the others it is the
+ *   value null, which no typed operator holds on (null carries nothing to check).
+ * - No type coercion, and fail closed on shape: a value of another type than the operator checks
+ *   (an array where a regex expects a string, "5" where `lt` expects a number), a path that meets
+ *   an array where it needs a key, or a string too long to check, is "unchecked" — a deny_if
+ *   denies and a require denies, naming the condition and what was wrong. The upstream might read
+ *   `["prod-x"]` as "prod-x"; Airlock does not guess.
+ * - With `[*]`: a deny_if holds if it holds for any element; a require must hold for every
+ *   element. An empty array has no element: the deny_if does not hold, the require holds.
  */
+
+/**
+ * Longest string a `regex` or a substring `contains` looks at (UTF-16 code units, string.length).
+ * Matching is linear, but linear in 4 MiB is still work done for the agent; a longer value is not
+ * matched at all and the condition is unchecked (fails closed).
+ */
+export const MAX_CHECKED_STRING_LENGTH = 64 * 1024;
+
+export type ConditionRole = 'require' | 'deny_if';
+
+/** holds / fails: evaluated; unchecked: the arguments have a shape this condition cannot check. */
+export type Outcome = 'holds' | 'fails' | 'unchecked';
+
+export interface ConditionCheck {
+  readonly outcome: Outcome;
+  /** Set when the call must be denied (a require that does not hold, a deny_if that does not fail): the agent's reason. */
+  readonly denial?: string;
+}
+
 export interface CompiledCondition {
   /** JSON pointer of the condition in the file, e.g. /tools/x/deny_if/0. */
   readonly id: string;
+  readonly role: ConditionRole;
   readonly path: string;
   readonly op: ConditionOp;
   readonly value: unknown;
   /** "args.x matches ^a" — what holds when a deny_if denies. */
   readonly holds: string;
-  /** "args.x to match ^a" — what was required when a require denies. */
+  /** "requires args.x to match ^a" — what was required when a require denies. */
   readonly required: string;
-  test(args: unknown): boolean;
-}
-
-const MISSING = Symbol('missing');
-const INDEX = /^(?:0|[1-9]\d*)$/;
-
-function lookup(args: unknown, segments: readonly string[]): unknown {
-  let current: unknown = args;
-  for (const segment of segments) {
-    if (Array.isArray(current)) {
-      if (!INDEX.test(segment) || Number(segment) >= current.length) return MISSING;
-      current = current[Number(segment)];
-    } else if (typeof current === 'object' && current !== null && Object.hasOwn(current, segment)) {
-      current = (current as Record<string, unknown>)[segment];
-    } else {
-      return MISSING;
-    }
-  }
-  return current === undefined ? MISSING : current;
+  check(args: unknown): ConditionCheck;
 }
 
 /** Structural equality of JSON values; no coercion. */
@@ -54,28 +63,90 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-type Test = (actual: unknown) => boolean;
+/** One operator on one reached value: true/false, or why the value cannot be checked. */
+type Test = (actual: unknown, at: string) => boolean | { unchecked: string };
 
-function predicate(condition: Condition): Test {
-  const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const show = (v: unknown) => JSON.stringify(v);
+
+type JsonType = 'string' | 'number' | 'boolean' | 'null' | 'array' | 'object';
+const TYPE_WORDS: Record<JsonType, string> = { string: 'a string', number: 'a number', boolean: 'a boolean', null: 'null', array: 'an array', object: 'an object' };
+
+function jsonType(v: unknown): JsonType | undefined {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'number') return Number.isFinite(v) ? 'number' : undefined;
+  return typeof v === 'object' ? 'object' : undefined;
+}
+
+function oneOf(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+}
+
+const wrongType = (at: string, expected: string, purpose: string, actual: unknown) => ({
+  unchecked: `${at} must be ${expected} to be ${purpose}, got ${describeType(actual)}`,
+});
+
+const tooLong = (at: string, purpose: string, text: string) => ({
+  unchecked: `${at} is too long to be ${purpose}: ${text.length} characters, at most ${MAX_CHECKED_STRING_LENGTH} are checked`,
+});
+
+/**
+ * eq / neq / in / not_in: the compared values' JSON types are the shapes the condition expects.
+ * Another type (other than null, which is compared as the value it is) is unchecked: `eq "prod"`
+ * against ["prod"] or `in [1, 2]` against "1". Only the top-level type is checked; nested values
+ * compare structurally. A condition on null alone (`eq null`) accepts any type.
+ */
+function structural(values: readonly unknown[], purpose: string, negate: boolean): Test {
+  const expected = new Set(values.map(jsonType).filter((t): t is JsonType => t !== undefined && t !== 'null'));
+  const words = oneOf([...expected].map((t) => TYPE_WORDS[t]));
+  return (v, at) => {
+    const type = jsonType(v);
+    if (v !== MISSING && type !== 'null' && expected.size > 0 && (type === undefined || !expected.has(type))) return wrongType(at, words, purpose, v);
+    const found = v !== MISSING && values.some((x) => jsonEqual(v, x));
+    return negate ? !found : found;
+  };
+}
+
+function ordered(condition: Extract<Condition, { op: 'lt' | 'lte' | 'gt' | 'gte' }>): Test {
+  const bound = condition.value;
+  const compare = { lt: (v: number) => v < bound, lte: (v: number) => v <= bound, gt: (v: number) => v > bound, gte: (v: number) => v >= bound }[condition.op];
+  return (v, at) => (v === MISSING || v === null ? false : isNumber(v) ? compare(v) : wrongType(at, 'a number', `compared with ${bound}`, v));
+}
+
+function operator(condition: Condition): Test {
   switch (condition.op) {
-    case 'eq': return (v) => v !== MISSING && jsonEqual(v, condition.value);
-    case 'neq': return (v) => v === MISSING || !jsonEqual(v, condition.value);
-    case 'in': return (v) => v !== MISSING && condition.value.some((x) => jsonEqual(v, x));
-    case 'not_in': return (v) => v === MISSING || !condition.value.some((x) => jsonEqual(v, x));
-    case 'lt': return (v) => isNumber(v) && v < condition.value;
-    case 'lte': return (v) => isNumber(v) && v <= condition.value;
-    case 'gt': return (v) => isNumber(v) && v > condition.value;
-    case 'gte': return (v) => isNumber(v) && v >= condition.value;
+    case 'eq': return structural([condition.value], `compared with ${show(condition.value)}`, false);
+    case 'neq': return structural([condition.value], `compared with ${show(condition.value)}`, true);
+    case 'in': return structural(condition.value, `compared with ${show(condition.value)}`, false);
+    case 'not_in': return structural(condition.value, `compared with ${show(condition.value)}`, true);
+    case 'lt':
+    case 'lte':
+    case 'gt':
+    case 'gte':
+      return ordered(condition);
     case 'regex': {
-      const pattern = new RegExp(condition.value);
-      return (v) => typeof v === 'string' && pattern.test(v);
+      const pattern = compilePolicyRegex(condition.value);
+      const purpose = `checked against ${condition.value}`;
+      return (v, at) => {
+        if (v === MISSING || v === null) return false;
+        if (typeof v !== 'string') return wrongType(at, 'a string', purpose, v);
+        return v.length > MAX_CHECKED_STRING_LENGTH ? tooLong(at, purpose, v) : pattern.test(v);
+      };
     }
     case 'contains': {
+      // A string needle: a substring of a string, or an element of an array. Any other needle: an element of an array.
       const needle = condition.value;
-      return (v) =>
-        (typeof v === 'string' && typeof needle === 'string' && v.includes(needle)) ||
-        (Array.isArray(v) && v.some((x) => jsonEqual(x, needle)));
+      const purpose = `searched for ${show(needle)}`;
+      const expected = typeof needle === 'string' ? 'a string or an array' : 'an array';
+      return (v, at) => {
+        if (v === MISSING || v === null) return false;
+        if (Array.isArray(v)) return v.some((x) => jsonEqual(x, needle));
+        if (typeof v !== 'string' || typeof needle !== 'string') return wrongType(at, expected, purpose, v);
+        return v.length > MAX_CHECKED_STRING_LENGTH ? tooLong(at, purpose, v) : v.includes(needle);
+      };
     }
     case 'exists': {
       const wanted = condition.value;
@@ -83,8 +154,6 @@ function predicate(condition: Condition): Test {
     }
   }
 }
-
-const show = (v: unknown) => JSON.stringify(v);
 
 /** [third person, infinitive] phrasing of a condition, for denial reasons. */
 function phrases(c: Condition): [string, string] {
@@ -103,17 +172,27 @@ function phrases(c: Condition): [string, string] {
   }
 }
 
-export function compileCondition(condition: Condition, id: string): CompiledCondition {
-  const segments = condition.path.split('.').slice(1);
-  const test = predicate(condition);
-  const [holds, required] = phrases(condition);
-  return Object.freeze({
-    id,
-    path: condition.path,
-    op: condition.op,
-    value: condition.value,
-    holds: `${condition.path} ${holds}`,
-    required: `requires ${condition.path} ${required}`,
-    test: (args: unknown) => test(lookup(args, segments)),
-  });
+export function compileCondition(condition: Condition, id: string, role: ConditionRole): CompiledCondition {
+  const steps = parseArgsPath(condition.path);
+  const spread = steps.some((s) => 'each' in s);
+  const test = operator(condition);
+  const [third, infinitive] = phrases(condition);
+  const holds = `${condition.path} ${third}`;
+  const required = `requires ${condition.path} ${infinitive}`;
+  // What a place contributes when it does not decide: a require goes on holding, a deny_if goes on failing.
+  const passing: Outcome = role === 'require' ? 'holds' : 'fails';
+  const where = (place: Reached) => (spread ? ` (at ${place.at})` : '');
+
+  const check = (args: unknown): ConditionCheck => {
+    for (const place of reach(args, steps)) {
+      const result = 'mismatch' in place ? { unchecked: place.mismatch } : test(place.value, place.at);
+      const outcome: Outcome = typeof result === 'object' ? 'unchecked' : result ? 'holds' : 'fails';
+      if (outcome === passing) continue;
+      const denial = typeof result === 'object' ? result.unchecked : (role === 'require' ? required : holds) + where(place);
+      return { outcome, denial };
+    }
+    return { outcome: passing };
+  };
+
+  return Object.freeze({ id, role, path: condition.path, op: condition.op, value: condition.value, holds, required, check });
 }

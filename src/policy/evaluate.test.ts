@@ -147,6 +147,57 @@ describe('evaluate', () => {
     });
   });
 
+  describe('hostile argument shapes and sizes (fail closed)', () => {
+    const p = policy({
+      tools: {
+        copy: { action: 'require_approval', approval, deny_if: [{ path: 'args.dst_model_name', op: 'regex', value: '^prod-' }] },
+        tag: { deny_if: [{ path: 'args.tags.env', op: 'eq', value: 'prod' }] },
+        tag_each: { deny_if: [{ path: 'args.tags[*].env', op: 'eq', value: 'prod' }] },
+        tag_dev: { require: [{ path: 'args.tags.env', op: 'eq', value: 'dev' }] },
+        tag_dev_each: { require: [{ path: 'args.tags[*].env', op: 'eq', value: 'dev' }] },
+        get_registered_model: { deny_if: [{ path: 'args.name', op: 'regex', value: '^(a+)+$' }] },
+      },
+    });
+    const tags = [{ env: 'dev' }, { env: 'prod' }];
+
+    it('denies a deny_if regex on an array where a string is expected, naming the condition', () => {
+      expect(evaluate(p, call('copy', { dst_model_name: ['prod-x'] }))).toEqual({
+        action: 'deny',
+        rule: '/tools/copy/deny_if/0',
+        reason: 'args.dst_model_name must be a string to be checked against ^prod-, got an array',
+        limits: [],
+      });
+      expect(evaluate(p, call('copy', { dst_model_name: 'dev-x' })).action).toBe('require_approval');
+    });
+
+    it('denies when a path meets a list where it needs a key, in a deny_if and in a require', () => {
+      const why = 'args.tags is an array, so args.tags.env cannot be looked up in it (write args.tags[*].env to check each element)';
+      expect(evaluate(p, call('tag', { tags }))).toMatchObject({ action: 'deny', rule: '/tools/tag/deny_if/0', reason: why });
+      expect(evaluate(p, call('tag_dev', { tags: [{ env: 'dev' }] }))).toMatchObject({ action: 'deny', rule: '/tools/tag_dev/require/0', reason: why });
+      expect(evaluate(p, call('tag', { tags: { env: 'dev' } })).action).toBe('allow');
+    });
+
+    it('checks every element with [*]: any for deny_if, every for require', () => {
+      expect(evaluate(p, call('tag_each', { tags }))).toMatchObject({ action: 'deny', rule: '/tools/tag_each/deny_if/0', reason: 'args.tags[*].env equals "prod" (at args.tags.1.env)' });
+      expect(evaluate(p, call('tag_each', { tags: [{ env: 'dev' }, { env: 'qa' }] })).action).toBe('allow');
+      expect(evaluate(p, call('tag_dev_each', { tags }))).toMatchObject({ action: 'deny', rule: '/tools/tag_dev_each/require/0', reason: 'requires args.tags[*].env to equal "dev" (at args.tags.1.env)' });
+      expect(evaluate(p, call('tag_dev_each', { tags: [{ env: 'dev' }] })).action).toBe('allow');
+    });
+
+    it('decides a catastrophic-backtracking pattern at once', () => {
+      const started = performance.now();
+      expect(evaluate(p, call('get_registered_model', { name: `${'a'.repeat(49)}!` })).action).toBe('allow');
+      expect(evaluate(p, call('get_registered_model', { name: 'aaaa' }))).toMatchObject({ action: 'deny', rule: '/tools/get_registered_model/deny_if/0', reason: 'args.name matches ^(a+)+$' });
+      expect(performance.now() - started).toBeLessThan(1_000);
+    });
+
+    it('denies a value too long to check, naming the condition and the length', () => {
+      const d = evaluate(p, call('copy', { dst_model_name: 'd'.repeat(70_000) }));
+      expect(d).toMatchObject({ action: 'deny', rule: '/tools/copy/deny_if/0' });
+      expect(d.reason).toBe('args.dst_model_name is too long to be checked against ^prod-: 70000 characters, at most 65536 are checked');
+    });
+  });
+
   describe('limits', () => {
     const p = policy({
       all_tools: { limits: [{ counter: 'all', window: 'minute', max: 600 }] },

@@ -16,7 +16,9 @@ import type { Action } from './schema.js';
  * 5. `require`: every condition must hold; the first that fails denies, naming it
  *    (rule "/tools/x/require/0", reason "requires args.reason to exist").
  * 6. `deny_if`: the first condition that holds denies, naming it (rule "/tools/x/deny_if/0").
- *    Steps 5 and 6 apply to `allow` and `require_approval` rules alike.
+ *    Steps 5 and 6 apply to `allow` and `require_approval` rules alike. A condition that cannot
+ *    check the arguments (a value of the wrong type, an array where a key is needed, a string
+ *    too long to match) denies in both lists, saying what was wrong.
  * 7. Otherwise the rule's action (allow or require_approval), with limits = top-level all_tools
  *    limits, then the server section's all_tools limits, then the rule's limits (and rate_limit).
  *
@@ -105,10 +107,12 @@ function decide(policy: CompiledPolicy, call: ToolCall): Decision {
   const { view, rule } = resolve(policy, call.server, call.tool);
   const { conditional: _conditional, hidden: _hidden, ...decision } = view;
   if (rule === undefined || decision.action === 'deny') return decision;
-  const failed = rule.require.find((c) => !c.test(call.args));
-  if (failed) return { action: 'deny', rule: failed.id, reason: failed.required, limits: NO_LIMITS };
-  const matched = rule.denyIf.find((c) => c.test(call.args));
-  if (matched) return { action: 'deny', rule: matched.id, reason: matched.holds, limits: NO_LIMITS };
+  // require before deny_if; each condition says itself whether (and why) it denies, including
+  // when the arguments have a shape it cannot check (conditions.ts: fail closed).
+  for (const condition of [...rule.require, ...rule.denyIf]) {
+    const { denial } = condition.check(call.args);
+    if (denial !== undefined) return { action: 'deny', rule: condition.id, reason: denial, limits: NO_LIMITS };
+  }
   return decision;
 }
 

@@ -3,7 +3,7 @@
  * Precedence and condition semantics: src/policy/README.md.
  */
 export { PolicySchema, type Action, type Approval, type Condition, type Limit, type Policy, type Rule, type Scope } from './schema.js';
-export { compilePolicy, type CompiledPolicy, type CompiledRule, type NormalizedApproval, type NormalizedLimit } from './compile.js';
+export { compilePolicy, type CompiledPolicy, type CompiledRule, type CompiledSection, type NormalizedApproval, type NormalizedLimit } from './compile.js';
 export { loadPolicyFile, parsePolicy, PolicyError, type PolicyErrorCode } from './load.js';
 export type { PolicyIssue } from './issues.js';
 export { watchPolicyFile, type PolicyWatch, type PolicyWatchHandlers } from './watch.js';

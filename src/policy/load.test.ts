@@ -60,6 +60,28 @@ describe('parsePolicy', () => {
     expect(error.message).toMatch(/^policies\/x\.json: \/tools\/t\/deny_if\/0\/value: expected a valid regular expression, got "\(\[a-z" \(Invalid regular expression/);
   });
 
+  it('rejects regex constructs RE2 does not support, naming the file, the condition and the construct', () => {
+    const copy = (value: string) => ({ tools: { copy_model_version: { deny_if: [{ path: 'args.dst_model_name', op: 'regex', value }] } } });
+    expect(errorOf(copy('^prod-(?=.*-legacy)')).message).toBe(
+      'policies/x.json: /tools/copy_model_version/deny_if/0/value: lookahead `(?=…)` is not supported: policy regexes use RE2 syntax (linear time), and RE2 has no lookaround; match the text itself, or split the check into several conditions',
+    );
+    expect(errorOf(copy('(a)\\1')).message).toMatch(/^policies\/x\.json: \/tools\/copy_model_version\/deny_if\/0\/value: backreference `\\1` is not supported: policy regexes use RE2 syntax/);
+    expect(errorOf(copy('(?<!dev-)prod')).issues).toEqual([{ path: '/tools/copy_model_version/deny_if/0/value', message: expect.stringMatching(/^negative lookbehind `\(\?<!…\)` is not supported/) }]);
+    expect(errorOf(copy('a++')).issues[0]?.message).toMatch(/^possessive quantifier `\+\+` is not supported/);
+    expect(errorOf(copy('(?>a)')).issues[0]?.message).toMatch(/^atomic group `\(\?>…\)` is not supported/);
+    expect(errorOf({ servers: { mlflow: { tools: { t: { require: [{ path: 'args.x', op: 'regex', value: '(?!x)' }] } } } } }).issues[0]?.path).toBe('/servers/mlflow/tools/t/require/0/value');
+  });
+
+  it('accepts RE2 patterns that backtracking engines choke on, and [*] paths', () => {
+    expect(() => parsePolicy({ ...base, tools: { t: { deny_if: [{ path: 'args.tags[*].env', op: 'regex', value: '^(a+)+$' }] } } }, 'x.json')).not.toThrow();
+  });
+
+  it('rejects a malformed path, saying which forms exist', () => {
+    expect(errorOf({ tools: { t: { deny_if: [{ path: 'args.tags[*.env', op: 'exists' }] } } }).issues).toEqual([
+      { path: '/tools/t/deny_if/0/path', message: 'expected a dotted path below the arguments, like "args.name", "args.items.0" or "args.tags[*].env", got "args.tags[*.env"' },
+    ]);
+  });
+
   it('requires an array for in and not_in', () => {
     expect(errorOf({ tools: { t: { require: [{ path: 'args.x', op: 'in', value: 'prod' }] } } }).message).toBe(
       'policies/x.json: /tools/t/require/0/value: expected an array of values, got "prod"',

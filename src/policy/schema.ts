@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { ARGS_PATH_PATTERN } from './args-path.js';
+import { MAX_CHECKED_STRING_LENGTH } from './conditions.js';
+import { regexProblem } from './regex.js';
 
 /**
  * The policy file, as people write it (design notes, "Policy file"): a strict superset of
@@ -13,8 +16,6 @@ export const DURATION_PATTERN = /^(?=[^1-9]*[1-9])(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 /** Slack ids: users U…/W… (Enterprise Grid), user groups S…. */
 const APPROVER_PATTERN = /^[UWS][A-Z0-9]{2,}$/;
 const CHANNEL_PATTERN = /^(?:[CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9._-]*)$/;
-/** `args.a.b`, `args.items.0`: dotted segments below the call's arguments. */
-const ARGS_PATH_PATTERN = /^args(?:\.[^.]+)+$/;
 
 export function showValue(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -70,8 +71,11 @@ export const RateLimitSchema = strict({
 
 const ArgsPathSchema = z
   .string()
-  .regex(ARGS_PATH_PATTERN, expecting('a dotted path below the arguments, like "args.name" or "args.items.0"'))
-  .meta({ description: 'Where to look in the call\'s arguments: "args.a.b"; a number segment indexes an array ("args.items.0").' });
+  .regex(ARGS_PATH_PATTERN, expecting('a dotted path below the arguments, like "args.name", "args.items.0" or "args.tags[*].env"'))
+  .meta({
+    description:
+      'Where to look in the call\'s arguments: "args.a.b"; a number segment indexes an array ("args.items.0"); "[*]" after a key means every element of an array ("args.tags[*].env").',
+  });
 
 const JsonValueSchema = z.union(
   [z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())],
@@ -81,13 +85,10 @@ const JsonValueSchema = z.union(
 const condition = <Op extends string, V extends z.ZodType>(op: Op, value: V, description: string) =>
   strict({ path: ArgsPathSchema, op: z.literal(op), value }).meta({ description });
 
+// RE2 syntax (regex.ts): linear-time matching, so no backreferences or lookaround.
 const RegexValueSchema = z.string(expecting('a regular expression (a string)')).superRefine((pattern, ctx) => {
-  try {
-    new RegExp(pattern);
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    ctx.addIssue({ code: 'custom', message: `expected a valid regular expression, got ${showValue(pattern)} (${why})` });
-  }
+  const problem = regexProblem(pattern);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const numberValue = () => z.number(expecting('a number'));
@@ -107,13 +108,17 @@ export const ConditionSchema = z
       condition('lte', numberValue(), 'The value is a number at most `value`.'),
       condition('gt', numberValue(), 'The value is a number greater than `value`.'),
       condition('gte', numberValue(), 'The value is a number at least `value`.'),
-      condition('regex', RegexValueSchema, 'The value is a string matching the regular expression `value` (JavaScript syntax, unanchored).'),
-      condition('contains', JsonValueSchema, 'A string value contains the substring `value`, or an array value contains the element `value`.'),
+      condition('regex', RegexValueSchema, `The value is a string matching the regular expression \`value\` (RE2 syntax: linear time, no backreferences or lookaround; unanchored). A string longer than ${MAX_CHECKED_STRING_LENGTH} characters is not matched: the condition denies.`),
+      condition('contains', JsonValueSchema, `A string value contains the substring \`value\` (strings longer than ${MAX_CHECKED_STRING_LENGTH} characters deny), or an array value contains the element \`value\`.`),
       condition('exists', z.boolean(expecting('true or false')).default(true), 'The path is present and not null (`value: false`: absent or null).'),
     ],
     { error: (issue) => `expected "op" to be one of ${CONDITION_OPS.join(', ')}, got ${showValue((issue.input as { op?: unknown } | undefined)?.op)}` },
   )
-  .meta({ id: 'Condition', title: 'Condition', description: 'A test on the call\'s arguments: {path, op, value}.' });
+  .meta({
+    id: 'Condition',
+    title: 'Condition',
+    description: "A test on the call's arguments: {path, op, value}. A value of another type than the operator compares (or an array where the path needs a key) denies, in require and deny_if alike.",
+  });
 
 export const ApprovalSchema = strict({
   approvers: z

@@ -46,6 +46,14 @@ describe('watchPolicyFile', () => {
     expect(events[1]).toEqual({ change: expect.objectContaining({ default: 'allow' }) });
   });
 
+  it('rejects a regex RE2 does not support, naming the condition and the construct', async () => {
+    const { file, events } = start();
+    const deny_if = [{ path: 'args.dst_model_name', op: 'regex', value: '^prod-(?!staging)' }];
+    writeFileSync(file, JSON.stringify({ version: '1', default: 'deny', tools: { copy_model_version: { deny_if } } }));
+    await until(() => events.length > 0, 'onError');
+    expect(events).toEqual([{ error: expect.objectContaining({ code: 'policy_invalid', issues: [{ path: '/tools/copy_model_version/deny_if/0/value', message: expect.stringMatching(/^negative lookahead `\(\?!…\)` is not supported: policy regexes use RE2 syntax/) }] }) }]);
+  });
+
   it('follows a file replaced by rename, as editors save', async () => {
     const { file, events } = start();
     const temp = `${file}.tmp`;

@@ -1,8 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type Logger as BoltLogger, type LogLevel, type RespondFn, type ViewSubmitAction } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX, type ApprovalChange, type ApprovalEngine, type ApprovalView, type DecidedEvent } from '../approvals/index.js';
+import { closeServer, createGuardedServer, listenOn } from '../http/guarded-server.js';
 import { connectRedis } from '../redis/connection.js';
 import { AirlockError, describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -14,6 +14,7 @@ import { syncApprovalMessage } from './message-sync.js';
 import { MessageStore } from './message-store.js';
 import { APPROVE_ACTION, DENY_ACTION, DENY_MODAL, deliveryNoteText, parseDenyMetadata, REASON_BLOCK, REASON_INPUT, type Redactor } from './messages.js';
 import { RetryAfterGate, SlackOutbox } from './outbox.js';
+import { guardSlackRequests, SLACK_BODY_LIMIT, SLACK_EVENTS_PATH } from './request-guard.js';
 
 export interface SlackBotOptions {
   config: SlackConfig;
@@ -50,7 +51,7 @@ export class SlackBot {
 
   private constructor(
     private readonly options: SlackBotOptions,
-    private readonly app: App,
+    private readonly receiver: StartedReceiver,
     private readonly redis: Redis,
     private readonly store: MessageStore,
     private readonly outbox: SlackOutbox,
@@ -106,10 +107,10 @@ export class SlackBot {
         openModal: async (trigger_id, view) => void (await client.views.open({ trigger_id, view })),
         log,
       });
-      const { app, url } = await startApp(config, clientOptions, identity, log, (app) => registerListeners(app, interactions, client, log));
-      const bot = new SlackBot({ ...options, log }, app, redis, store, outbox, groups, url);
+      const receiver = await startApp(config, clientOptions, identity, log, (app) => registerListeners(app, interactions, client, log));
+      const bot = new SlackBot({ ...options, log }, receiver, redis, store, outbox, groups, receiver.url);
       bot.subscribe();
-      log.info({ mode: config.app_token === undefined ? 'http' : 'socket', url, channel: config.approvals_channel, bot: identity?.botUserId }, 'Slack approvals on');
+      log.info({ mode: config.app_token === undefined ? 'http' : 'socket', url: receiver.url, channel: config.approvals_channel, bot: identity?.botUserId }, 'Slack approvals on');
       return bot;
     } catch (error) {
       await outbox?.close().catch(() => {});
@@ -145,7 +146,7 @@ export class SlackBot {
   async close(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
     await this.audit?.close();
-    await this.app.stop().catch((error: unknown) => this.options.log.debug({ err: describeError(error) }, 'stopping the Slack receiver failed'));
+    await this.receiver.stop().catch((error: unknown) => this.options.log.debug({ err: describeError(error) }, 'stopping the Slack receiver failed'));
     await this.outbox.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -169,6 +170,8 @@ export class SlackBot {
 }
 
 type Identity = { botId?: string; botUserId?: string; teamId?: string };
+/** The running receiver: its URL in HTTP mode, and how to stop it. */
+type StartedReceiver = { url: string | undefined; stop: () => Promise<void> };
 
 function webClientOptions(config: SlackConfig, log: Logger): WebClientOptions {
   // Retries are the outbox's (BullMQ); a 429 must surface as WebAPIRateLimitedError with its Retry-After.
@@ -206,11 +209,11 @@ async function startApp(
   identity: Identity | undefined,
   log: Logger,
   register: (app: App) => void,
-): Promise<{ app: App; url: string | undefined }> {
+): Promise<StartedReceiver> {
   const logger = boltLogger(log);
   const receiver =
     config.app_token === undefined
-      ? new HTTPReceiver({ signingSecret: config.signing_secret ?? '', endpoints: '/slack/events', logger })
+      ? new HTTPReceiver({ signingSecret: config.signing_secret ?? '', endpoints: SLACK_EVENTS_PATH, logger, bodyLimit: SLACK_BODY_LIMIT })
       : new SocketModeReceiver({
           appToken: config.app_token,
           logger,
@@ -227,10 +230,14 @@ async function startApp(
   app.error(async (error) => log.error({ err: describeError(error) }, 'Slack listener failed'));
   register(app);
   if (receiver instanceof HTTPReceiver) {
-    const server = await receiver.start({ port: config.listen.port, host: config.listen.host });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return { app, url: `http://${host}:${address.port}/slack/events` };
+    // Our own server instead of receiver.start(): the listener policies of src/http (deadlines,
+    // per-address cap, refusals close) and our checks run before Bolt's public requestListener.
+    // The App constructor already ran receiver.init(app), which is all requestListener needs.
+    const { host, port } = config.listen;
+    const server = createGuardedServer({ name: 'slack', limits: config.listen, settings: 'slack.listen', log, handle: guardSlackRequests({ bolt: receiver.requestListener, log }) });
+    const bound = await listenOn(server, host, port);
+    const hostPart = host.includes(':') ? `[${host}]` : host;
+    return { url: `http://${hostPart}:${bound}${SLACK_EVENTS_PATH}`, stop: () => closeServer(server) };
   }
   // Not awaited: the client retries apps.connections.open for a long time while Slack is
   // unreachable, and Airlock must run (CLI and console decide) meanwhile.
@@ -238,7 +245,7 @@ async function startApp(
     () => log.info('Slack Socket Mode connected'),
     (error: unknown) => log.error({ err: describeError(error) }, 'Slack Socket Mode could not connect (check SLACK_APP_TOKEN, scope connections:write)'),
   );
-  return { app, url: undefined };
+  return { url: undefined, stop: async () => void (await app.stop()) };
 }
 
 function registerListeners(app: App, interactions: Interactions, client: WebClient, log: Logger): void {

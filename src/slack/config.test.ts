@@ -7,7 +7,7 @@ describe('SlackConfigSchema', () => {
   it('fills the defaults: HTTP listener on 127.0.0.1:3000, 5m group cache, 12 attempts from 1s up to 1m', () => {
     expect(parseSlackConfig(minimal)).toEqual({
       ...minimal,
-      listen: { host: '127.0.0.1', port: 3000 },
+      listen: { host: '127.0.0.1', port: 3000, max_sockets_per_address: 64, header_timeout: 10_000, body_timeout: 10_000 },
       group_cache_ttl: 300_000,
       retry: { attempts: 12, initial_delay: 1_000, max_delay: 60_000 },
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listenerLimitsShape } from '../http/listener-limits.js';
 import { AirlockError } from '../shared/errors.js';
 import { durationSchema } from '../shared/duration-schema.js';
 import { formatIssues } from '../shared/zod-issues.js';
@@ -23,11 +24,12 @@ export const SlackConfigSchema = z
     approvals_channel: z.string().min(1),
     /** Compact decision and outcome lines, bursts rolled up. */
     audit_channel: optionalText(z.string().min(1)),
-    /** The Bolt receiver's own listener (HTTP mode). */
+    /** The Bolt receiver's own listener (HTTP mode), with the same socket limits as the main one. */
     listen: z
       .strictObject({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65_535).default(3000),
+        ...listenerLimitsShape,
       })
       .prefault({}),
     /** The Web API base URL, for proxies and tests. */

@@ -30,6 +30,7 @@ export function makeEvent<T extends AuditEventType>(type: T, over: Partial<Audit
     'approval.withdrawn': { approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa', approver: 'U999' },
     'call.forwarded': {},
     'call.outcome': { outcome: 'ok', duration_ms: 120 },
+    'call.denied_repeatedly': { session: undefined, args: undefined, rule: '/tools/copy_model_version', reason: 'Destructive', count: 57, first_call_id: 'call_01J0000000AAAAAAAAAAAAAAAA', since: '2026-08-01T12:00:01.000Z', until: '2026-08-01T12:00:59.000Z' },
   };
   return { ...base, type, ...own[type], ...over } as AuditEventOf<T>;
 }

@@ -1,5 +1,5 @@
 import type { ApprovalEngine, ApprovalView } from '../../src/approvals/index.js';
-import { silentLogger } from '../../src/shared/logger.js';
+import { silentLogger, type Logger } from '../../src/shared/logger.js';
 import { parseSlackConfig, SlackBot, type SlackConfigInput } from '../../src/slack/index.js';
 import { randomPrefix, startEngine } from './approvals.js';
 import { FakeSlack, type FakeMessage } from './fake-slack.js';
@@ -31,7 +31,7 @@ export interface SlackHarness {
 }
 
 /** A real ApprovalEngine on the test Redis + SlackBot + the fake Web API, on one random prefix. */
-export async function startSlackHarness(options: { redisUrl: string; prefix?: string; slack?: Partial<SlackConfigInput>; fake?: FakeSlack }): Promise<SlackHarness> {
+export async function startSlackHarness(options: { redisUrl: string; prefix?: string; slack?: Partial<SlackConfigInput>; fake?: FakeSlack; log?: Logger }): Promise<SlackHarness> {
   const fake = options.fake ?? (await FakeSlack.start());
   const prefix = options.prefix ?? randomPrefix();
   let bot: SlackBot | undefined;
@@ -50,7 +50,7 @@ export async function startSlackHarness(options: { redisUrl: string; prefix?: st
     ...options.slack,
   });
   try {
-    bot = await SlackBot.start({ config, engine, redisUrl: options.redisUrl, prefix, log: silentLogger(), redact: testRedactor });
+    bot = await SlackBot.start({ config, engine, redisUrl: options.redisUrl, prefix, log: options.log ?? silentLogger(), redact: testRedactor });
   } catch (error) {
     await engine.close();
     if (options.fake === undefined) await fake.close();

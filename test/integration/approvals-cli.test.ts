@@ -128,4 +128,20 @@ describe('airlock approvals', () => {
     expect(await engine.get(approval.id)).toMatchObject({ state: 'withdrawn', decidedBy: 'U0APPROVER', decisionReason: 'agent retired' });
     expect((await cli('withdraw', approval.id)).stderr).toContain('was withdrawn by U0APPROVER');
   });
+
+  it('--state approved lists every call a human approved: waiting to run, running or already run', async () => {
+    const waiting = (await engine.request(approvalInput())).approval;
+    const ran = (await engine.request(approvalInput())).approval;
+    for (const id of [waiting.id, ran.id]) await engine.decide(id, 'approve', 'U0APPROVER');
+    const begun = await engine.beginExecution(ran.id);
+    if (!begun.started) throw new Error('expected to start the execution');
+    await engine.finishExecution(ran.id, begun.executor, 'ok', { content: [] });
+    expect((await engine.get(ran.id)).state).toBe('executed');
+
+    const approved = JSON.parse((await cli('list', '--state', 'approved', '--json')).stdout) as ApprovalView[];
+    expect(approved.map((v) => v.id)).toEqual(expect.arrayContaining([waiting.id, ran.id]));
+    const executed = JSON.parse((await cli('list', '--state', 'executed', '--json')).stdout) as ApprovalView[];
+    expect(executed.map((v) => v.id)).toContain(ran.id);
+    expect(executed.map((v) => v.id)).not.toContain(waiting.id);
+  });
 });

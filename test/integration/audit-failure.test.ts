@@ -143,6 +143,7 @@ describe('when the audit file cannot be written (fail_mode open)', () => {
     await emit(audit, 4);
     expect(audit.healthy).toBe(false);
     expect(audit.refusing).toBe(false);
+    expect(audit.lastError?.message).toMatch(/calls go on without it, recorded in the Redis stream only \(audit\.fail_mode is "open"\)$/u);
     await audit.flush();
     expect(records.filter((r) => r.msg === 'cannot write the audit file')).toHaveLength(1);
   });

@@ -194,9 +194,16 @@ describe('the full Slack cycle through the gateway', () => {
 
     it('redacts secret-looking arguments in the file, the stream and Slack, keeping a hash of the full arguments', async () => {
       expect(readFileSync(auditFile, 'utf8')).not.toContain(LEAK);
-      const requested = events().find((e) => e.type === 'policy.decided' && e.tool === 'copy_model_version')!;
-      expect(requested.args).toMatchObject({ api_token: '[redacted]', src_model_name: 'fraud-detector-dev' });
-      expect(requested.args_sha256).toMatch(/^[0-9a-f]{64}$/);
+      // The call's first event carries the redacted arguments; its other events the hash only.
+      const received = events().find((e) => e.type === 'call.received' && e.tool === 'copy_model_version')!;
+      expect(received.args).toMatchObject({ api_token: '[redacted]', src_model_name: 'fraud-detector-dev' });
+      expect(received.args_sha256).toMatch(/^[0-9a-f]{64}$/);
+      const later = events().filter((e) => e.call_id === received.call_id && e.type !== 'call.received');
+      expect(later.length).toBeGreaterThan(0);
+      for (const event of later) {
+        expect(event.args_sha256).toBe(received.args_sha256);
+        expect(event).not.toHaveProperty('args');
+      }
       const redis = new Redis({ path: inject('redisPath') });
       try {
         const entries = await redis.xrange(`${prefix}:audit`, '-', '+');

@@ -23,7 +23,9 @@ const config = (url: string) => ({
 beforeAll(async () => {
   server = await startTestRedis();
   redis = await requestClient(server.socketPath);
-  configFile = writeJson(join(tempDir(), 'airlock.config.json'), config(`unix://${server.socketPath}`));
+  const dir = tempDir();
+  writeJson(join(dir, 'policy.json'), { version: '1', default: 'deny', tools: { copy_model_version: { limits: [{ counter: 'copy_model_version_rate', window: 'minute', max: 30, scope: 'grant' }] } } });
+  configFile = writeJson(join(dir, 'airlock.config.json'), config(`unix://${server.socketPath}`));
   // The CLI reads the default {airlock} prefix: this Redis is this file's own.
   const limiter = new RateLimiter(redis);
   const copy = makeLimit('copy_model_version_rate', 60_000, 30);
@@ -64,6 +66,22 @@ describe('airlock limits reset', () => {
     );
     expect(await run('show', '--config', configFile)).toMatch(/bob\s+1\/30/u);
     expect(await run('show', '--config', configFile)).not.toMatch(/alice/u);
+  });
+});
+
+describe('arguments that name nothing', () => {
+  it('--grant with no such grant says so and exits non-zero, for show and reset', async () => {
+    for (const args of [['show', '--grant', 'nobody'], ['reset', 'copy_model_version_rate', '--grant', 'nobody']]) {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/limits-cli.ts'), ...args, '--config', configFile], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('airlock: --grant nobody: no such grant (grants: alice, bob)');
+    }
+  });
+
+  it('reset of a counter the policy does not name says so and exits non-zero', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/limits-cli.ts'), 'reset', 'copy_model_version_rat', '--config', configFile], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('airlock: counter "copy_model_version_rat" is not named by the policy (counters: copy_model_version_rate)');
   });
 });
 

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { durationSchema } from '../shared/duration-schema.js';
+
+/**
+ * What every listener bounds for each client: the `listen` section (agents) and `slack.listen`
+ * (Slack's interactivity posts) share these keys; src/http/guarded-server.ts applies them.
+ */
+export const listenerLimitsShape = {
+  /** Open connections one client address may hold; more are closed on arrival. Raise it behind a proxy or NAT (one address for many clients). */
+  max_sockets_per_address: z.number().int().min(1).default(64),
+  /** Time a request may take to send its headers, from its first byte. */
+  header_timeout: durationSchema('10s'),
+  /** Time a request may take to send its body once the headers are in. Responses are never cut: held calls and event streams stay open. */
+  body_timeout: durationSchema('10s'),
+};
+
+export const ListenerLimitsSchema = z.strictObject(listenerLimitsShape);
+export type ListenerLimits = z.infer<typeof ListenerLimitsSchema>;
