@@ -1,4 +1,4 @@
-import { describeError } from '../shared/errors.js';
+import { AirlockError, describeError, type AirlockErrorCode } from '../shared/errors.js';
 import { isoTime } from './format.js';
 import type { ApprovalState, ApprovalView } from './schema.js';
 
@@ -6,14 +6,10 @@ import type { ApprovalState, ApprovalView } from './schema.js';
  * Why an approval operation was refused. The message is written for the person (or model) who
  * has to act on it; the code is for programs (Slack answers, CLI exit, agent outcomes).
  */
-export type ApprovalErrorCode =
-  | 'approval_not_found'
-  | 'not_an_approver'
-  | 'self_approval_forbidden'
-  | 'already_decided'
-  | 'max_pending_reached'
-  | 'not_executable'
-  | 'approvals_unavailable';
+export type ApprovalErrorCode = Extract<
+  AirlockErrorCode,
+  'approval_not_found' | 'not_an_approver' | 'self_approval_forbidden' | 'already_decided' | 'max_pending_reached' | 'not_executable' | 'approvals_unavailable'
+>;
 
 export interface AlreadyDecidedDetails {
   state: ApprovalState;
@@ -27,15 +23,16 @@ export interface MaxPendingDetails {
   pending: number;
 }
 
-export class ApprovalError extends Error {
+/** An approval operation refused, with what Slack answers, the CLI and agent outcomes need. */
+export class ApprovalError extends AirlockError<ApprovalErrorCode> {
   override readonly name = 'ApprovalError';
   constructor(
-    readonly code: ApprovalErrorCode,
+    code: ApprovalErrorCode,
     message: string,
     readonly details: { approvalId?: string; alreadyDecided?: AlreadyDecidedDetails; maxPending?: MaxPendingDetails } = {},
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }
 

@@ -1,24 +1,16 @@
+import { agentOutcome, type AgentOutcome } from '../shared/outcome.js';
 import type { MaxPendingDetails } from './errors.js';
 import { formatClock, isoTime } from './format.js';
 import type { ApprovalView } from './schema.js';
 
 /**
- * What the agent reads when a held call does not (yet) return the upstream's own result: a text
- * the model can act on plus `structuredContent` with a machine-readable `status`. Pure; the
- * gateway wraps these into CallToolResults (`isError` as given: only `pending` is not an error).
+ * What the agent reads when a held call does not (yet) return the upstream's own result, in the
+ * one outcome vocabulary (src/shared/outcome.ts). Pure; the gateway turns them into results.
  */
 export type AgentStatus = 'denied' | 'expired' | 'withdrawn' | 'pending' | 'unknown' | 'max_pending';
+export type AgentMessage = AgentOutcome<AgentStatus>;
 
-export interface AgentMessage {
-  status: AgentStatus;
-  isError: boolean;
-  text: string;
-  structuredContent: { status: AgentStatus } & Record<string, unknown>;
-}
-
-function message(status: AgentStatus, text: string, details: Record<string, unknown>): AgentMessage {
-  return { status, isError: status !== 'pending', text, structuredContent: { status, ...details } };
-}
+const message = agentOutcome;
 
 export function deniedMessage(view: ApprovalView): AgentMessage {
   const by = view.decidedBy ?? 'an approver';

@@ -1,18 +1,17 @@
+import { agentOutcome, type AgentOutcome } from '../shared/outcome.js';
 import type { LimitedBy } from './rate-limiter.js';
 
-/** What the agent reads when a limit refuses its call (the gateway wraps it with isError: true). */
-export interface RateLimitedMessage {
-  text: string;
-  structuredContent: { status: 'rate_limited'; counter: string; max: number; window: string; retry_after_ms: number };
-}
+/** What the agent reads when a limit refuses its call. */
+export type RateLimitedMessage = AgentOutcome<'rate_limited'>;
 
 export function rateLimitedMessage(limited: Pick<LimitedBy, 'counter' | 'max' | 'window' | 'scope' | 'retryAfterMs'>): RateLimitedMessage {
   const { counter, max, window, scope, retryAfterMs } = limited;
   const calls = max === 1 ? '1 call' : `${max} calls`;
-  return {
-    text: `Rate limited: counter ${JSON.stringify(counter)} allows ${calls} per ${window} (scope: ${scope}). Retry after ${retryAfterText(retryAfterMs)}.`,
-    structuredContent: { status: 'rate_limited', counter, max, window, retry_after_ms: retryAfterMs },
-  };
+  return agentOutcome(
+    'rate_limited',
+    `Rate limited: counter ${JSON.stringify(counter)} allows ${calls} per ${window} (scope: ${scope}). Retry after ${retryAfterText(retryAfterMs)}.`,
+    { counter, max, window, retry_after_ms: retryAfterMs },
+  );
 }
 
 /** Rounded up, so an agent that waits as told is never early: "12 s", "3 min", "2 h 5 min". */

@@ -1,20 +1,25 @@
-import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { holdForDecision, isApprovalError, maxPendingMessage, messageForOutcome, type AgentMessage, type ApprovalEngine, type ApprovalView } from '../approvals/index.js';
-import type { CallTrail } from '../audit/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  holdForDecision,
+  isApprovalError,
+  maxPendingMessage,
+  messageForOutcome,
+  type ApprovalEngine,
+  type ApprovalRequestInput,
+  type ApprovalView,
+  type HoldOptions,
+  type HoldOutcome,
+  type RequestResult,
+} from '../approvals/index.js';
 import type { RateLimiter } from '../limits/index.js';
-import type { Decision } from '../policy/index.js';
-import { AirlockError, describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import type { Caller, HandlerExtra } from './call-context.js';
-import { sendUpstream, upstreamFailure } from './forward.js';
+import { logContext, type CallContext } from './call-context.js';
 import { reserveLimits } from './limits-step.js';
-import { auditOutcome, outcome } from './outcomes.js';
-import type { CatalogueEntry } from './tool-catalogue.js';
+import { outcome, toToolResult } from './outcomes.js';
+import { runUpstream } from './upstream-step.js';
 
 export interface ApprovalStepDeps {
   engine: ApprovalEngine;
   limiter: RateLimiter;
-  log: Logger;
   /** Appended to the progress text while held, e.g. that Slack could not be reached. */
   deliveryNote?: (approvalId: string) => Promise<string | undefined>;
   progressEveryMs: number;
@@ -26,115 +31,119 @@ export interface ApprovalStepDeps {
  * Step 5 of the call path: a call that needs a human. It re-attaches to the approval its exact
  * arguments already have (no new reservation, no second request), or reserves its limits and
  * opens one; then holds the agent's request for the grant's hold window, runs the call once if
- * approved, and otherwise answers what happened or that it is still pending.
+ * approved (the same upstream step as allowed calls), and otherwise answers what happened or that
+ * it is still pending.
  */
-export async function holdForApproval(deps: ApprovalStepDeps, caller: Caller, entry: CatalogueEntry, params: CallToolRequest['params'], extra: HandlerExtra, decision: Decision, trail: CallTrail): Promise<CallToolResult> {
-  const { engine, log } = deps;
-  const call = { grant: caller.grant.name, server: entry.upstream.name, tool: entry.upstreamTool, args: params.arguments ?? {} };
-  const context = { grant: call.grant, session: caller.sessionId, tool: params.name, rule: decision.rule };
+export async function holdForApproval(deps: ApprovalStepDeps, call: CallContext): Promise<CallToolResult> {
   try {
-    const existing = await engine.findFor(call);
+    const existing = await deps.engine.findFor(heldCall(call));
     let reservation: unknown;
     if (existing === undefined) {
-      const reserved = await reserveLimits(deps.limiter, decision, caller, log, trail);
+      const reserved = await reserveLimits(deps.limiter, call);
       if (!reserved.ok) return reserved.result;
       reservation = reserved.reservation;
     }
-    const progressToken = params._meta?.progressToken;
-    let progressCount = 0;
     const held = await holdForDecision({
-      engine,
-      log,
-      holdMs: caller.grant.hold,
+      engine: deps.engine,
+      log: call.log,
+      holdMs: call.caller.grant.hold,
       progressEveryMs: deps.progressEveryMs,
-      signal: extra.signal,
+      signal: call.extra.signal,
       ...(deps.drain ? { drain: deps.drain } : {}),
-      input: {
-        ...call,
-        ...(caller.grant.owner === undefined ? {} : { owner: caller.grant.owner }),
-        maxPending: caller.grant.max_pending,
-        rule: decision.rule,
-        ...(decision.reason === undefined ? {} : { reason: decision.reason }),
-        approval: decision.approval!,
-        ...(reservation === undefined ? {} : { reservation }),
-      },
-      ...(progressToken === undefined
-        ? {}
-        : {
-            progress: async (message: string, view: ApprovalView) => {
-              const note = await deps.deliveryNote?.(view.id).catch(() => undefined);
-              const text = note === undefined ? message : `${message}. ${note}`;
-              await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progressCount, message: text } });
-            },
-          }),
-      onRequest: (request) => {
-        const view = request.approval;
-        trail.setApproval(view.id);
-        log.info({ ...context, approval: view.id, kind: request.kind }, request.kind === 'created' ? 'approval requested' : 're-attached to approval');
-        void trail.emit('approval.requested', {
-          rule: decision.rule,
-          ...(decision.reason === undefined ? {} : { reason: decision.reason }),
-          expires_at: new Date(view.expiresAt).toISOString(),
-          approvers: [...view.approvers],
-          attached: request.kind === 'attached',
-        });
-      },
+      input: holdInput(call, reservation),
+      ...progressReporter(deps, call),
+      onRequest: (request) => recordRequest(call, request),
       execute: async () => {
-        void trail.emit('call.forwarded', {});
-        const answer = await executeApproved(entry, params, extra);
-        void trail.emit('call.outcome', auditOutcome(answer.result as CallToolResult));
-        return answer;
+        const result = await runUpstream(call, 'approved');
+        return { result, isError: result.isError === true };
       },
     });
-    switch (held.kind) {
-      case 'executed':
-        log.info({ ...context, approval: held.view.id, ran_now: held.ranNow, outcome: held.isError ? 'error' : 'ok' }, 'approved call result');
-        return held.result as CallToolResult;
-      case 'unknown':
-        void trail.emit('call.outcome', { outcome: 'unknown', ...(held.error === undefined ? {} : { error: held.error }) });
-        log.info({ ...context, approval: held.view.id, outcome: held.kind }, 'held call answered');
-        return toResult(messageForOutcome(held, { toolName: params.name }));
-      case 'detached':
-        // The agent cancelled or left; the SDK drops whatever we answer.
-        log.info({ ...context, approval: held.view?.id }, 'agent detached from a held call; the approval stays decidable');
-        return outcome('pending', 'Detached from the held call.', { approval_id: held.view?.id ?? null });
-      default:
-        log.info({ ...context, approval: held.view.id, outcome: held.kind }, 'held call answered');
-        return toResult(messageForOutcome(held, { toolName: params.name }));
-    }
+    return answer(call, held);
   } catch (error) {
-    if (isApprovalError(error) && error.code === 'max_pending_reached' && error.details.maxPending) {
-      void trail.emit('call.refused', { reason: 'max_pending', error: error.message });
-      return toResult(maxPendingMessage(error.details.maxPending));
-    }
-    if (isApprovalError(error) && error.code === 'approvals_unavailable') {
-      log.error({ ...context, err: error.message }, 'approvals unavailable; call refused');
-      void trail.emit('call.refused', { reason: 'approvals_unavailable', error: error.message });
-      return outcome('unavailable', `Refused: this call needs human approval (rule ${decision.rule}) and Airlock cannot reach its approval store (Redis) right now, so it fails closed. Try again shortly.`, { rule: decision.rule, reason: 'approvals_unavailable' });
-    }
-    throw error;
+    return refusal(call, error);
   }
 }
 
-/**
- * Runs an approved call. It is not cancellable: once a human approved it and it started, it runs
- * to completion so its result can be stored for the agent's retry. A call that was never sent
- * (upstream down) or that the upstream refused is a definite error result; a connection that died
- * under it leaves the outcome unknown (thrown), and it is never run again.
- */
-async function executeApproved(entry: CatalogueEntry, params: CallToolRequest['params'], extra: HandlerExtra): Promise<{ result: unknown; isError: boolean }> {
-  try {
-    const result = await sendUpstream(entry, params, extra, { cancellable: false });
-    return { result, isError: result.isError === true };
-  } catch (error) {
-    if (error instanceof AirlockError) return { result: upstreamFailure(entry, error), isError: true };
-    const failure = upstreamFailure(entry, error);
-    if (failure !== undefined) throw error;
-    // A JSON-RPC error from the upstream: a definite refusal, kept as a tool error result.
-    return { result: { content: [{ type: 'text', text: `The upstream refused the approved call: ${describeError(error)}` }], isError: true }, isError: true };
+function heldCall(call: CallContext): Pick<ApprovalRequestInput, 'grant' | 'server' | 'tool' | 'args'> {
+  return { grant: call.caller.grant.name, server: call.entry.upstream.name, tool: call.entry.upstreamTool, args: call.params.arguments ?? {} };
+}
+
+function holdInput(call: CallContext, reservation: unknown): ApprovalRequestInput {
+  const { grant } = call.caller;
+  const { decision } = call;
+  return {
+    ...heldCall(call),
+    ...(grant.owner === undefined ? {} : { owner: grant.owner }),
+    maxPending: grant.max_pending,
+    rule: decision.rule,
+    ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+    approval: decision.approval!,
+    ...(reservation === undefined ? {} : { reservation }),
+  };
+}
+
+/** Progress texts for an agent that sent a progress token (with the Slack delivery note, if any). */
+function progressReporter(deps: ApprovalStepDeps, call: CallContext): Pick<HoldOptions, 'progress'> {
+  const progressToken = call.params._meta?.progressToken;
+  if (progressToken === undefined) return {};
+  let progress = 0;
+  return {
+    progress: async (message: string, view: ApprovalView) => {
+      const note = await deps.deliveryNote?.(view.id).catch(() => undefined);
+      const text = note === undefined ? message : `${message}. ${note}`;
+      await call.extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progress, message: text } });
+    },
+  };
+}
+
+function recordRequest(call: CallContext, request: RequestResult): void {
+  const { trail, decision } = call;
+  const view = request.approval;
+  trail.setApproval(view.id);
+  call.log.info({ ...logContext(call), approval: view.id, kind: request.kind }, request.kind === 'created' ? 'approval requested' : 're-attached to approval');
+  void trail.emit('approval.requested', {
+    rule: decision.rule,
+    ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+    expires_at: new Date(view.expiresAt).toISOString(),
+    approvers: [...view.approvers],
+    attached: request.kind === 'attached',
+  });
+}
+
+function answer(call: CallContext, held: HoldOutcome): CallToolResult {
+  const context = logContext(call);
+  switch (held.kind) {
+    case 'executed':
+      call.log.info({ ...context, approval: held.view.id, ran_now: held.ranNow, outcome: held.isError ? 'error' : 'ok' }, 'approved call result');
+      return held.result as CallToolResult;
+    case 'detached':
+      // The agent cancelled or left; the SDK drops whatever we answer.
+      call.log.info({ ...context, approval: held.view?.id }, 'agent detached from a held call; the approval stays decidable');
+      return outcome('pending', 'Detached from the held call.', { approval_id: held.view?.id ?? null });
+    case 'unknown':
+      void call.trail.emit('call.outcome', { outcome: 'unknown', ...(held.error === undefined ? {} : { error: held.error }) });
+      call.log.info({ ...context, approval: held.view.id, outcome: held.kind }, 'held call answered');
+      return toToolResult(messageForOutcome(held, { toolName: call.params.name }));
+    case 'denied':
+    case 'expired':
+    case 'withdrawn':
+    case 'pending':
+      call.log.info({ ...context, approval: held.view.id, outcome: held.kind }, 'held call answered');
+      return toToolResult(messageForOutcome(held, { toolName: call.params.name }));
   }
 }
 
-function toResult(message: AgentMessage): CallToolResult {
-  return { content: [{ type: 'text', text: message.text }], structuredContent: message.structuredContent, isError: message.isError };
+/** The approval step's refusals; anything else is a fault of Airlock's own and is thrown. */
+function refusal(call: CallContext, error: unknown): CallToolResult {
+  if (isApprovalError(error, 'max_pending_reached') && error.details.maxPending) {
+    void call.trail.emit('call.refused', { reason: 'max_pending', error: error.message });
+    return toToolResult(maxPendingMessage(error.details.maxPending));
+  }
+  if (isApprovalError(error, 'approvals_unavailable')) {
+    call.log.error({ ...logContext(call), err: error.message }, 'approvals unavailable; call refused');
+    void call.trail.emit('call.refused', { reason: 'approvals_unavailable', error: error.message });
+    const text = `Refused: this call needs human approval (rule ${call.decision.rule}) and Airlock cannot reach its approval store (Redis) right now, so it fails closed. Try again shortly.`;
+    return outcome('unavailable', text, { rule: call.decision.rule, reason: 'approvals_unavailable' });
+  }
+  throw error;
 }

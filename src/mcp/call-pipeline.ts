@@ -5,11 +5,11 @@ import type { RateLimiter } from '../limits/index.js';
 import { evaluate } from '../policy/index.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { holdForApproval } from './approval-step.js';
-import type { Caller, HandlerExtra } from './call-context.js';
-import { forwardCall } from './forward.js';
+import { holdForApproval, type ApprovalStepDeps } from './approval-step.js';
+import { logContext, type CallContext, type Caller, type HandlerExtra } from './call-context.js';
 import { reserveLimits } from './limits-step.js';
-import { auditOutcome, outcome, policyDenial } from './outcomes.js';
+import { outcome, policyDenial } from './outcomes.js';
+import { runUpstream } from './upstream-step.js';
 import { invalidParams, MAX_ARGUMENT_DEPTH, nestedDeeperThan } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
@@ -32,12 +32,23 @@ export interface CallPipelineDeps {
 /**
  * The one place a tools/call is decided (design notes, "The call path"):
  * resolve → evaluate policy → reserve limits → hold for approval → forward, with every step's
- * outcome in the audit trail.
+ * outcome in the audit trail. After the decision the call travels as one `CallContext`; allowed
+ * and approved calls share one upstream step (upstream-step.ts).
  */
 export class CallPipeline {
   private readonly inflight = new Set<Promise<unknown>>();
 
-  constructor(private readonly deps: CallPipelineDeps) {}
+  private readonly approvalDeps: ApprovalStepDeps;
+
+  constructor(private readonly deps: CallPipelineDeps) {
+    this.approvalDeps = {
+      engine: deps.approvals,
+      limiter: deps.limiter,
+      progressEveryMs: deps.progressEveryMs,
+      ...(deps.deliveryNote ? { deliveryNote: deps.deliveryNote } : {}),
+      ...(deps.drain ? { drain: deps.drain } : {}),
+    };
+  }
 
   handle(caller: Caller, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
     const call = this.decide(caller, params, extra);
@@ -55,7 +66,7 @@ export class CallPipeline {
   }
 
   private async decide(caller: Caller, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
-    const { catalogue, policies, limiter, audit, log } = this.deps;
+    const { catalogue, policies, audit, log } = this.deps;
     const entry = catalogue.resolve(params.name);
     if (entry === undefined) throw invalidParams(`Unknown tool: ${params.name}`);
     const args = params.arguments ?? {};
@@ -67,7 +78,8 @@ export class CallPipeline {
     void trail.emit('call.received', {});
 
     const decision = evaluate(policies.policyFor(caller.grant), { server: entry.upstream.name, tool: entry.upstreamTool, args });
-    log.info({ grant: caller.grant.name, session: caller.sessionId, tool: params.name, action: decision.action, rule: decision.rule, call: trail.callId }, 'policy decision');
+    const call: CallContext = { caller, entry, params, extra, decision, trail, log };
+    log.info({ ...logContext(call), action: decision.action }, 'policy decision');
     // The decision is on disk before anything happens because of it (fail closed by default).
     const refused = await this.recordOrRefuse(trail, () => trail.emit('policy.decided', { rule: decision.rule, action: decision.action, ...(decision.reason === undefined ? {} : { reason: decision.reason }) }));
     if (refused) return refused;
@@ -76,34 +88,11 @@ export class CallPipeline {
       case 'deny':
         return policyDenial(decision.rule, decision.reason);
       case 'require_approval':
-        return holdForApproval(
-          {
-            engine: this.deps.approvals,
-            limiter,
-            log,
-            progressEveryMs: this.deps.progressEveryMs,
-            ...(this.deps.deliveryNote ? { deliveryNote: this.deps.deliveryNote } : {}),
-            ...(this.deps.drain ? { drain: this.deps.drain } : {}),
-          },
-          caller,
-          entry,
-          params,
-          extra,
-          decision,
-          trail,
-        );
+        return holdForApproval(this.approvalDeps, call);
       case 'allow': {
-        const reserved = await reserveLimits(limiter, decision, caller, log, trail);
+        const reserved = await reserveLimits(this.deps.limiter, call);
         if (!reserved.ok) return reserved.result;
-        // From here the call reaches the upstream, so its reservation counts whatever the outcome.
-        void trail.emit('call.forwarded', {});
-        const result = await forwardCall(entry, params, extra).catch((error: unknown) => {
-          void trail.emit('call.outcome', extra.signal.aborted ? { outcome: 'cancelled' } : { outcome: 'failure', error: describeError(error) });
-          throw error;
-        });
-        // An agent's cancel reaches us as the upstream request's abort (a "timeout" result).
-        void trail.emit('call.outcome', extra.signal.aborted ? { outcome: 'cancelled' } : auditOutcome(result));
-        return result;
+        return runUpstream(call, 'allowed');
       }
     }
   }

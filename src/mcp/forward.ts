@@ -2,7 +2,6 @@ import { ErrorCode, McpError, type CallToolRequest, type CallToolResult } from '
 import { AirlockError, describeError } from '../shared/errors.js';
 import type { HandlerExtra } from './call-context.js';
 import { outcome } from './outcomes.js';
-import { asPassedThrough } from './protocol-error.js';
 import type { CatalogueEntry } from './tool-catalogue.js';
 
 /**
@@ -36,17 +35,6 @@ export async function sendUpstream(entry: CatalogueEntry, params: CallToolReques
   });
   await relayed;
   return result;
-}
-
-/** sendUpstream for an ordinary allowed call: failures of the upstream become readable results. */
-export async function forwardCall(entry: CatalogueEntry, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
-  try {
-    return await sendUpstream(entry, params, extra);
-  } catch (error) {
-    const failure = upstreamFailure(entry, error);
-    if (failure !== undefined) return failure;
-    throw error instanceof McpError ? asPassedThrough(error) : error;
-  }
 }
 
 /**

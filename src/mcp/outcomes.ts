@@ -1,18 +1,18 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { agentOutcome, OUTCOME_STATUSES, type AgentOutcome, type OutcomeDetails, type OutcomeStatus } from '../shared/outcome.js';
 
 /**
- * What agents see when Airlock, not the upstream, answers a call: a tool result whose text the
- * model can act on and whose `structuredContent.status` a program can switch on. Only `pending`
- * is not an error.
+ * The one converter from Airlock's outcome vocabulary (src/shared/outcome.ts) to what agents see:
+ * a tool result whose text the model can act on and whose `structuredContent.status` a program
+ * can switch on.
  */
-export type OutcomeStatus = 'denied' | 'rate_limited' | 'pending' | 'expired' | 'withdrawn' | 'unknown' | 'max_pending' | 'unavailable' | 'upstream_unavailable';
+export function toToolResult<S extends OutcomeStatus>(outcome: AgentOutcome<S>): CallToolResult {
+  return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.structuredContent, isError: outcome.isError };
+}
 
-export function outcome(status: OutcomeStatus, text: string, details: Record<string, unknown>): CallToolResult {
-  return {
-    content: [{ type: 'text', text }],
-    structuredContent: { status, ...details },
-    isError: status !== 'pending',
-  };
+/** `toToolResult(agentOutcome(…))`, for outcomes the gateway itself words. */
+export function outcome<S extends OutcomeStatus>(status: S, text: string, details: OutcomeDetails[S]): CallToolResult {
+  return toToolResult(agentOutcome(status, text, details));
 }
 
 export function policyDenial(rule: string, reason: string | undefined): CallToolResult {
@@ -23,8 +23,8 @@ export function policyDenial(rule: string, reason: string | undefined): CallTool
 /** The JSON Schema of our outcome objects, in the form tools/list advertises it. */
 const OUTCOME_SCHEMA = {
   type: 'object',
-  description: 'An Airlock gateway outcome (denied, rate limited, pending approval, ...) instead of the tool\'s own result',
-  properties: { status: { type: 'string', enum: ['denied', 'rate_limited', 'pending', 'expired', 'withdrawn', 'unknown', 'max_pending', 'unavailable', 'upstream_unavailable'] } },
+  description: "An Airlock gateway outcome (denied, rate limited, pending approval, ...) instead of the tool's own result",
+  properties: { status: { type: 'string', enum: [...OUTCOME_STATUSES] } },
   required: ['status'],
 } as const;
 

@@ -1,24 +1,25 @@
 import { readFileSync } from 'node:fs';
+import { AirlockError, type AirlockErrorCode } from '../shared/errors.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import { formatPolicyIssues, policyErrorMap, toPolicyIssues, type PolicyIssue } from './issues.js';
 import { findJsonSyntaxError } from '../shared/json-syntax.js';
 import { PolicySchema } from './schema.js';
 
-export type PolicyErrorCode = 'policy_invalid' | 'policy_not_found' | 'policy_unreadable';
+export type PolicyErrorCode = Extract<AirlockErrorCode, 'policy_invalid' | 'policy_not_found' | 'policy_unreadable'>;
 
 /**
  * A policy file that cannot be used. The message has one line per issue,
  * `<file>: <JSON pointer>: <what was expected>`, ready for a log or a terminal.
  */
-export class PolicyError extends Error {
+export class PolicyError extends AirlockError<PolicyErrorCode> {
   override readonly name = 'PolicyError';
   constructor(
-    readonly code: PolicyErrorCode,
+    code: PolicyErrorCode,
     readonly file: string,
     readonly issues: readonly PolicyIssue[],
     options?: { cause?: unknown },
   ) {
-    super(formatPolicyIssues(file, issues), options);
+    super(code, formatPolicyIssues(file, issues), options);
   }
 }
 

@@ -1,0 +1,53 @@
+import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { AirlockError, describeError } from '../shared/errors.js';
+import type { CallContext } from './call-context.js';
+import { sendUpstream, upstreamFailure } from './forward.js';
+import { auditOutcome } from './outcomes.js';
+import { asPassedThrough } from './protocol-error.js';
+
+/**
+ * - `allowed`: the agent may cancel (the upstream request is aborted); a JSON-RPC error of the
+ *   upstream passes through to the agent unchanged.
+ * - `approved`: a human approved it, so once started it runs to completion (not cancellable) and
+ *   its answer is stored for the agent's retry: an upstream refusal becomes a tool error result,
+ *   and a connection that died under the call is thrown, since the outcome is then unknown and the
+ *   call must never run again.
+ */
+export type RunMode = 'allowed' | 'approved';
+
+/**
+ * Step 6 of the call path, for allowed and approved calls alike: from here the call reaches the
+ * upstream (its reservation counts whatever happens), so it is audited as forwarded, sent, and its
+ * outcome audited. An upstream that is down or died under the call is a tool result the model can
+ * read (src/mcp/forward.ts).
+ */
+export async function runUpstream(call: CallContext, mode: RunMode): Promise<CallToolResult> {
+  const { entry, params, extra, trail } = call;
+  void trail.emit('call.forwarded', {});
+  let result: CallToolResult;
+  try {
+    result = await sendUpstream(entry, params, extra, { cancellable: mode === 'allowed' });
+  } catch (error) {
+    result = mode === 'allowed' ? allowedFailure(call, error) : approvedFailure(call, error);
+  }
+  // An agent's cancel reaches us as the upstream request's abort (read as a timeout).
+  const cancelled = mode === 'allowed' && extra.signal.aborted;
+  void trail.emit('call.outcome', cancelled ? { outcome: 'cancelled' } : auditOutcome(result));
+  return result;
+}
+
+function allowedFailure(call: CallContext, error: unknown): CallToolResult {
+  const failure = upstreamFailure(call.entry, error);
+  if (failure !== undefined) return failure;
+  void call.trail.emit('call.outcome', call.extra.signal.aborted ? { outcome: 'cancelled' } : { outcome: 'failure', error: describeError(error) });
+  throw error instanceof McpError ? asPassedThrough(error) : error;
+}
+
+function approvedFailure(call: CallContext, error: unknown): CallToolResult {
+  const failure = upstreamFailure(call.entry, error);
+  // Never sent (the upstream was down): a definite error, kept as the approved call's result.
+  if (error instanceof AirlockError) return failure!;
+  // Sent, then the connection died or timed out: it may have run. Unknown, never run again.
+  if (failure !== undefined) throw error;
+  return { content: [{ type: 'text', text: `The upstream refused the approved call: ${describeError(error)}` }], isError: true };
+}
