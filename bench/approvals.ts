@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ApprovalEngine } from '../src/approvals/index.js';
+import { RedisConnections } from '../src/redis/index.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { httpClient, spawnUntil, stop } from './processes.js';
 
@@ -50,7 +51,8 @@ export async function benchApprovals(options: { root: string; dir: string; redis
     ...process.env,
     AIRLOCK_LOG_LEVEL: 'warn',
   });
-  const engine = await ApprovalEngine.start({ redisUrl: options.redisUrl, prefix: '{bench}', log: silentLogger(), processJobs: false });
+  const redis = new RedisConnections(options.redisUrl);
+  const engine = await ApprovalEngine.start({ redis, prefix: '{bench}', log: silentLogger(), processJobs: false });
   const agent = await httpClient(gateway.match[1]!, TOKEN);
   const call = (text: string) => agent.request({ method: 'tools/call', params: { name: 'echo', arguments: { text } } }, CallToolResultSchema, { timeout: 600_000 });
 
@@ -113,6 +115,7 @@ export async function benchApprovals(options: { root: string; dir: string; redis
     await agent.close().catch(() => {});
     await stop(gateway.child);
     await engine.close();
+    await redis.close();
   }
 }
 

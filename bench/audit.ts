@@ -11,9 +11,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../src/audit/audit-log.js';
-import { AuditConfigSchema } from '../src/audit/config.js';
-import { connectRedis } from '../src/redis/connection.js';
-import { spawnRedisServer } from '../src/redis/redis-process.js';
+import { AuditConfigSchema } from '../src/config/index.js';
+import { connectRedis, spawnRedisServer } from '../src/redis/index.js';
 import { silentLogger } from '../src/shared/logger.js';
 
 const callsArg = process.argv.indexOf('--calls');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { measure, median, renderRows, toolCall, type Measurement, type Row } from './measure.js';
 import { httpClient, spawnUntil, stop } from './processes.js';
-import { spawnRedisServer } from '../src/redis/redis-process.js';
+import { spawnRedisServer } from '../src/redis/index.js';
 import { benchApprovals } from './approvals.js';
 
 // The SDK's HTTP client gives every POST an abort listener that only GC removes; under a

@@ -31,6 +31,7 @@ if [ ! -f "$stamp" ] || [ -n "$(find src tsconfig.json tsconfig.build.json packa
   # Built aside, then swapped in: a gateway already running from dist/ keeps its files meanwhile.
   rm -rf dist.next dist.old
   npx --no-install tsc -p tsconfig.build.json --outDir dist.next
+  sh scripts/copy-lua.sh dist.next
   touch dist.next/.build-stamp
   if [ -d dist ]; then mv dist dist.old; fi
   mv dist.next dist

@@ -8,13 +8,13 @@ import { auditApprovalEvents } from './audit-approvals.js';
 import { AuditLog, createRedactor } from './audit/index.js';
 import type { Config, GrantConfig } from './config/index.js';
 import { sendJson, startListener } from './http/listener.js';
-import { DEFAULT_PREFIX, RateLimiter, type Reservation } from './limits/index.js';
+import { RateLimiter, type Reservation } from './limits/index.js';
 import { CallPipeline, createAgentServer, createMcpEndpoint, GrantAuthenticator, SessionRegistry, ToolCatalogue, UpstreamConnection, type UpstreamHealth, collisionMessage } from './mcp/index.js';
 import { PolicySet } from './policy/index.js';
-import { connectRedis } from './redis/connection.js';
+import { DEFAULT_PREFIX, RedisConnections, whenReady } from './redis/index.js';
 import { AirlockError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
-import { SlackBot, slackConfigFromEnv } from './slack/index.js';
+import { SlackBot } from './slack/index.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -77,19 +77,23 @@ export class Gateway {
       for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
     };
     try {
-      // config.slack is already parsed (durations in ms); parsing it again would read them as seconds.
-      const slackConfig = config.slack ?? slackConfigFromEnv();
+      // config.slack is final (loadConfig took SLACK_* into it and parsed it once, durations in ms): never parse it again.
+      const slackConfig = config.slack;
       const policies = PolicySet.open(config.policy, config.grants, log);
       closers.push(() => policies.close());
-      const redis = { url: redisUrl };
-      const redisClient = await connectRequestClient(redis.url, log);
-      closers.push(() => redisClient.disconnect());
+      // Every Redis connection of this gateway; the modules get them injected, and they close last.
+      const redis = new RedisConnections(redisUrl, log);
+      closers.push(() => redis.close());
+      const redisClient = redis.request;
+      // Airlock starts even while Redis is down (calls that need no Redis keep working; the others
+      // fail closed), so this waits for it only briefly.
+      await whenReady(redisClient, { timeoutMs: 3_000 }).catch(() => {});
       const prefix = config.redis?.prefix ?? DEFAULT_PREFIX;
       const limiter = new RateLimiter(redisClient, { prefix });
 
       let slack: SlackBot | undefined;
       const approvals = await ApprovalEngine.start({
-        redisUrl: redis.url,
+        redis,
         prefix,
         log,
         retentionMs: config.approvals.retention,
@@ -99,7 +103,7 @@ export class Gateway {
       });
       closers.push(() => approvals.close());
       if (slackConfig !== undefined) {
-        slack = await SlackBot.start({ config: slackConfig, engine: approvals, redisUrl: redis.url, prefix, log, redact: createRedactor(config.audit.redact), retentionMs: config.approvals.retention });
+        slack = await SlackBot.start({ config: slackConfig, engine: approvals, redis, prefix, log, redact: createRedactor(config.audit.redact), retentionMs: config.approvals.retention });
         closers.push(() => slack!.close());
       }
       const audit = AuditLog.open({ config: config.audit, redis: redisClient, prefix, ...(slack?.audit ? { lines: slack.audit } : {}), log });
@@ -239,29 +243,4 @@ export class Gateway {
   private broadcastToolListChanged(): void {
     for (const server of this.servers) void server.sendToolListChanged().catch(() => {});
   }
-}
-
-/**
- * The fail-fast client of the call path. Airlock starts even while Redis is down (calls that need
- * no Redis keep working; the others fail closed), so this waits for `ready` only briefly.
- */
-async function connectRequestClient(url: string, log: Logger): Promise<Redis> {
-  const client = connectRedis(url, 'request');
-  let warned = false;
-  client.on('error', (error) => {
-    if (!warned) log.warn({ err: error.message }, 'redis unreachable; rate-limited and approval calls fail closed until it returns');
-    warned = true;
-  });
-  client.on('ready', () => {
-    if (warned) log.info('redis reachable again');
-    warned = false;
-  });
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 3_000);
-    client.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  return client;
 }

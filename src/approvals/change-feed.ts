@@ -24,25 +24,30 @@ interface Waiter {
 export class ChangeFeed {
   private readonly waiters = new Map<string, Set<Waiter>>();
 
+  private readonly onMessage = (ch: string, message: string) => {
+    if (ch === this.channel) this.dispatch(message);
+  };
+
+  // After a reconnect ioredis re-subscribes right after 'ready'; our own (idempotent) SUBSCRIBE
+  // is answered after that one, so the waiters re-read only once events flow again.
+  private readonly onReady = () => {
+    setImmediate(() => {
+      this.subscriber.subscribe(this.channel).then(
+        () => this.wakeAll(),
+        (error: unknown) => this.log.warn({ err: String(error) }, 'approval events: re-subscribe failed'),
+      );
+    });
+  };
+
+  /** `subscriber`: a dedicated connection (RedisClients.subscriber()); its owner closes it. */
   constructor(
     private readonly subscriber: Redis,
     private readonly channel: string,
     private readonly log: Logger,
     private readonly onChange: (change: ApprovalChange) => void,
   ) {
-    subscriber.on('message', (ch: string, message: string) => {
-      if (ch === this.channel) this.dispatch(message);
-    });
-    // After a reconnect ioredis re-subscribes right after 'ready'; our own (idempotent) SUBSCRIBE
-    // is answered after that one, so the waiters re-read only once events flow again.
-    subscriber.on('ready', () => {
-      setImmediate(() => {
-        this.subscriber.subscribe(this.channel).then(
-          () => this.wakeAll(),
-          (error: unknown) => this.log.warn({ err: String(error) }, 'approval events: re-subscribe failed'),
-        );
-      });
-    });
+    subscriber.on('message', this.onMessage);
+    subscriber.on('ready', this.onReady);
   }
 
   async start(): Promise<void> {
@@ -103,9 +108,10 @@ export class ChangeFeed {
     waiter.wake?.();
   }
 
+  /** Wakes every waiter and stops listening; the connection itself is closed by its owner. */
   async close(): Promise<void> {
+    this.subscriber.off('message', this.onMessage).off('ready', this.onReady);
     this.wakeAll();
     this.waiters.clear();
-    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
   }
 }

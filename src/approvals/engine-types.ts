@@ -1,4 +1,5 @@
 import type { NormalizedApproval } from '../policy/index.js';
+import type { RedisClients } from '../redis/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { GroupResolver } from './authorize.js';
 import type { ApprovalChange, ApprovalView } from './schema.js';
@@ -6,8 +7,8 @@ import type { ApprovalChange, ApprovalView } from './schema.js';
 /** The engine's options, inputs, results and events (types only). */
 
 export interface ApprovalEngineOptions {
-  /** redis://, rediss:// or unix:// (as src/redis/connection.ts takes it). */
-  redisUrl: string;
+  /** The connections to use (src/redis `RedisConnections`); the caller closes them after the engine. */
+  redis: RedisClients;
   /** Key prefix holding a hash tag; also the BullMQ prefix. Default `{airlock}`. */
   prefix?: string;
   /** How long closed approvals, stored results and completed jobs are kept. Default 24 h. */

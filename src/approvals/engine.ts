@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { connectRedis } from '../redis/connection.js';
+import { ApprovalKeys, BeginCode, CollectCode, CreateCode, DecideCode, ExpireCode, FinishCode, ReapCode, whenReady, WithdrawCode } from '../redis/index.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { authorizeDecision, noGroups, type GroupResolver } from './authorize.js';
@@ -11,9 +11,9 @@ import { alreadyDecided, ApprovalError, notFound, unavailable } from './errors.j
 import type { ApprovalEngineOptions, ApprovalEvents, ApprovalRequestInput, BeginResult, DecidedEvent, DecideResult, RequestResult } from './engine-types.js';
 import { fingerprintOf } from './fingerprint.js';
 import { ApprovalJobs, type ApprovalJobResult } from './jobs.js';
-import { ApprovalKeys, newApprovalId } from './keys.js';
+import { newApprovalId } from './approval-id.js';
 import type { ApprovalState, ApprovalView, ExecutionOutcome } from './schema.js';
-import { ApprovalStore, BeginCode, CollectCode, CreateCode, DecideCode, ExpireCode, FinishCode, ReapCode, WithdrawCode, type ScriptResult } from './store.js';
+import { ApprovalStore, type ScriptResult } from './store.js';
 
 /**
  * Held calls: create or re-attach, decide, expire, withdraw, execute exactly once, wait for any
@@ -41,23 +41,27 @@ export class ApprovalEngine {
     this.resolveGroupMembers = options.resolveGroupMembers ?? noGroups;
   }
 
+  /**
+   * Uses the injected connections (`options.redis`): the request client for reads, scripts and the
+   * queue, one subscriber for the events channel, worker options for the expiry worker. The
+   * caller closes them after `close()`.
+   */
   static async start(options: ApprovalEngineOptions): Promise<ApprovalEngine> {
     const keys = new ApprovalKeys(options.prefix);
     const retentionMs = options.retentionMs ?? 24 * 3_600_000;
-    const client = connectRedis(options.redisUrl, 'request');
-    const subscriber = connectRedis(options.redisUrl, 'blocking');
-    for (const c of [client, subscriber]) c.on('error', (error: Error) => options.log.debug({ err: error.message }, 'approvals redis connection error'));
+    const { redis } = options;
+    const client = redis.request;
     let engine: ApprovalEngine | undefined;
+    let feed: ChangeFeed | undefined;
     try {
-      await waitReady(client, 10_000);
+      await whenReady(client, { timeoutMs: 10_000 });
       const store = new ApprovalStore(client, keys, retentionMs);
-      const feed = new ChangeFeed(subscriber, keys.channel, options.log, (change) => engine?.emit('change', change));
+      feed = new ChangeFeed(redis.subscriber(), keys.channel, options.log, (change) => engine?.emit('change', change));
       engine = new ApprovalEngine(client, store, feed, options);
       await feed.start();
       const self = engine;
       engine.jobs = await ApprovalJobs.start({
-        client,
-        redisUrl: options.redisUrl,
+        redis,
         prefix: keys.prefix,
         retentionMs,
         log: options.log,
@@ -66,9 +70,8 @@ export class ApprovalEngine {
       });
       return engine;
     } catch (error) {
-      client.disconnect();
-      subscriber.disconnect();
-      throw new ApprovalError('approvals_unavailable', `approvals: cannot use Redis at ${options.redisUrl}: ${describeError(error)}`, {}, { cause: error });
+      await feed?.close();
+      throw new ApprovalError('approvals_unavailable', `approvals: cannot use Redis at ${redis.url}: ${describeError(error)}`, {}, { cause: error });
     }
   }
 
@@ -266,7 +269,6 @@ export class ApprovalEngine {
   async close(): Promise<void> {
     await this.jobs?.close().catch((error: unknown) => this.log.warn({ err: describeError(error) }, 'closing the approvals queue failed'));
     await this.feed.close();
-    await this.client.quit().catch(() => this.client.disconnect());
   }
 
   /** The expiry job ran: its delay elapsed, or a decision promoted it. */
@@ -335,19 +337,4 @@ export class ApprovalEngine {
       this.log.error({ event, err: describeError(error) }, 'approval event listener failed');
     }
   }
-}
-
-function waitReady(client: Redis, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('ready', onReady);
-      reject(new Error(`no connection within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    client.once('ready', onReady);
-  });
 }

@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, fingerprintOf } from './fingerprint.js';
-
-describe('canonicalJson', () => {
-  it('sorts object keys at every depth and keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
-  });
-
-  it('drops undefined members as JSON does', () => {
-    expect(canonicalJson({ a: undefined, b: 1 })).toBe('{"b":1}');
-    expect(canonicalJson(undefined)).toBe('null');
-  });
-});
+import { fingerprintOf } from './fingerprint.js';
 
 describe('fingerprintOf', () => {
   const base = { grant: 'g', server: 'mlflow', tool: 'copy_model_version', args: { name: 'm', version: '3' } };

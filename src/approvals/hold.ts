@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ApprovalEngine } from './engine.js';
@@ -105,7 +106,7 @@ export async function holdForDecision(options: HoldOptions): Promise<HoldOutcome
     } catch (error) {
       // Redis unreachable: keep the agent's request until the deadline, then answer pending.
       options.log?.warn({ approval: view.id, err: describeError(error) }, 'approval state unreadable; retrying');
-      await sleep(Math.min(REDIS_RETRY_MS, Math.max(0, deadline - Date.now())), wake);
+      await pause(Math.min(REDIS_RETRY_MS, Math.max(0, deadline - Date.now())), wake);
     }
   }
 }
@@ -143,14 +144,11 @@ async function runApproved(options: HoldOptions, view: ApprovalView, executor: s
   return { kind: 'executed', result, isError: outcome === 'error', ranNow: true, view: finished };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
+/** Waits `ms`, less when `signal` aborts; resolves either way (the loop then sees why it woke). */
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal === undefined ? {} : { signal });
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'AbortError')) throw error;
+  }
 }

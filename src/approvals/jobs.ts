@@ -1,9 +1,7 @@
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { redisOptions } from '../redis/connection.js';
+import { Queue, Worker, type Job } from 'bullmq';
+import { APPROVALS_QUEUE, type RedisClients } from '../redis/index.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { QUEUE_NAME } from './keys.js';
 import type { ApprovalView, StoredRequest } from './schema.js';
 
 /** What the BullMQ job holds: the immutable request (the hash in Redis holds the mutable state). */
@@ -32,22 +30,21 @@ export class ApprovalJobs {
   ) {}
 
   static async start(options: {
-    client: Redis;
-    redisUrl: string;
+    /** The queue runs on the request client; the worker dials its own blocking connections. */
+    redis: RedisClients;
     prefix: string;
     retentionMs: number;
     log: Logger;
     concurrency: number;
     process?: (approvalId: string) => Promise<ApprovalJobResult>;
   }): Promise<ApprovalJobs> {
-    const queue = new Queue<ApprovalJobData, ApprovalJobResult>(QUEUE_NAME, { connection: options.client, prefix: options.prefix });
+    const queue = new Queue<ApprovalJobData, ApprovalJobResult>(APPROVALS_QUEUE, { connection: options.redis.request, prefix: options.prefix });
     queue.on('error', (error) => options.log.warn({ err: describeError(error) }, 'approvals queue error'));
     const processor = options.process;
     let worker: Worker<ApprovalJobData, ApprovalJobResult> | undefined;
     if (processor !== undefined) {
-      worker = new Worker<ApprovalJobData, ApprovalJobResult>(QUEUE_NAME, (job: Job<ApprovalJobData, ApprovalJobResult>) => processor(job.data.approvalId), {
-        // ioredis' own RedisOptions type (retryStrategy may be null) is wider than BullMQ's copy of it.
-        connection: redisOptions(options.redisUrl, 'blocking') as ConnectionOptions,
+      worker = new Worker<ApprovalJobData, ApprovalJobResult>(APPROVALS_QUEUE, (job: Job<ApprovalJobData, ApprovalJobResult>) => processor(job.data.approvalId), {
+        connection: options.redis.workerConnection(),
         prefix: options.prefix,
         concurrency: options.concurrency,
         autorun: true,

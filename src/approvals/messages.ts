@@ -1,6 +1,7 @@
+import { formatClock } from '../shared/duration.js';
 import { agentOutcome, type AgentOutcome } from '../shared/outcome.js';
 import type { MaxPendingDetails } from './errors.js';
-import { formatClock, isoTime } from './format.js';
+import { isoTime } from './format.js';
 import type { ApprovalView } from './schema.js';
 
 /**

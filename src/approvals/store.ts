@@ -1,18 +1,7 @@
 import type { Redis } from 'ioredis';
-import { ApprovalKeys } from './keys.js';
+import * as scripts from '../redis/index.js';
+import { DecideCode, ExpireCode, runScript, WithdrawCode, type ApprovalKeys, type RedisScript } from '../redis/index.js';
 import { hashFromReply, requestFields, viewFromHash, type ApprovalView, type ExecutionOutcome, type StoredRequest } from './schema.js';
-import * as scripts from './scripts.js';
-import type { LuaScript } from './scripts.js';
-
-/** Script return codes (see each script's Output header). */
-export const CreateCode = { Created: 1, Attached: 2, MaxPending: -1, IdTaken: -2 } as const;
-export const DecideCode = { Approved: 1, Denied: 2, Counted: 3, NotFound: -1, NotPending: -2, ExpiredNow: -3, AlreadyApproved: -4 } as const;
-export const ExpireCode = { Expired: 1, Nothing: 0, NotFound: -1 } as const;
-export const WithdrawCode = { Withdrawn: 1, NotFound: -1, NotPending: -2, ExpiredNow: -3 } as const;
-export const BeginCode = { Started: 1, NotApproved: 0, NotFound: -1, Busy: -2, ReapedNow: -3 } as const;
-export const ReapCode = { Reaped: 1, Nothing: 0, NotFound: -1 } as const;
-export const FinishCode = { Recorded: 1, NotFound: -1, NotMine: -2 } as const;
-export const CollectCode = { Collected: 1, Already: 0, NotFound: -1, NotClosed: -2 } as const;
 
 /** A script's answer: its code, the approval after it ran (when it exists), and whether this call owns the reservation release. */
 export interface ScriptResult {
@@ -25,7 +14,7 @@ export interface ScriptResult {
 }
 
 /**
- * The approval records in Redis: reads, and the transitions of scripts.ts. No policy here
+ * The approval records in Redis: reads, and the transitions of the approval scripts (src/redis/scripts/). No policy here
  * (authorization, events, jobs, reservations are the engine's); every method is one round trip.
  * `releaser`: the caller will release a reservation freed by its transition itself; otherwise the
  * release is left "due" for the expiry job's worker (see README, "Reservations").
@@ -96,7 +85,7 @@ export class ApprovalStore {
   }
 
   async renewLease(id: string, executor: string, leaseMs: number): Promise<boolean> {
-    return (await this.eval(scripts.renewLease, [this.keys.lease(id)], [executor, leaseMs])) === 1;
+    return (await runScript(this.redis, scripts.renewLease, [this.keys.lease(id)], [executor, leaseMs])) === 1;
   }
 
   finishExecution(id: string, executor: string, outcome: ExecutionOutcome, result: unknown): Promise<ScriptResult> {
@@ -113,29 +102,18 @@ export class ApprovalStore {
 
   /** The reservation of a closed approval whose release nobody has done yet, now claimed by the caller. */
   async claimRelease(id: string): Promise<{ reservation: unknown } | undefined> {
-    const reply = (await this.eval(scripts.claimRelease, [this.keys.approval(id)], [])) as [number, string?];
+    const reply = (await runScript(this.redis, scripts.claimRelease, [this.keys.approval(id)], [])) as [number, string?];
     return reply[0] === 1 && typeof reply[1] === 'string' ? { reservation: JSON.parse(reply[1]) as unknown } : undefined;
   }
 
   /** `releasing`: the codes that mean "this call closed an unrun approval" (and so may own its release). */
-  private async run(script: LuaScript, keys: string[], args: (string | number)[], releasing: readonly number[] = []): Promise<ScriptResult> {
-    const reply = (await this.eval(script, keys, args)) as [number, unknown?];
+  private async run(script: RedisScript, keys: string[], args: (string | number)[], releasing: readonly number[] = []): Promise<ScriptResult> {
+    const reply = (await runScript(this.redis, script, keys, args)) as [number, unknown?];
     const code = Number(reply[0]);
     if (!Array.isArray(reply[1])) return typeof reply[1] === 'number' ? { code, pending: reply[1] } : { code };
     const hash = hashFromReply(reply[1]);
     const claimed = releasing.includes(code) && hash.release === 'claimed' && hash.reservation !== undefined;
     return { code, view: viewFromHash(hash), ...(claimed ? { reservationToRelease: JSON.parse(hash.reservation!) as unknown } : {}) };
-  }
-
-  /** EVALSHA, falling back to EVAL when Redis lost its script cache (restart, SCRIPT FLUSH). */
-  private async eval(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
-    if (keys.length !== script.numKeys) throw new TypeError(`${script.name} takes ${script.numKeys} keys, got ${keys.length}`);
-    try {
-      return await this.redis.evalsha(script.sha1, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.redis.eval(script.lua, keys.length, ...keys, ...args);
-    }
   }
 }
 

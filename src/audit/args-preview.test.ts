@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_REDACT_PATTERNS } from '../config/index.js';
+import { canonicalJson } from '../shared/canonical-json.js';
 import { cutString, MORE_KEYS, previewArgs } from './args-preview.js';
-import { argsSha256, canonicalJson } from './digest.js';
+import { argsSha256 } from './digest.js';
 import type { AuditEvent } from './events.js';
-import { createRedactor, DEFAULT_REDACT_PATTERNS } from './redact.js';
+import { createRedactor } from './redact.js';
 import { CallTrail, type TrailSink } from './trail.js';
 
 const bytes = (text: string) => Buffer.byteLength(text);

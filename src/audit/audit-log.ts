@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_PREFIX } from '../redis/index.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { AuditConfig } from './config.js';
+import type { AuditConfig } from '../config/index.js';
 import type { AuditUnavailableError } from './errors.js';
 import { DenialRollup, type RepeatedDenials } from './denial-rollup.js';
 import { newAuditId, type AuditEvent, type AuditEventOf, type AuditEventType } from './events.js';
@@ -68,7 +69,7 @@ export class AuditLog {
     this.fileSink = file;
     this.redact = createRedactor(config.redact);
     if (options.redis !== undefined) {
-      this.stream = new StreamSink(options.redis, { prefix: options.prefix ?? '{airlock}', maxlen: config.stream.maxlen, log: options.log });
+      this.stream = new StreamSink(options.redis, { prefix: options.prefix ?? DEFAULT_PREFIX, maxlen: config.stream.maxlen, log: options.log });
     }
     let tickWindow = config.denial_rollup_window;
     if (options.lines !== undefined) {

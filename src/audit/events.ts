@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { decodeTime, monotonicFactory } from 'ulid';
 import { z } from 'zod';
 
 /**
@@ -170,49 +170,18 @@ export function decisionOf(event: AuditEvent): AuditDecision | undefined {
   }
 }
 
-// Crockford base32, as ULIDs use it: ids sort as strings in time order.
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-let lastMs = -1;
-let timeText = '';
-const tail = new Uint8Array(16);
-let tailText = '';
+// ULIDs (Crockford base32, time first) sort as strings in time order. One factory per process:
+// within one millisecond, or when the clock stalls or steps back, it increments the random part
+// of the last id, so ids from one process are strictly increasing. (It reads a time of 0, as
+// test clocks give, as "no time given" and uses Date.now().)
+const nextUlid = monotonicFactory();
 
-/**
- * A 26-character ULID-style id: 10 characters of milliseconds, 16 of randomness (80 bits). Within
- * one millisecond of one process the random part is incremented, so ids from one process are
- * strictly increasing even when the clock stalls or steps back.
- */
+/** A 26-character ULID: 10 characters of milliseconds, 16 of randomness (80 bits). */
 export function newAuditId(now: number): string {
-  if (now > lastMs) {
-    lastMs = now;
-    timeText = encodeTime(now);
-    const bytes = randomBytes(16);
-    for (let i = 0; i < 16; i++) tail[i] = bytes[i]! & 31;
-    tailText = '';
-    for (let i = 0; i < 16; i++) tailText += ALPHABET[tail[i]!]!;
-  } else if (tail[15]! < 31) {
-    tail[15]! += 1;
-    tailText = tailText.slice(0, 15) + ALPHABET[tail[15]!]!;
-  } else {
-    let i = 15;
-    while (i >= 0 && tail[i] === 31) tail[i--] = 0;
-    if (i < 0) timeText = encodeTime(++lastMs); // 2^80 ids in one millisecond: borrow the next one
-    else tail[i]! += 1;
-    tailText = '';
-    for (let j = 0; j < 16; j++) tailText += ALPHABET[tail[j]!]!;
-  }
-  return timeText + tailText;
-}
-
-function encodeTime(ms: number): string {
-  let text = '';
-  for (let i = 0, t = ms; i < 10; i++, t = Math.floor(t / 32)) text = ALPHABET[t % 32]! + text;
-  return text;
+  return nextUlid(now);
 }
 
 /** The time encoded in an id from newAuditId (ms since the epoch). */
 export function timeOfAuditId(id: string): number {
-  let t = 0;
-  for (let i = 0; i < 10; i++) t = t * 32 + ALPHABET.indexOf(id[i] ?? '0');
-  return t;
+  return decodeTime(id);
 }

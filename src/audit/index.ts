@@ -7,11 +7,9 @@ export { AuditLog, type AuditLogOptions, type ApprovalInput } from './audit-log.
 export { CallTrail, type CallInput, type EmitDetails, type TrailEventType } from './trail.js';
 export { previewArgs, type ArgsPreview } from './args-preview.js';
 export { AuditEventSchema, AuditEventTypeSchema, AUDIT_EVENT_TYPES, decisionOf, type AuditDecision, type AuditDetails, type AuditEvent, type AuditEventOf, type AuditEventType } from './events.js';
-export { AuditConfigSchema, type AuditConfig, type AuditConfigInput } from './config.js';
 export { AuditUnavailableError } from './errors.js';
-export { createRedactor, DEFAULT_REDACT_PATTERNS, REDACTED, type Redactor } from './redact.js';
-export { argsSha256, canonicalJson, sha256Hex } from './digest.js';
+export { createRedactor, REDACTED, type Redactor } from './redact.js';
+export { argsSha256, sha256Hex } from './digest.js';
 export { BurstSummarizer, slackLine, type AuditLineSink } from './slack-lines.js';
 export { verifyAuditFiles, formatVerifyResult, type VerifyResult, type VerifyProblem } from './verify.js';
 export { listChains, type AuditChain, type ChainSource } from './chains.js';
-export { auditStreamKey } from './stream-sink.js';

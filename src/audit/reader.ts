@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { chainFiles, readTail, rotationStamp, withoutChainFields } from './chain.js';
 import type { AuditChain } from './chains.js';
 import { AUDIT_EVENT_TYPES, type AuditEvent } from './events.js';
-import { STREAM_FIELD } from './stream-sink.js';
+import { AUDIT_STREAM_FIELD } from '../redis/index.js';
 
 /**
  * The read side for `airlock audit tail|query`: events from the chained files (one chain, or all
@@ -103,7 +103,7 @@ export function tailChainEvents(chains: readonly AuditChain[], count: number): A
 type StreamEntry = [id: string, fields: string[]];
 
 function entryEvent([, fields]: StreamEntry): AuditEvent | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === STREAM_FIELD) return parseAuditEvent(fields[i + 1]!);
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === AUDIT_STREAM_FIELD) return parseAuditEvent(fields[i + 1]!);
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, DEFAULT_REDACT_PATTERNS, REDACTED } from './redact.js';
+import { DEFAULT_REDACT_PATTERNS } from '../config/index.js';
+import { createRedactor, REDACTED } from './redact.js';
 
 describe('createRedactor', () => {
   const redact = createRedactor(DEFAULT_REDACT_PATTERNS);

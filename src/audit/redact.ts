@@ -1,17 +1,5 @@
-/**
- * Key patterns whose values never leave Airlock: not in the audit file, the stream, Slack, logs.
- * Case-insensitive globs over a property name (`*` any run of characters, `?` one character).
- */
-export const DEFAULT_REDACT_PATTERNS: readonly string[] = [
-  '*token*',
-  '*secret*',
-  '*password*',
-  '*api_key*',
-  '*apikey*',
-  'authorization',
-  '*credential*',
-  '*private_key*',
-];
+// The patterns are an input (the audit config's effective `redact` list): the default list is a
+// config default and lives in src/config/audit.ts (DEFAULT_REDACT_PATTERNS).
 
 export const REDACTED = '[redacted]';
 export const CIRCULAR = '[circular]';
@@ -67,7 +55,11 @@ export function createRedactor(patterns: readonly string[], options: RedactorOpt
   return (value) => copy(value, 0, new Set());
 }
 
-/** One anchored, case-insensitive regex for all the globs. */
+/**
+ * One anchored, case-insensitive regex for all the globs. Not picomatch (the policy's tool-name
+ * globs use it): it matches paths, so "/" and "\" in a key or pattern change the meaning, `*`
+ * skips the empty name, "." and "..", and `?` is one UTF-16 unit; a key is one name of any characters.
+ */
 function keyMatcher(patterns: readonly string[]): (key: string) => boolean {
   if (patterns.length === 0) return () => false;
   const alternatives = patterns.map((glob) =>

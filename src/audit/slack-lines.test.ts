@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../../test/helpers/audit.js';
 import { AUDIT_EVENT_TYPES } from './events.js';
-import { BurstSummarizer, escapeSlack, mayHaveSlackLine, mention, slackLine, windowText } from './slack-lines.js';
+import { BurstSummarizer, escapeSlack, mayHaveSlackLine, mention, slackLine } from './slack-lines.js';
 
 const now = Date.parse('2026-08-01T12:00:00.000Z');
 
@@ -64,12 +64,6 @@ describe('escapeSlack and mention', () => {
     expect(mention('U0123ABCD')).toBe('<@U0123ABCD>');
     expect(mention('W0123ABCD')).toBe('<@W0123ABCD>');
     expect(mention('<!channel>')).toBe('&lt;!channel&gt;');
-  });
-});
-
-describe('windowText', () => {
-  it('names the window in words', () => {
-    expect([60_000, 3_600_000, 30_000, 300_000, 1_500].map(windowText)).toEqual(['minute', 'hour', '30 seconds', '5 minutes', '1500 ms']);
   });
 });
 

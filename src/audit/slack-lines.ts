@@ -1,5 +1,4 @@
-import { formatClock } from '../approvals/format.js';
-import { retryAfterText } from '../limits/outcome.js';
+import { formatClock, retryAfterText, windowText } from '../shared/duration.js';
 import type { AuditEvent, AuditEventType } from './events.js';
 
 /**
@@ -103,15 +102,6 @@ function burstKind(event: AuditEvent): BurstKind | undefined {
 
 function burstKey(kind: BurstKind, event: AuditEvent): string {
   return `${kind}\u0000${event.tool}\u0000${event.grant}`;
-}
-
-/** "minute", "hour", "30 seconds", "5 minutes". */
-export function windowText(ms: number): string {
-  const units: [number, string][] = [[86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1_000, 'second']];
-  for (const [size, unit] of units) {
-    if (ms >= size && ms % size === 0) return ms === size ? unit : `${ms / size} ${unit}s`;
-  }
-  return `${ms} ms`;
 }
 
 interface Burst {

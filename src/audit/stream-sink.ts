@@ -1,33 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { appendAuditEvents, auditStreamKey, runScript } from '../redis/index.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-
-/**
- * The audit stream's key: `<prefix>:audit`, under the deployment's hash tag like every other
- * Airlock key. Each entry has one field, `e`, the event's JSON (the same bytes the file gets,
- * without the chain members).
- */
-export function auditStreamKey(prefix: string): string {
-  return `${prefix}:audit`;
-}
-
-export const STREAM_FIELD = 'e';
-
-/**
- * One round trip and one client command per batch instead of one XADD each: the client-side cost
- * of a command dominates (measured: 15 → 4 µs per event, README.md "Performance").
- */
-const APPEND_LUA = `--[[ appendAuditEvents-1.lua: XADD each event to the audit stream, capped.
-  KEYS[1]  STREAM  the audit stream
-  ARGV[1]  maxlen (approximate: MAXLEN ~)
-  ARGV[2..n]  event JSON, one entry each (field "e")
-  Output: the number of entries added ]]
-for i = 2, #ARGV do
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
-end
-return #ARGV - 1`;
-const APPEND_SHA1 = createHash('sha1').update(APPEND_LUA).digest('hex');
 
 export interface StreamSinkOptions {
   prefix: string;
@@ -41,7 +15,8 @@ export interface StreamSinkOptions {
 }
 
 /**
- * XADD every event to the shared stream, off the call path: `push` only queues; a pump sends
+ * XADD every event to the shared stream (`<prefix>:audit`, one field `e` per entry: the event's
+ * JSON, the same bytes the file gets without the chain members), off the call path: `push` only queues; a pump sends
  * what is queued in batches, one script call each. Failures are logged (at most every 10 s) and counted, never thrown — the
  * file is the record of truth, the stream is for the console, the CLI and other processes.
  */
@@ -99,14 +74,9 @@ export class StreamSink {
     }
   }
 
+  /** One round trip per batch (appendAuditEvents-1.lua loops XADD): 15 → 4 µs per event, README.md "Performance". */
   private async append(batch: string[]): Promise<void> {
-    try {
-      await this.redis.evalsha(APPEND_SHA1, 1, this.key, this.maxlen, ...batch);
-    } catch (error) {
-      // A fresh or restarted Redis has an empty script cache.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      await this.redis.eval(APPEND_LUA, 1, this.key, this.maxlen, ...batch);
-    }
+    await runScript(this.redis, appendAuditEvents, [this.key], [this.maxlen, ...batch]);
   }
 
   private lost(count: number, why: string): void {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { argsSha256, canonicalJson } from './digest.js';
+import { DEFAULT_REDACT_PATTERNS } from '../config/index.js';
+import { canonicalJson } from '../shared/canonical-json.js';
+import { argsSha256 } from './digest.js';
 import { AuditEventSchema, type AuditEvent } from './events.js';
-import { createRedactor, DEFAULT_REDACT_PATTERNS } from './redact.js';
+import { createRedactor } from './redact.js';
 import { CallTrail, MAX_TEXT_CHARS, type TrailSink } from './trail.js';
 
 function setup() {

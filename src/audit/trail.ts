@@ -1,6 +1,7 @@
 import { cutString, previewArgs } from './args-preview.js';
 import type { Denial } from './denial-rollup.js';
-import { canonicalJson, sha256Hex } from './digest.js';
+import { canonicalJson } from '../shared/canonical-json.js';
+import { sha256Hex } from './digest.js';
 import { newAuditId, type AuditDetails, type AuditEventType } from './events.js';
 import type { Redactor } from './redact.js';
 
@@ -88,7 +89,7 @@ export class CallTrail {
     try {
       canonical = canonicalJson(input.args ?? {}); // what argsSha256() hashes
     } catch {
-      // Too deep or cyclic to serialize whole: hash what the sinks get instead.
+      // Cyclic (or otherwise not JSON): hash what the sinks get instead.
       canonical = JSON.stringify(this.redactedArgs) ?? 'null';
     }
     this.argsSha256 = sha256Hex(canonical);

@@ -1,9 +1,10 @@
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
-import { ApprovalEngine, ApprovalError, ApprovalStateSchema, formatClock, type ApprovalState, type ApprovalView } from '../approvals/index.js';
-import { formatSpan, isoTime } from '../approvals/format.js';
+import { ApprovalEngine, ApprovalError, ApprovalStateSchema, type ApprovalState, type ApprovalView } from '../approvals/index.js';
+import { isoTime } from '../approvals/format.js';
+import { formatClock, formatSpan } from '../shared/duration.js';
 import type { Config } from '../config/index.js';
-import { withConfiguredRedis } from '../redis/configured.js';
+import { withConfiguredRedis } from '../redis/index.js';
 import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
 import { describeError } from '../shared/errors.js';
 import { silentLogger } from '../shared/logger.js';
@@ -103,8 +104,8 @@ export function approvalsCommand(): Command {
 async function run(options: CommonOptions, body: (engine: ApprovalEngine, config: Config) => Promise<void>): Promise<void> {
   const log = silentLogger();
   try {
-    await withConfiguredRedis(loadCliConfig(options), log, async ({ config, url, prefix }) => {
-      const engine = await ApprovalEngine.start({ redisUrl: url, prefix, log, processJobs: false });
+    await withConfiguredRedis(loadCliConfig(options), log, async ({ config, prefix, connections }) => {
+      const engine = await ApprovalEngine.start({ redis: connections, prefix, log, processJobs: false });
       try {
         await body(engine, config);
       } finally {

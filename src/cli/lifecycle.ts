@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -64,7 +65,7 @@ export class Lifecycle {
 
   private async runCleanups(why: string): Promise<void> {
     this.log.info({ why }, 'shutting down');
-    const deadline = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), this.deadlineMs).unref());
+    const deadline = sleep(this.deadlineMs, 'late' as const, { ref: false });
     const all = (async () => {
       for (const cleanup of this.cleanups.splice(0).reverse()) {
         try {
@@ -93,11 +94,12 @@ export class Lifecycle {
 
 async function withTimeout(work: Promise<void> | void, ms: number | undefined): Promise<void | 'late'> {
   if (ms === undefined) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const cancel = new AbortController();
+  // The race has subscribed to `late`, so its rejection by the abort below is handled.
+  const late = sleep(ms, 'late' as const, { signal: cancel.signal });
   try {
     return await Promise.race([Promise.resolve(work), late]);
   } finally {
-    clearTimeout(timer);
+    cancel.abort();
   }
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Config, GrantConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
-import { joinEmbeddedRedis } from '../redis/embedded-redis.js';
+import { joinEmbeddedRedis } from '../redis/index.js';
 import { AirlockError, describeError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';

@@ -103,6 +103,36 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: the slack section, parsed once', () => {
+  const slackEnv = { LAPTOP_TOKEN: 'a-long-enough-laptop-token', SLACK_BOT_TOKEN: 'xoxb-env', SLACK_SIGNING_SECRET: 's', SLACK_APPROVALS_CHANNEL: 'C0ENV' };
+
+  it('takes Slack from SLACK_* without a section, its durations in milliseconds (a second parse would read them as seconds)', () => {
+    expect(load(minimal, slackEnv).config.slack).toEqual({
+      bot_token: 'xoxb-env',
+      signing_secret: 's',
+      approvals_channel: 'C0ENV',
+      listen: { host: '127.0.0.1', port: 3000, max_sockets_per_address: 64, header_timeout: 10_000, body_timeout: 10_000 },
+      group_cache_ttl: 300_000,
+      retry: { attempts: 12, initial_delay: 1_000, max_delay: 60_000 },
+    });
+  });
+
+  it('prefers the file\'s section to SLACK_* and reads its durations once ("100ms" stays 100)', () => {
+    const slack = { bot_token: 'xoxb-file', signing_secret: 's', approvals_channel: 'C0FILE', group_cache_ttl: '2m', retry: { initial_delay: '100ms', max_delay: '1s' } };
+    expect(load({ ...minimal, slack }, slackEnv).config.slack).toMatchObject({
+      bot_token: 'xoxb-file',
+      approvals_channel: 'C0FILE',
+      group_cache_ttl: 120_000,
+      retry: { attempts: 12, initial_delay: 100, max_delay: 1_000 },
+    });
+  });
+
+  it('leaves Slack off without a section or SLACK_*, and names what is missing when half configured', () => {
+    expect(load(minimal).config.slack).toBeUndefined();
+    expect(failure(() => load(minimal, { LAPTOP_TOKEN: 'a-long-enough-laptop-token', SLACK_BOT_TOKEN: 'xoxb-env' })).message).toMatch(/^Slack is half configured: SLACK_SIGNING_SECRET, SLACK_APPROVALS_CHANNEL are not set/u);
+  });
+});
+
 describe('embeddedDefaultConfig', () => {
   it('validates: the stand-in upstream, the seed policy, one demo grant with a stable token', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'airlock-data-'));

@@ -6,6 +6,7 @@ import { formatIssues } from '../shared/zod-issues.js';
 import { embeddedDefaultConfig } from './embedded.js';
 import { interpolateEnv } from './interpolate.js';
 import { ConfigSchema, type Config, type ParsedConfig } from './schema.js';
+import { resolveSlackConfig } from './slack.js';
 
 export const DEFAULT_CONFIG_FILE = 'airlock.config.json';
 
@@ -30,7 +31,8 @@ export interface LoadConfigOptions {
 /**
  * `--config <file>` when given (it must exist); else ./airlock.config.json when present; else
  * the embedded default that `npm start` runs on. Relative paths in a file resolve against the
- * file's folder, never the working directory.
+ * file's folder, never the working directory. Without a `slack` section, Slack comes from the
+ * SLACK_* variables of `env`. The one place config is parsed: what it returns is final.
  */
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const env = options.env ?? process.env;
@@ -38,7 +40,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const file = options.file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   if (file === undefined) {
     const source = '(embedded default)';
-    return { config: validateConfig(embeddedDefaultConfig(dataDir), source, dataDir, dataDir), source, embedded: true, dataDir };
+    return { config: withSlackFromEnv(validateConfig(embeddedDefaultConfig(dataDir), source, dataDir, dataDir), env), source, embedded: true, dataDir };
   }
   if (!existsSync(file)) {
     throw new AirlockError('config_not_found', `${file}: config file not found (run without --config to use the embedded default)`);
@@ -50,7 +52,16 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     throw new AirlockError('config_invalid', (error as Error).message);
   }
   const interpolated = interpolateEnv(raw, env, file);
-  return { config: validateConfig(interpolated, file, dirname(resolve(file)), dataDir), source: file, embedded: false, dataDir };
+  return { config: withSlackFromEnv(validateConfig(interpolated, file, dirname(resolve(file)), dataDir), env), source: file, embedded: false, dataDir };
+}
+
+/**
+ * The SLACK_* fallback, parsed here once like the file's own section: the gateway and the bot
+ * take `config.slack` as it is (a second parse read retry delays in ms as seconds, commit 0b09c49).
+ */
+function withSlackFromEnv(config: Config, env: NodeJS.ProcessEnv): Config {
+  const slack = resolveSlackConfig(config.slack, env);
+  return slack === undefined ? config : { ...config, slack };
 }
 
 /** Validates a config object; `baseDir` anchors its relative paths, `dataDir` supplies the default audit directory. */

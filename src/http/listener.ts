@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
 import { createGuardedServer, listenOn } from './guarded-server.js';
-import type { ListenerLimits } from './listener-limits.js';
+import type { ListenerLimits } from '../config/index.js';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 

@@ -1,5 +1,5 @@
 import type { ServerOptions } from 'node:http';
-import type { ListenerLimits } from './listener-limits.js';
+import type { ListenerLimits } from '../config/index.js';
 
 /** How long an idle keep-alive connection stays open between requests (Node's own default). */
 export const KEEP_ALIVE_MS = 5_000;

@@ -5,5 +5,4 @@
  */
 export { RateLimiter, type CounterUsage, type LimitedBy, type RateLimiterOptions, type Reservation, type ReservationEntry, type ReserveResult } from './rate-limiter.js';
 export { LimitsUnavailableError } from './errors.js';
-export { rateLimitedMessage, retryAfterText, type RateLimitedMessage } from './outcome.js';
-export { DEFAULT_PREFIX, LimitKeys, type CallerIds } from './keys.js';
+export { rateLimitedMessage, type RateLimitedMessage } from './outcome.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rateLimitedMessage, retryAfterText } from './outcome.js';
+import { rateLimitedMessage } from './outcome.js';
 
 describe('rateLimitedMessage', () => {
   it('names the counter, its max and window, the scope and when to retry', () => {
@@ -17,18 +17,5 @@ describe('rateLimitedMessage', () => {
   it('reads well for one call and a duration window', () => {
     const message = rateLimitedMessage({ counter: 'deploys', max: 1, window: '15m', scope: 'global', retryAfterMs: 600_000 });
     expect(message.text).toBe('Rate limited: counter "deploys" allows 1 call per 15m (scope: global). Retry after 10 min.');
-  });
-});
-
-describe('retryAfterText', () => {
-  it('rounds up so an agent is never early', () => {
-    expect(retryAfterText(1)).toBe('1 s');
-    expect(retryAfterText(999)).toBe('1 s');
-    expect(retryAfterText(1_001)).toBe('2 s');
-    expect(retryAfterText(119_000)).toBe('119 s');
-    expect(retryAfterText(120_000)).toBe('2 min');
-    expect(retryAfterText(121_000)).toBe('3 min');
-    expect(retryAfterText(7_200_000)).toBe('2 h');
-    expect(retryAfterText(7_500_000)).toBe('2 h 5 min');
   });
 });

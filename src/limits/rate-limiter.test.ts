@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { NormalizedLimit } from '../policy/compile.js';
 import { LimitsUnavailableError } from './errors.js';
 import { RateLimiter } from './rate-limiter.js';
-import { releaseLimits, reserveLimits } from './scripts.js';
+import { releaseLimits, reserveLimits } from '../redis/index.js';
 
 const limit: NormalizedLimit = { counter: 'c', window: 'minute', windowMs: 60_000, max: 3, scope: 'grant', rule: '/tools/t/limits/0' };
 const who = { grant: 'g', session: 's' };

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { NormalizedLimit } from '../policy/compile.js';
 import type { Scope } from '../policy/schema.js';
+import { evalScript, LimitKeys, releaseLimits, ReserveCode, reserveLimits, runScript, type CallerIds } from '../redis/index.js';
 import { LimitsUnavailableError } from './errors.js';
-import { LimitKeys, type CallerIds } from './keys.js';
-import { releaseLimits, reserveLimits, ScriptCode, type LuaScript } from './scripts.js';
 import { readUsage, resetCounter } from './usage.js';
 
 /** One admission: the member added to one counter log. */
@@ -102,7 +101,7 @@ export class RateLimiter {
     const member = randomBytes(12).toString('base64url');
     const keys = logs.flatMap((log) => [log, this.keys.metaOf(log)]);
     const reservation = { entries: logs.map((key) => ({ key, member })) };
-    const work = this.evalScript(reserveLimits, keys, [member, limits.length, ...args]);
+    const work = runScript(this.redis, reserveLimits, keys, [member, limits.length, ...args]);
     let reply: unknown;
     try {
       reply = await this.bounded('the rate limits of this call could not be checked, so it was refused', work);
@@ -123,7 +122,7 @@ export class RateLimiter {
     const keys = reservation.entries.map((e) => e.key);
     const members = reservation.entries.map((e) => e.member);
     // EVAL, not EVALSHA: a NOSCRIPT round trip would let a later command overtake the release.
-    await this.bounded('the reservation could not be released', this.redis.eval(releaseLimits.lua, keys.length, ...keys, ...members));
+    await this.bounded('the reservation could not be released', evalScript(this.redis, releaseLimits, keys, members));
   }
 
   /** Current use of every counter (of one grant: its grant- and session-scoped counters). */
@@ -139,23 +138,13 @@ export class RateLimiter {
   private reserveResult(reply: unknown, limits: readonly NormalizedLimit[], logs: string[], member: string): ReserveResult {
     if (!Array.isArray(reply)) throw new Error(`reserveLimits: unexpected reply ${JSON.stringify(reply)}`);
     const [code, a, b] = reply as number[];
-    if (code === ScriptCode.Admitted) {
+    if (code === ReserveCode.Admitted) {
       return { ok: true, reservation: { entries: logs.map((key) => ({ key, member })), admittedAtUs: Number(a) } };
     }
-    const limit = code === ScriptCode.LimitExceeded && a !== undefined ? limits[a - 1] : undefined;
+    const limit = code === ReserveCode.LimitExceeded && a !== undefined ? limits[a - 1] : undefined;
     if (limit === undefined || b === undefined) throw new Error(`reserveLimits: unexpected reply ${JSON.stringify(reply)}`);
     const { counter, max, window, windowMs, scope, rule } = limit;
     return { ok: false, limited: { counter, max, window, windowMs, scope, rule, retryAfterMs: b } };
-  }
-
-  private async evalScript(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.redis.evalsha(script.sha1, keys.length, ...keys, ...args);
-    } catch (error) {
-      // A fresh or restarted Redis has an empty script cache.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return await this.redis.eval(script.lua, keys.length, ...keys, ...args);
-    }
   }
 
   private bounded<T>(what: string, work: Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { LimitKeys, ParsedLogKey } from './keys.js';
+import type { LimitKeys, ParsedLogKey } from '../redis/index.js';
 import type { CounterUsage } from './rate-limiter.js';
 
 /** The read side of the limiter (operators' `airlock limits show|reset`), never on the call path. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ARGS_PATH_PATTERN } from './args-path.js';
 import { MAX_CHECKED_STRING_LENGTH } from './conditions.js';
 import { regexProblem } from './regex.js';
+import { DURATION_PATTERN, NAMED_WINDOWS } from '../shared/duration.js';
 
 /**
  * The policy file, as people write it (design notes, "Policy file"): a strict superset of
@@ -10,9 +11,6 @@ import { regexProblem } from './regex.js';
  * evaluation uses. Titles and descriptions feed policies/policy.schema.json (editor help).
  */
 
-export const NAMED_WINDOWS = ['second', 'minute', 'hour', 'day'] as const;
-/** "90s", "15m", "2h", "1d", "500ms"; the lookahead rejects zero-length durations like "0s". */
-export const DURATION_PATTERN = /^(?=[^1-9]*[1-9])(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 /** Slack ids: users U…/W… (Enterprise Grid), user groups S…. */
 const APPROVER_PATTERN = /^[UWS][A-Z0-9]{2,}$/;
 const CHANNEL_PATTERN = /^(?:[CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9._-]*)$/;

@@ -1,10 +1,10 @@
-import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Config, LoadedConfig } from '../config/index.js';
-import { AirlockError, describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { connectRedis } from './connection.js';
+import { RedisConnections } from './connections.js';
 import { joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { DEFAULT_PREFIX } from './keys.js';
+import { whenReady } from './ready.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -13,7 +13,10 @@ export interface ConfiguredRedis {
   url: string;
   /** The key prefix (hash tag) every Airlock key of this deployment lives under. */
   prefix: string;
+  /** The fail-fast request client (`connections.request`), ready. */
   client: Redis;
+  /** For modules that need more than the request client (the approval engine's subscriber). */
+  connections: RedisConnections;
 }
 
 /**
@@ -34,27 +37,16 @@ export async function withConfiguredRedis<T>(loaded: LoadedConfig, log: Logger, 
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     const url = config.redis?.url ?? (embedded = await joinEmbeddedRedis(loaded.dataDir, log)).url;
-    const client = connectRedis(url, 'request');
-    client.on('error', () => {});
+    const connections = new RedisConnections(url);
     try {
-      await ready(client, url);
-      return await body({ config, url, prefix: config.redis?.prefix ?? '{airlock}', client });
+      // A person is waiting: the first connection error is the answer.
+      await whenReady(connections.request, { timeoutMs: CONNECT_TIMEOUT_MS, failOnError: true, url });
+      return await body({ config, url, prefix: config.redis?.prefix ?? DEFAULT_PREFIX, client: connections.request, connections });
     } finally {
-      client.disconnect();
+      await connections.close();
     }
   } finally {
     process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     await embedded?.release();
-  }
-}
-
-async function ready(redis: Redis, url: string): Promise<void> {
-  if (redis.status === 'ready') return;
-  const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
-  try {
-    await once(redis, 'ready', { signal });
-  } catch (error) {
-    const why = signal.aborted ? `no answer within ${CONNECT_TIMEOUT_MS / 1_000} s` : describeError(error);
-    throw new AirlockError('redis_unavailable', `Redis at ${url} is unreachable (${why})`);
   }
 }

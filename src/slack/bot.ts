@@ -1,13 +1,12 @@
 import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type Logger as BoltLogger, type LogLevel, type RespondFn, type ViewSubmitAction } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import type { Redis } from 'ioredis';
-import { DEFAULT_PREFIX, type ApprovalChange, type ApprovalEngine, type ApprovalView, type DecidedEvent } from '../approvals/index.js';
+import type { ApprovalChange, ApprovalEngine, ApprovalView, DecidedEvent } from '../approvals/index.js';
 import { closeServer, createGuardedServer, listenOn } from '../http/guarded-server.js';
-import { connectRedis } from '../redis/connection.js';
+import { SlackKeys, whenReady, type RedisClients } from '../redis/index.js';
 import { AirlockError, describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { SlackAuditChannel, type AuditLineSink } from './audit-channel.js';
-import type { SlackConfig } from './config.js';
+import type { SlackConfig } from '../config/index.js';
 import { SlackGroups } from './groups.js';
 import { Interactions, type Reply } from './interactions.js';
 import { syncApprovalMessage } from './message-sync.js';
@@ -19,7 +18,8 @@ import { guardSlackRequests, SLACK_BODY_LIMIT, SLACK_EVENTS_PATH } from './reque
 export interface SlackBotOptions {
   config: SlackConfig;
   engine: ApprovalEngine;
-  redisUrl: string;
+  /** The connections to use (the gateway's RedisConnections); the caller closes them after the bot. */
+  redis: RedisClients;
   /** The deployment's key prefix (hash tag), shared with the approvals. Default `{airlock}`. */
   prefix?: string;
   log: Logger;
@@ -52,7 +52,6 @@ export class SlackBot {
   private constructor(
     private readonly options: SlackBotOptions,
     private readonly receiver: StartedReceiver,
-    private readonly redis: Redis,
     private readonly store: MessageStore,
     private readonly outbox: SlackOutbox,
     private readonly groups: SlackGroups,
@@ -66,24 +65,22 @@ export class SlackBot {
   static async start(options: SlackBotOptions): Promise<SlackBot> {
     const { config, engine } = options;
     const log = options.log.child({ component: 'slack' });
-    const prefix = options.prefix ?? DEFAULT_PREFIX;
+    const keys = new SlackKeys(options.prefix);
     const clientOptions = webClientOptions(config, log);
     const client = new WebClient(config.bot_token, clientOptions);
     const identity = await checkToken(client, log);
-    const redis = connectRedis(options.redisUrl, 'request');
-    redis.on('error', (error: Error) => log.debug({ err: error.message }, 'slack redis connection error'));
-    const store = new MessageStore(redis, prefix, options.retentionMs ?? 24 * 3_600_000);
+    const redis = options.redis.request;
+    const store = new MessageStore(redis, keys, options.retentionMs ?? 24 * 3_600_000);
     const groups = options.groups ?? new SlackGroups(client, config.group_cache_ttl);
     let outbox: SlackOutbox | undefined;
     try {
-      await ready(redis);
-      const gate = new RetryAfterGate(redis, prefix);
+      await whenReady(redis, { timeoutMs: 10_000 });
+      const gate = new RetryAfterGate(redis, keys);
       const sync = { engine, client, store, redact: options.redact, defaultChannel: config.approvals_channel, gate };
       outbox = await SlackOutbox.start({
-        client: redis,
+        redis: options.redis,
         gate,
-        redisUrl: options.redisUrl,
-        prefix,
+        prefix: keys.prefix,
         log,
         retry: { attempts: config.retry.attempts, initialDelayMs: config.retry.initial_delay, maxDelayMs: config.retry.max_delay },
         ...(options.processJobs === undefined ? {} : { processJobs: options.processJobs }),
@@ -108,13 +105,12 @@ export class SlackBot {
         log,
       });
       const receiver = await startApp(config, clientOptions, identity, log, (app) => registerListeners(app, interactions, client, log));
-      const bot = new SlackBot({ ...options, log }, receiver, redis, store, outbox, groups, receiver.url);
+      const bot = new SlackBot({ ...options, log }, receiver, store, outbox, groups, receiver.url);
       bot.subscribe();
       log.info({ mode: config.app_token === undefined ? 'http' : 'socket', url: receiver.url, channel: config.approvals_channel, bot: identity?.botUserId }, 'Slack approvals on');
       return bot;
     } catch (error) {
       await outbox?.close().catch(() => {});
-      redis.disconnect();
       throw error;
     }
   }
@@ -148,7 +144,6 @@ export class SlackBot {
     await this.audit?.close();
     await this.receiver.stop().catch((error: unknown) => this.options.log.debug({ err: describeError(error) }, 'stopping the Slack receiver failed'));
     await this.outbox.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   /** Every transition (local events, and other processes' via `change`) enqueues one deduplicated sync job. */
@@ -290,17 +285,6 @@ function ephemeralReply(respond: RespondFn, client: WebClient, body: BlockAction
       );
     }
   };
-}
-
-async function ready(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new AirlockError('redis_unavailable', 'Slack: Redis did not answer within 10 s')), 10_000);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 /** Bolt's and the Web API client's log lines, into ours (credentials are censored there). */

@@ -1,13 +1,12 @@
 /**
  * Slack approvals: a Bolt app whose Approve / Deny buttons call the approval engine's decide(),
  * messages kept true from any process through a BullMQ outbox, an audit-channel sink.
- * Wiring: `SlackBot.start({config, engine, redisUrl, prefix, log, redact})`; see README.md.
+ * Wiring: `SlackBot.start({config, engine, redis, prefix, log, redact})` (`redis`: the gateway's
+ * RedisConnections); see README.md.
  * @module
  */
 export { SlackBot, type SlackBotOptions } from './bot.js';
-export { SlackConfigSchema, parseSlackConfig, resolveSlackConfig, slackConfigFromEnv, SLACK_ENV, type SlackConfig, type SlackConfigInput } from './config.js';
 export { SlackGroups } from './groups.js';
 export { SlackAuditChannel, type AuditLineSink } from './audit-channel.js';
 export { approvalMessage, denyModal, outcomeText, deliveryNoteText, APPROVE_ACTION, DENY_ACTION, DENY_MODAL, type Redactor, type SlackMessage } from './messages.js';
 export { escapeMrkdwn, SLACK_LIMITS } from './text.js';
-export { SLACK_QUEUE } from './outbox.js';

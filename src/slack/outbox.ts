@@ -1,11 +1,10 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { redisOptions } from '../redis/connection.js';
+import { SLACK_QUEUE, type RedisClients, type SlackKeys } from '../redis/index.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryErrorKind } from './message-store.js';
 
-export const SLACK_QUEUE = 'slack';
 /** Writes per second across all processes. */
 const RATE_MAX = 10;
 
@@ -70,8 +69,8 @@ export class SlackOutbox {
   ) {}
 
   static async start(options: {
-    client: Redis;
-    redisUrl: string;
+    /** The queue runs on the request client; the worker dials its own blocking connections. */
+    redis: RedisClients;
     prefix: string;
     log: Logger;
     retry: OutboxRetry;
@@ -82,7 +81,7 @@ export class SlackOutbox {
     concurrency?: number;
   }): Promise<SlackOutbox> {
     const { log, handlers, retry } = options;
-    const queue = new Queue<OutboxJob>(SLACK_QUEUE, { connection: options.client, prefix: options.prefix });
+    const queue = new Queue<OutboxJob>(SLACK_QUEUE, { connection: options.redis.request, prefix: options.prefix });
     queue.on('error', (error) => log.warn({ err: describeError(error) }, 'slack queue error'));
     let worker: Worker<OutboxJob> | undefined;
     if (options.processJobs !== false) {
@@ -92,7 +91,7 @@ export class SlackOutbox {
         await worker!.rateLimit(ms);
       };
       worker = new Worker<OutboxJob>(SLACK_QUEUE, (job, token) => run(job, token, handlers, gate, pause, log), {
-        connection: redisOptions(options.redisUrl, 'blocking') as ConnectionOptions,
+        connection: options.redis.workerConnection(),
         prefix: options.prefix,
         concurrency: options.concurrency ?? 8,
         autorun: true,
@@ -149,9 +148,9 @@ export class RetryAfterGate {
 
   constructor(
     private readonly redis: Redis,
-    prefix: string,
+    keys: SlackKeys,
   ) {
-    this.key = `${prefix}:slack-paused-until`;
+    this.key = keys.pausedUntil;
   }
 
   async remainingMs(): Promise<number> {

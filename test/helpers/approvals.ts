@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ApprovalEngineOptions, ApprovalRequestInput } from '../../src/approvals/index.js';
 import { ApprovalEngine } from '../../src/approvals/index.js';
 import type { NormalizedApproval } from '../../src/policy/index.js';
+import { RedisConnections } from '../../src/redis/index.js';
 import { silentLogger } from '../../src/shared/logger.js';
 
 /** A fresh key prefix (with its hash tag) per test file, so files sharing the test Redis never meet. */
@@ -38,8 +39,26 @@ export function releaseRecorder(): { released: unknown[]; releaseReservation: (r
   return { released, releaseReservation: async (r) => void released.push(r) };
 }
 
-export async function startEngine(options: Partial<ApprovalEngineOptions> & { redisUrl: string; prefix: string }): Promise<ApprovalEngine> {
-  return ApprovalEngine.start({ log: silentLogger(), ...options });
+/**
+ * An engine on connections of its own, as one Airlock process has: `close()` closes the engine,
+ * then its connections (what the gateway does in that order).
+ */
+export async function startEngine(options: Partial<Omit<ApprovalEngineOptions, 'redis'>> & { redisUrl: string; prefix: string }): Promise<ApprovalEngine> {
+  const { redisUrl, ...rest } = options;
+  const redis = new RedisConnections(redisUrl);
+  let engine: ApprovalEngine;
+  try {
+    engine = await ApprovalEngine.start({ log: silentLogger(), ...rest, redis });
+  } catch (error) {
+    await redis.close();
+    throw error;
+  }
+  const close = engine.close.bind(engine);
+  engine.close = async () => {
+    await close();
+    await redis.close();
+  };
+  return engine;
 }
 
 /** Resolves with the first event of `name` (no fixed sleeps in tests). */

@@ -1,8 +1,8 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { AuditConfigSchema, type AuditConfig, type AuditConfigInput } from '../../src/audit/config.js';
 import type { AuditEvent, AuditEventOf, AuditEventType } from '../../src/audit/events.js';
+import { AuditConfigSchema, type AuditConfig, type AuditConfigInput } from '../../src/config/index.js';
 import { silentLogger } from '../../src/shared/logger.js';
 
 /** A valid event of `type` with plausible fields; `over` replaces any of them. */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { NormalizedLimit } from '../../src/policy/compile.js';
 import type { Scope } from '../../src/policy/schema.js';
-import { connectRedis } from '../../src/redis/connection.js';
+import { connectRedis } from '../../src/redis/index.js';
 
 /** A request-path client (fail fast, as the gateway uses), connected. */
 export async function requestClient(socketPath: string): Promise<Redis> {

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { embeddedRedisSocket } from '../../src/redis/embedded-redis.js';
+import { embeddedRedisSocket } from '../../src/redis/index.js';
 import { CLI, tempDir } from './paths.js';
 import { waitFor } from './gateway.js';
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnRedisServer, type RedisProcess } from '../../src/redis/redis-process.js';
+import { spawnRedisServer, type RedisProcess } from '../../src/redis/index.js';
 
-export { waitForPing } from '../../src/redis/redis-process.js';
+export { waitForPing } from '../../src/redis/index.js';
 
 /** A throw-away redis-server on a unix socket in a temp dir (or `dir`, to restart on the same data). */
 export interface TestRedis extends RedisProcess {

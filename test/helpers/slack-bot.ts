@@ -1,7 +1,9 @@
-import type { ApprovalEngine, ApprovalView } from '../../src/approvals/index.js';
+import { ApprovalEngine, type ApprovalView } from '../../src/approvals/index.js';
+import { parseSlackConfig, type SlackConfigInput } from '../../src/config/index.js';
+import { RedisConnections } from '../../src/redis/index.js';
 import { silentLogger, type Logger } from '../../src/shared/logger.js';
-import { parseSlackConfig, SlackBot, type SlackConfigInput } from '../../src/slack/index.js';
-import { randomPrefix, startEngine } from './approvals.js';
+import { SlackBot } from '../../src/slack/index.js';
+import { randomPrefix } from './approvals.js';
 import { FakeSlack, type FakeMessage } from './fake-slack.js';
 import { waitFor } from './gateway.js';
 import { buttonClick, postInteraction } from './slack-signing.js';
@@ -30,15 +32,20 @@ export interface SlackHarness {
   close(): Promise<void>;
 }
 
-/** A real ApprovalEngine on the test Redis + SlackBot + the fake Web API, on one random prefix. */
+/** A real ApprovalEngine on the test Redis + SlackBot + the fake Web API, on one random prefix, sharing one set of connections as in a gateway. */
 export async function startSlackHarness(options: { redisUrl: string; prefix?: string; slack?: Partial<SlackConfigInput>; fake?: FakeSlack; log?: Logger }): Promise<SlackHarness> {
   const fake = options.fake ?? (await FakeSlack.start());
   const prefix = options.prefix ?? randomPrefix();
   let bot: SlackBot | undefined;
-  const engine = await startEngine({
-    redisUrl: options.redisUrl,
+  const redis = new RedisConnections(options.redisUrl);
+  const engine = await ApprovalEngine.start({
+    redis,
     prefix,
+    log: silentLogger(),
     resolveGroupMembers: (g) => (bot === undefined ? Promise.reject(new Error('Slack not started')) : bot.resolveGroupMembers(g)),
+  }).catch(async (error: unknown) => {
+    await redis.close();
+    throw error;
   });
   const config = parseSlackConfig({
     bot_token: 'xoxb-test-token',
@@ -50,9 +57,10 @@ export async function startSlackHarness(options: { redisUrl: string; prefix?: st
     ...options.slack,
   });
   try {
-    bot = await SlackBot.start({ config, engine, redisUrl: options.redisUrl, prefix, log: options.log ?? silentLogger(), redact: testRedactor });
+    bot = await SlackBot.start({ config, engine, redis, prefix, log: options.log ?? silentLogger(), redact: testRedactor });
   } catch (error) {
     await engine.close();
+    await redis.close();
     if (options.fake === undefined) await fake.close();
     throw error;
   }
@@ -81,6 +89,7 @@ export async function startSlackHarness(options: { redisUrl: string; prefix?: st
     async close() {
       await started.close();
       await engine.close();
+      await redis.close();
       if (options.fake === undefined) await fake.close();
     },
   };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_PREFIX, holdForDecision, type ApprovalEngine, type ApprovalView } from '../../src/approvals/index.js';
+import { holdForDecision, type ApprovalEngine, type ApprovalView } from '../../src/approvals/index.js';
+import { DEFAULT_PREFIX } from '../../src/redis/index.js';
 import { approvalsCommand } from '../../src/cli/approvals-command.js';
 import { approvalInput, approvalRule, releaseRecorder, startEngine } from '../helpers/approvals.js';
 import { tempDir, writeJson } from '../helpers/paths.js';

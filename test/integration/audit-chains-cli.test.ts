@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import type { AuditEvent } from '../../src/audit/events.js';
-import { joinEmbeddedRedis } from '../../src/redis/embedded-redis.js';
+import { joinEmbeddedRedis } from '../../src/redis/index.js';
 import { auditConfig, fileLines, fileOf, quietLog, slotPath, writeLines, SLOT_HOST } from '../helpers/audit.js';
 import { killAuditClis, runAuditCli, spawnAuditCli } from '../helpers/audit-cli.js';
 import { spawnAuditWriter, stopAuditWriter } from '../helpers/audit-writer.js';

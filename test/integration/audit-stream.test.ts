@@ -5,7 +5,7 @@ import { AuditLog } from '../../src/audit/audit-log.js';
 import { AuditEventSchema, type AuditEvent } from '../../src/audit/events.js';
 import { readStreamEvents, tailStreamEvents } from '../../src/audit/reader.js';
 import type { AuditLineSink } from '../../src/audit/slack-lines.js';
-import { auditStreamKey } from '../../src/audit/stream-sink.js';
+import { auditStreamKey } from '../../src/redis/index.js';
 import { verifyAuditFiles } from '../../src/audit/verify.js';
 import { auditConfig, fileOf, quietLog } from '../helpers/audit.js';
 import { spawnAuditWriter, stopAuditWriter } from '../helpers/audit-writer.js';

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ApprovalEngine, type ApprovalView } from '../../src/approvals/index.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { randomPrefix } from '../helpers/approvals.js';
+import type { ApprovalEngine, ApprovalView } from '../../src/approvals/index.js';
+import { randomPrefix, startEngine } from '../helpers/approvals.js';
 import { connectHttp, startGateway, stopProcess, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
 
@@ -86,7 +85,7 @@ beforeAll(async () => {
     approvals: { execution_lease: '2s' },
   });
   gateway = await startGateway({ config: configFile });
-  engine = await ApprovalEngine.start({ redisUrl: `unix://${inject('redisPath')}`, prefix, log: silentLogger(), processJobs: false });
+  engine = await startEngine({ redisUrl: `unix://${inject('redisPath')}`, prefix, processJobs: false });
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RateLimiter, type ReserveResult } from '../../src/limits/index.js';
-import { reserveLimits } from '../../src/limits/scripts.js';
+import { reserveLimits } from '../../src/redis/index.js';
 import { deleteKeys, makeLimit, maxInAnyWindow, redisNowUs, requestClient, testPrefix, waitUntilRedisTime } from '../helpers/limits.js';
 import { ROOT } from '../helpers/paths.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answersPing } from '../../src/redis/redis-process.js';
+import { answersPing } from '../../src/redis/index.js';
 import { connectHttp, startGateway, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir } from '../helpers/paths.js';
 

@@ -1,6 +1,6 @@
 import { Queue, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SLACK_QUEUE } from '../../src/slack/index.js';
+import { SLACK_QUEUE } from '../../src/redis/index.js';
 import { approvalInput, approvalRule } from '../helpers/approvals.js';
 import { waitFor } from '../helpers/gateway.js';
 import { messageText, startSlackHarness, stateOf, type SlackHarness } from '../helpers/slack-bot.js';

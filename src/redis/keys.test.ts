@@ -1,7 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREFIX, LimitKeys, decodeSegment, encodeSegment } from './keys.js';
+import { ApprovalKeys, auditStreamKey, checkPrefix, DEFAULT_PREFIX, LimitKeys, SlackKeys, decodeSegment, encodeSegment } from './keys.js';
 
 const who = { grant: 'ci-runner', session: 'sess-1' };
+
+describe('checkPrefix', () => {
+  it('accepts exactly one hash tag and says what it expects otherwise', () => {
+    for (const good of ['{airlock}', '{t1234}', '{t[1]*}', '{airlock-test-ab12}']) expect(checkPrefix(good)).toBe(good);
+    for (const bad of ['', 'airlock', '{air:lock}', 'x{airlock}', '{airlock}x', '{a}{b}', '{}', '{a{b}']) {
+      expect(() => checkPrefix(bad)).toThrow(/the Redis key prefix must be one hash tag like "\{airlock\}"/u);
+    }
+  });
+});
+
+describe('ApprovalKeys', () => {
+  it('puts every key under the hash-tagged prefix and encodes grants', () => {
+    const keys = new ApprovalKeys();
+    expect(keys.approval('apr_x')).toBe('{airlock}:approval:apr_x');
+    expect(keys.pending('a:b c')).toBe('{airlock}:approval-pending:a%3Ab%20c');
+    expect(keys.fingerprint('ab12')).toBe('{airlock}:approval-fp:ab12');
+    expect(keys.lease('apr_x')).toBe('{airlock}:approval-lease:apr_x');
+    expect(keys.channel).toBe('{airlock}:approval-events');
+  });
+
+  it('refuses a prefix without a hash tag, or with ":"', () => {
+    expect(() => new ApprovalKeys('airlock')).toThrow(/hash tag/);
+    expect(() => new ApprovalKeys('{air:lock}')).toThrow(/hash tag/);
+    expect(new ApprovalKeys('{t1234}').prefix).toBe('{t1234}');
+  });
+});
 
 describe('encodeSegment', () => {
   it('keeps plain names readable and round-trips anything', () => {
@@ -52,5 +78,15 @@ describe('LimitKeys', () => {
 
   it('refuses an empty prefix', () => {
     expect(() => new LimitKeys('')).toThrow(/prefix/u);
+  });
+});
+
+describe('the audit stream and Slack keys', () => {
+  it('live under the prefix, clear of the BullMQ queues `<prefix>:slack:…` and `<prefix>:approvals:…`', () => {
+    expect(auditStreamKey('{t}')).toBe('{t}:audit');
+    const keys = new SlackKeys('{t}');
+    expect(keys.message('apr_x')).toBe('{t}:slack-message:apr_x');
+    expect(keys.lock('apr_x')).toBe('{t}:slack-lock:apr_x');
+    expect(keys.pausedUntil).toBe('{t}:slack-paused-until');
   });
 });

@@ -16,3 +16,12 @@ export const listenerLimitsShape = {
 
 export const ListenerLimitsSchema = z.strictObject(listenerLimitsShape);
 export type ListenerLimits = z.infer<typeof ListenerLimitsSchema>;
+
+/** The `listen` section: where agents reach the gateway (Streamable HTTP at /mcp). */
+export const ListenConfigSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65_535).default(8787),
+  ...listenerLimitsShape,
+});
+
+export type ListenConfig = z.infer<typeof ListenConfigSchema>;

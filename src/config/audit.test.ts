@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuditConfigSchema } from './config.js';
-import { DEFAULT_REDACT_PATTERNS } from './redact.js';
+import { AuditConfigSchema, DEFAULT_REDACT_PATTERNS } from './audit.js';
 
 describe('AuditConfigSchema', () => {
   it('fills in the defaults', () => {

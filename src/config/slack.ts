@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { listenerLimitsShape } from '../http/listener-limits.js';
 import { AirlockError } from '../shared/errors.js';
-import { durationSchema } from '../shared/duration-schema.js';
+import { durationSchema as duration } from '../shared/duration-schema.js';
 import { formatIssues } from '../shared/zod-issues.js';
-
-const duration = durationSchema;
+import { listenerLimitsShape } from './listen.js';
 
 /** `"${SLACK_APP_TOKEN}"` interpolated from an unset variable reads as absent, not as an empty token. */
 const optionalText = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -50,10 +48,11 @@ export const SlackConfigSchema = z
     path: ['signing_secret'],
   });
 
+/** A parsed `slack` section: durations in milliseconds. Never parse one again (ms would read as seconds). */
 export type SlackConfig = z.infer<typeof SlackConfigSchema>;
 export type SlackConfigInput = z.input<typeof SlackConfigSchema>;
 
-/** Validates a `slack` section; errors name the source and the JSON pointer, as the rest of the config does. */
+/** Validates a raw `slack` section; errors name the source and the JSON pointer, as the rest of the config does. */
 export function parseSlackConfig(raw: unknown, source = 'slack'): SlackConfig {
   const parsed = SlackConfigSchema.safeParse(raw);
   if (!parsed.success) throw new AirlockError('config_invalid', formatIssues(source, parsed.error.issues));
@@ -105,7 +104,10 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SlackC
   );
 }
 
-/** The config section when present, else the environment, else undefined (Slack off). */
-export function resolveSlackConfig(section: unknown, env: NodeJS.ProcessEnv = process.env, source = 'slack'): SlackConfig | undefined {
-  return section === undefined ? slackConfigFromEnv(env) : parseSlackConfig(section, source);
+/**
+ * The config file's section when it has one (already parsed by ConfigSchema: passed through
+ * as is), else the environment, else undefined (Slack off). loadConfig calls it once.
+ */
+export function resolveSlackConfig(section: SlackConfig | undefined, env: NodeJS.ProcessEnv = process.env): SlackConfig | undefined {
+  return section ?? slackConfigFromEnv(env);
 }

@@ -1,28 +1,4 @@
-/**
- * The limiter's Lua scripts, kept as text in a .ts module so that `tsc` output (and a published
- * package) carries them without a copy step. Each one is what would otherwise be a
- * `<verb><Noun>-<numKeys>.lua` file; both take a variable number of keys (one pair, or one key,
- * per counter log a call touches), so their names have no "-N". Negative return codes map to
- * `ScriptCode`.
- */
-import { createHash } from 'node:crypto';
-
-export const ScriptCode = { Admitted: 1, LimitExceeded: -1, BadArguments: -2 } as const;
-export type ScriptCode = (typeof ScriptCode)[keyof typeof ScriptCode];
-
-export interface LuaScript {
-  readonly name: string;
-  readonly lua: string;
-  readonly sha1: string;
-}
-
-function script(name: string, lua: string): LuaScript {
-  return Object.freeze({ name, lua, sha1: createHash('sha1').update(lua).digest('hex') });
-}
-
-export const reserveLimits = script(
-  'reserveLimits',
-  String.raw`--[[ reserveLimits.lua: check every rate limit of one call, then consume all of them or none.
+--[[ reserveLimits.lua: check every rate limit of one call, then consume all of them or none.
 
   The number of keys varies: a call carries as many limits as its rule, its server section and
   all_tools name (usually 0 to 3), and limits naming the same counter and scope share one log.
@@ -96,22 +72,3 @@ for i = 1, logs do
   redis.call('PEXPIRE', KEYS[2 * i], int(keep[i]))
 end
 return {1, now}
-`,
-);
-
-export const releaseLimits = script(
-  'releaseLimits',
-  String.raw`--[[ releaseLimits.lua: give back a reservation (the call never reached the upstream).
-
-  The number of keys varies with the reservation: one per log it was admitted to.
-
-  KEYS[i]   ZSET  an admission log
-  ARGV[i]   the reservation id to remove from KEYS[i]
-
-  Output: the number of entries removed (0 when already released, trimmed or expired: harmless).
-]]
-local removed = 0
-for i = 1, #KEYS do removed = removed + redis.call('ZREM', KEYS[i], ARGV[i]) end
-return removed
-`,
-);

@@ -1,6 +1,21 @@
 import { z } from 'zod';
 import { durationSchema } from '../shared/duration-schema.js';
-import { DEFAULT_REDACT_PATTERNS } from './redact.js';
+
+/**
+ * Key patterns whose values never leave Airlock: not in the audit file, the stream, Slack, logs.
+ * Case-insensitive globs over a property name (`*` any run of characters, `?` one character).
+ * A config default, so it lives here; src/audit/redact.ts only applies the effective list.
+ */
+export const DEFAULT_REDACT_PATTERNS: readonly string[] = [
+  '*token*',
+  '*secret*',
+  '*password*',
+  '*api_key*',
+  '*apikey*',
+  'authorization',
+  '*credential*',
+  '*private_key*',
+];
 
 /**
  * The `audit` section of airlock.config.json. `redact` adds key patterns to the defaults
@@ -11,7 +26,7 @@ import { DEFAULT_REDACT_PATTERNS } from './redact.js';
 export const AuditConfigSchema = z
   .strictObject({
     /**
-     * The audit directory: one hash-chained file per Airlock process instance (README.md
+     * The audit directory: one hash-chained file per Airlock process instance (src/audit/README.md
      * "Files and processes"). Default `<data dir>/audit`; relative paths are relative to the
      * config file. Always set (absolute) once the config is loaded.
      */
@@ -31,7 +46,7 @@ export const AuditConfigSchema = z
     slack_summary_window: durationSchema('1m'),
     /**
      * The most bytes of JSON the arguments take in the audit trail: the call's first event holds
-     * them whole when they fit, else a preview cut to this size (README.md "Arguments").
+     * them whole when they fit, else a preview cut to this size (src/audit/README.md "Arguments").
      */
     args_preview_bytes: z.number().int().min(256).max(1024 * 1024).default(4096),
     /**

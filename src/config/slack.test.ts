@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSlackConfig, resolveSlackConfig, slackConfigFromEnv } from './config.js';
+import { parseSlackConfig, resolveSlackConfig, slackConfigFromEnv } from './slack.js';
 
 const minimal = { bot_token: 'xoxb-1', signing_secret: 's', approvals_channel: 'C0APPROVALS' };
 
@@ -49,7 +49,8 @@ describe('slackConfigFromEnv', () => {
   });
 
   it('is second to a config section', () => {
-    expect(resolveSlackConfig({ ...minimal, approvals_channel: 'C0FILE' }, { SLACK_APPROVALS_CHANNEL: 'C0ENV' })?.approvals_channel).toBe('C0FILE');
+    // resolveSlackConfig takes the section as ConfigSchema parsed it (loadConfig), never parses it again.
+    expect(resolveSlackConfig(parseSlackConfig({ ...minimal, approvals_channel: 'C0FILE' }), { SLACK_APPROVALS_CHANNEL: 'C0ENV' })?.approvals_channel).toBe('C0FILE');
     expect(resolveSlackConfig(undefined, {})).toBeUndefined();
   });
 });

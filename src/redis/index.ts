@@ -1,0 +1,31 @@
+/**
+ * Redis, owned in one place: every key name and the prefix rule (`keys.ts`), every Lua script
+ * (`scripts/*.lua`, run through ioredis `defineCommand`) with its return codes, one `whenReady`,
+ * and the connections, made by `RedisConnections` and injected into the modules that use them.
+ * Also the embedded redis-server of a data directory. Other folders import from here only.
+ *
+ * @example
+ * const redis = new RedisConnections(url, log);
+ * await whenReady(redis.request, { timeoutMs: 3_000 });
+ * const limiter = new RateLimiter(redis.request, { prefix });
+ * const engine = await ApprovalEngine.start({ redis, prefix, log });
+ * // …
+ * await engine.close();
+ * await redis.close(); // the owner closes the connections, last
+ * @module
+ */
+export { connectRedis, redisOptions, RedisConnections, type RedisClients, type RedisRole } from './connections.js';
+export { whenReady, type WhenReadyOptions } from './ready.js';
+export { withConfiguredRedis, type ConfiguredRedis } from './configured.js';
+export {
+  APPROVALS_QUEUE, ApprovalKeys, AUDIT_STREAM_FIELD, auditStreamKey, checkPrefix, decodeSegment, DEFAULT_PREFIX, encodeSegment, isValidPrefix,
+  LimitKeys, PREFIX_RULE, SLACK_QUEUE, SlackKeys, type CallerIds, type ParsedLogKey,
+} from './keys.js';
+export {
+  appendAuditEvents, beginExecution, claimRelease, createApproval, decideApproval, expireApproval, finishExecution, markCollected, reapExecution,
+  releaseLimits, releaseLock, renewLease, reserveLimits, withdrawApproval, type RedisScript,
+} from './scripts.js';
+export { BeginCode, CollectCode, CreateCode, DecideCode, ExpireCode, FinishCode, ReapCode, ReserveCode, WithdrawCode } from './script-codes.js';
+export { evalScript, runScript, type ScriptClient } from './run-script.js';
+export { embeddedRedisDir, embeddedRedisRunning, embeddedRedisSocket, joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+export { answersPing, spawnRedisServer, waitForPing, type RedisProcess, type SpawnRedisOptions } from './redis-process.js';
