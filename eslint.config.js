@@ -18,8 +18,8 @@ export default tseslint.config(
   { ignores: ['dist/**', 'dist.next/**', 'dist.old/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  importX.flatConfigs.typescript,
   {
-    plugins: { 'import-x': importX },
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })] },
     rules: {
       'import-x/no-cycle': 'error',

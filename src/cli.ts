@@ -4,12 +4,7 @@
  * assembles them, so `airlock --help` is the table of contents.
  */
 import { Command } from 'commander';
-import { approvalsCommand } from './cli/approvals-command.js';
-import { auditCommand } from './cli/audit-command.js';
-import { checkCommand } from './cli/check-command.js';
-import { limitsCommand } from './cli/limits-command.js';
-import { serveCommand } from './cli/serve-command.js';
-import { standinCommand } from './cli/standin-command.js';
+import { approvalsCommand, auditCommand, checkCommand, limitsCommand, serveCommand, standinCommand } from './cli/index.js';
 
 const program = new Command('airlock')
   .description('MCP policy gateway: allow, deny, rate-limit and hold agent tool calls for human approval')

@@ -7,14 +7,13 @@ import { ApprovalEngine } from './approvals/index.js';
 import { auditApprovalEvents } from './audit-approvals.js';
 import { AuditLog, createRedactor } from './audit/index.js';
 import type { Config, GrantConfig } from './config/index.js';
-import { sendJson, startListener } from './http/listener.js';
+import { sendJson, startListener } from './http/index.js';
 import { RateLimiter, type Reservation } from './limits/index.js';
 import { CallPipeline, createAgentServer, createMcpEndpoint, GrantAuthenticator, SessionRegistry, ToolCatalogue, UpstreamConnection, type UpstreamHealth, collisionMessage } from './mcp/index.js';
 import { PolicySet } from './policy/index.js';
 import { DEFAULT_PREFIX, RedisConnections, whenReady } from './redis/index.js';
-import { AirlockError } from './shared/errors.js';
-import type { Logger } from './shared/logger.js';
-import { SlackBot } from './slack/index.js';
+import { AirlockError, type Logger } from './shared/index.js';
+import { createSlackGroups, SlackBot } from './slack/index.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -91,7 +90,8 @@ export class Gateway {
       const prefix = config.redis?.prefix ?? DEFAULT_PREFIX;
       const limiter = new RateLimiter(redisClient, { prefix });
 
-      let slack: SlackBot | undefined;
+      // Slack's user groups are resolved for the engine and the bot alike.
+      const groups = slackConfig === undefined ? undefined : createSlackGroups(slackConfig, log);
       const approvals = await ApprovalEngine.start({
         redis,
         prefix,
@@ -99,13 +99,14 @@ export class Gateway {
         retentionMs: config.approvals.retention,
         leaseMs: config.approvals.execution_lease,
         releaseReservation: (reservation) => limiter.release(reservation as Reservation),
-        resolveGroupMembers: (group) => (slack ? slack.resolveGroupMembers(group) : Promise.reject(new Error(`user group ${group} cannot be resolved without Slack`))),
+        resolveGroupMembers: groups?.resolver ?? ((group) => Promise.reject(new Error(`user group ${group} cannot be resolved without Slack`))),
       });
       closers.push(() => approvals.close());
-      if (slackConfig !== undefined) {
-        slack = await SlackBot.start({ config: slackConfig, engine: approvals, redis, prefix, log, redact: createRedactor(config.audit.redact), retentionMs: config.approvals.retention });
-        closers.push(() => slack!.close());
-      }
+      const slack =
+        slackConfig === undefined
+          ? undefined
+          : await SlackBot.start({ config: slackConfig, engine: approvals, groups, redis, prefix, log, redact: createRedactor(config.audit.redact), retentionMs: config.approvals.retention });
+      if (slack !== undefined) closers.push(() => slack.close());
       const audit = AuditLog.open({ config: config.audit, redis: redisClient, prefix, ...(slack?.audit ? { lines: slack.audit } : {}), log });
       closers.push(() => audit.close());
       log.info({ file: audit.file, instance: audit.instance }, 'writing the audit trail');
@@ -129,7 +130,7 @@ export class Gateway {
         log,
         progressEveryMs: config.approvals.progress_interval,
         drain: drain.signal,
-        ...(slack ? { deliveryNote: (id: string) => slack!.deliveryNote(id) } : {}),
+        ...(slack ? { deliveryNote: (id: string) => slack.deliveryNote(id) } : {}),
       });
       return new Gateway({ config, log, upstreams, catalogue, policies, pipeline, redisClient, approvals, audit, slack, closers, drain });
     } catch (error) {

@@ -1,4 +1,4 @@
-import { describeError } from '../shared/errors.js';
+import { describeError } from '../shared/index.js';
 import { ApprovalError } from './errors.js';
 import type { ApprovalView } from './schema.js';
 

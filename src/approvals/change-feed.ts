@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/index.js';
 import { ApprovalChangeSchema, type ApprovalChange } from './schema.js';
 
 export type WakeReason = 'change' | 'deadline' | 'abort';

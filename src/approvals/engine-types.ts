@@ -1,6 +1,6 @@
 import type { NormalizedApproval } from '../policy/index.js';
 import type { RedisClients } from '../redis/index.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/index.js';
 import type { GroupResolver } from './authorize.js';
 import type { ApprovalChange, ApprovalView } from './schema.js';
 

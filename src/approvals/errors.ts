@@ -1,4 +1,4 @@
-import { AirlockError, describeError, type AirlockErrorCode } from '../shared/errors.js';
+import { AirlockError, describeError, type AirlockErrorCode } from '../shared/index.js';
 import { isoTime } from './format.js';
 import type { ApprovalState, ApprovalView } from './schema.js';
 

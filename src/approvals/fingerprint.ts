@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../shared/canonical-json.js';
+import { canonicalJson } from '../shared/index.js';
 
 export interface FingerprintInput {
   grant: string;

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/index.js';
 import type { ApprovalEngine } from './engine.js';
 import type { ApprovalRequestInput, RequestResult } from './engine-types.js';
 import { progressMessage } from './messages.js';

@@ -9,5 +9,5 @@ export { ApprovalError, isApprovalError, type AlreadyDecidedDetails, type Approv
 export { ApprovalViewSchema, ApprovalStateSchema, type ApprovalChange, type ApprovalState, type ApprovalView, type ExecutionOutcome } from './schema.js';
 export { deniedMessage, expiredMessage, maxPendingMessage, messageForOutcome, pendingMessage, progressMessage, unknownMessage, withdrawnMessage, type AgentMessage, type AgentStatus } from './messages.js';
 export { fingerprintOf } from './fingerprint.js';
-export { summarizeArgs } from './format.js';
+export { summarizeArgs, isoTime } from './format.js';
 export { authorizeDecision, noGroups, type GroupResolver } from './authorize.js';

@@ -1,7 +1,6 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { APPROVALS_QUEUE, type RedisClients } from '../redis/index.js';
-import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/index.js';
 import type { ApprovalView, StoredRequest } from './schema.js';
 
 /** What the BullMQ job holds: the immutable request (the hash in Redis holds the mutable state). */

@@ -1,5 +1,4 @@
-import { formatClock } from '../shared/duration.js';
-import { agentOutcome, type AgentOutcome } from '../shared/outcome.js';
+import { formatClock, agentOutcome, type AgentOutcome } from '../shared/index.js';
 import type { MaxPendingDetails } from './errors.js';
 import { isoTime } from './format.js';
 import type { ApprovalView } from './schema.js';

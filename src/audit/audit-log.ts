@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX } from '../redis/index.js';
-import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/index.js';
 import type { AuditConfig } from '../config/index.js';
 import type { AuditUnavailableError } from './errors.js';
 import { DenialRollup, type RepeatedDenials } from './denial-rollup.js';

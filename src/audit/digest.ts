@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { canonicalJson } from '../shared/canonical-json.js';
+import { canonicalJson } from '../shared/index.js';
 
 /** The hash of the chain's first line: there is no previous line. */
 export const GENESIS_HASH = '0'.repeat(64);

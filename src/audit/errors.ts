@@ -1,4 +1,4 @@
-import { AirlockError, describeError } from '../shared/errors.js';
+import { AirlockError, describeError } from '../shared/index.js';
 
 /**
  * The audit file cannot be written (disk full, permissions, directory removed, file deleted).

@@ -1,7 +1,6 @@
 import { closeSync, existsSync, fdatasyncSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { AirlockError, describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { AirlockError, describeError, type Logger } from '../shared/index.js';
 import { chainLine, readTail, rotatedFiles, rotatedPath, rotationStamp } from './chain.js';
 import { GENESIS_HASH, sha256Hex } from './digest.js';
 import { AuditUnavailableError } from './errors.js';

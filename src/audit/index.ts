@@ -12,4 +12,7 @@ export { createRedactor, REDACTED, type Redactor } from './redact.js';
 export { argsSha256, sha256Hex } from './digest.js';
 export { BurstSummarizer, slackLine, type AuditLineSink } from './slack-lines.js';
 export { verifyAuditFiles, formatVerifyResult, type VerifyResult, type VerifyProblem } from './verify.js';
-export { listChains, type AuditChain, type ChainSource } from './chains.js';
+export { listChains, describeSource, isDirectory, type AuditChain, type ChainSource } from './chains.js';
+export { followChains } from './follow.js';
+export { matchesQuery, formatEvent, parseDecision, parseSince, parseTypes, type AuditQuery } from './query.js';
+export { followStream, readChainEvents, readStreamEvents, tailChainEvents, tailStreamEvents } from './reader.js';

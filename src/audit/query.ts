@@ -1,4 +1,4 @@
-import { parseDuration } from '../shared/duration.js';
+import { parseDuration } from '../shared/index.js';
 import { AUDIT_DECISIONS, AUDIT_EVENT_TYPES, decisionOf, type AuditDecision, type AuditEvent, type AuditEventType } from './events.js';
 
 /** Filters of `airlock audit query`; every one given must match. */

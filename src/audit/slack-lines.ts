@@ -1,4 +1,4 @@
-import { formatClock, retryAfterText, windowText } from '../shared/duration.js';
+import { formatClock, retryAfterText, windowText } from '../shared/index.js';
 import type { AuditEvent, AuditEventType } from './events.js';
 
 /**

@@ -1,8 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { AirlockError } from '../shared/errors.js';
-import { readOwner, tryLock, type PidLock } from '../shared/pid-lock.js';
+import { AirlockError, readOwner, tryLock, type PidLock } from '../shared/index.js';
 
 /**
  * Which file an audit writer owns (README.md "Files and processes"). In the audit directory each

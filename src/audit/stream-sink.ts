@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { appendAuditEvents, auditStreamKey, runScript } from '../redis/index.js';
-import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/index.js';
 
 export interface StreamSinkOptions {
   prefix: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REDACT_PATTERNS } from '../config/index.js';
-import { canonicalJson } from '../shared/canonical-json.js';
+import { canonicalJson } from '../shared/index.js';
 import { argsSha256 } from './digest.js';
 import { AuditEventSchema, type AuditEvent } from './events.js';
 import { createRedactor } from './redact.js';

@@ -1,6 +1,6 @@
 import { cutString, previewArgs } from './args-preview.js';
 import type { Denial } from './denial-rollup.js';
-import { canonicalJson } from '../shared/canonical-json.js';
+import { canonicalJson } from '../shared/index.js';
 import { sha256Hex } from './digest.js';
 import { newAuditId, type AuditDetails, type AuditEventType } from './events.js';
 import type { Redactor } from './redact.js';
@@ -119,7 +119,7 @@ export class CallTrail {
    * where the call must not go on unrecorded (the decision, before forwarding); elsewhere it may
    * be ignored (it never rejects unhandled). A repeated denial the roll-up counts resolves at once.
    */
-  emit<T extends TrailEventType>(type: T, ...details: {} extends EmitDetails<T> ? [EmitDetails<T>?] : [EmitDetails<T>]): Promise<void> {
+  emit<T extends TrailEventType>(type: T, ...details: Record<never, never> extends EmitDetails<T> ? [EmitDetails<T>?] : [EmitDetails<T>]): Promise<void> {
     const fields = details[0] as Record<string, unknown> | undefined;
     if (type === 'call.received' && !this.written && this.held === undefined) return this.hold(fields);
     if (type === 'policy.decided' && fields?.action === 'deny' && !this.written && this.isRepeatedDenial(fields)) {

@@ -1,13 +1,10 @@
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
-import { ApprovalEngine, ApprovalError, ApprovalStateSchema, type ApprovalState, type ApprovalView } from '../approvals/index.js';
-import { isoTime } from '../approvals/format.js';
-import { formatClock, formatSpan } from '../shared/duration.js';
+import { ApprovalEngine, ApprovalError, ApprovalStateSchema, isoTime, type ApprovalState, type ApprovalView } from '../approvals/index.js';
+import { formatClock, formatSpan, describeError, silentLogger } from '../shared/index.js';
 import type { Config } from '../config/index.js';
 import { withConfiguredRedis } from '../redis/index.js';
 import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
-import { describeError } from '../shared/errors.js';
-import { silentLogger } from '../shared/logger.js';
 
 type CommonOptions = ConfigOptions;
 

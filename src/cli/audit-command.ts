@@ -1,15 +1,29 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Redis } from 'ioredis';
-import { describeSource, isDirectory, listChains, type ChainSource } from '../audit/chains.js';
-import type { AuditEvent } from '../audit/events.js';
-import { followChains } from '../audit/follow.js';
-import { matchesQuery, formatEvent, parseDecision, parseSince, parseTypes, type AuditQuery } from '../audit/query.js';
-import { followStream, readChainEvents, readStreamEvents, tailChainEvents, tailStreamEvents } from '../audit/reader.js';
-import { formatVerifyResult, verifyAuditFiles } from '../audit/verify.js';
+import {
+  describeSource,
+  followChains,
+  followStream,
+  formatEvent,
+  formatVerifyResult,
+  isDirectory,
+  listChains,
+  matchesQuery,
+  parseDecision,
+  parseSince,
+  parseTypes,
+  readChainEvents,
+  readStreamEvents,
+  tailChainEvents,
+  tailStreamEvents,
+  verifyAuditFiles,
+  type AuditEvent,
+  type AuditQuery,
+  type ChainSource,
+} from '../audit/index.js';
 import type { AuditConfig } from '../config/index.js';
 import { auditStreamKey, embeddedRedisRunning, withConfiguredRedis } from '../redis/index.js';
-import { AirlockError, describeError } from '../shared/errors.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import { AirlockError, describeError, createLogger, type Logger } from '../shared/index.js';
 import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
 import { exitOnError } from './process.js';
 

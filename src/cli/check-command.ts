@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { UpstreamConnection } from '../mcp/upstream-connection.js';
+import { UpstreamConnection } from '../mcp/index.js';
 import { classify, loadPolicyFile, unmatchedRules, type ToolClassification } from '../policy/index.js';
-import { silentLogger } from '../shared/logger.js';
-import { formatDuration } from '../shared/duration.js';
+import { silentLogger, formatDuration } from '../shared/index.js';
 import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
 import { exitOnError } from './process.js';
 

@@ -1,11 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../config/index.js';
 import { RateLimiter, type CounterUsage } from '../limits/index.js';
-import { retryAfterText } from '../shared/duration.js';
+import { retryAfterText, createLogger, type Logger } from '../shared/index.js';
 import { loadPolicyFile, type CompiledPolicy, type CompiledSection } from '../policy/index.js';
 import { withConfiguredRedis } from '../redis/index.js';
 import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
-import { createLogger, type Logger } from '../shared/logger.js';
 import { exitOnError } from './process.js';
 
 /** `airlock limits show|reset`: operators' view of the rate-limit counters in Redis. */

@@ -1,5 +1,4 @@
-import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/index.js';
 
 /** Run a command body; a failure prints its message (not a stack) and exits non-zero. */
 export async function exitOnError(log: Logger, body: () => Promise<void>): Promise<void> {

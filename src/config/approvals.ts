@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema as duration } from '../shared/duration-schema.js';
+import { durationSchema as duration } from '../shared/index.js';
 
 /** The `approvals` section: how long held calls' records live and how often they report. */
 export const ApprovalsConfigSchema = z.strictObject({

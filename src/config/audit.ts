@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../shared/duration-schema.js';
+import { durationSchema } from '../shared/index.js';
 
 /**
  * Key patterns whose values never leave Airlock: not in the audit file, the stream, Slack, logs.

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { AirlockError, describeError } from '../shared/errors.js';
+import { AirlockError, describeError } from '../shared/index.js';
 
 /**
  * Where one user's Airlock processes keep local state (the demo token, the embedded Redis, the

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema as duration } from '../shared/duration-schema.js';
+import { durationSchema as duration } from '../shared/index.js';
 
 /** One agent credential: a bearer token (or its SHA-256) → a name, an owner, optionally its own policy. */
 export const GrantConfigSchema = z

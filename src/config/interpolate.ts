@@ -1,4 +1,4 @@
-import { AirlockError } from '../shared/errors.js';
+import { AirlockError } from '../shared/index.js';
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../shared/duration-schema.js';
+import { durationSchema } from '../shared/index.js';
 
 /**
  * What every listener bounds for each client: the `listen` section (agents) and `slack.listen`

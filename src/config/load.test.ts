@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AirlockError } from '../shared/errors.js';
+import { AirlockError } from '../shared/index.js';
 import { resolveDataDir } from './data-dir.js';
 import { embeddedDefaultConfig } from './embedded.js';
 import { loadConfig, validateConfig } from './load.js';

@@ -1,8 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { AirlockError } from '../shared/errors.js';
-import { parseJsonText } from '../shared/json-file.js';
-import { formatIssues } from '../shared/zod-issues.js';
+import { AirlockError, parseJsonText, formatIssues } from '../shared/index.js';
 import { embeddedDefaultConfig } from './embedded.js';
 import { interpolateEnv } from './interpolate.js';
 import { ConfigSchema, type Config, type ParsedConfig } from './schema.js';

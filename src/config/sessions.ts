@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema as duration } from '../shared/duration-schema.js';
+import { durationSchema as duration } from '../shared/index.js';
 
 /** The default per-grant session cap; below `max` when `max` is set lower, so one grant never fills the gateway. */
 const DEFAULT_MAX_SESSIONS_PER_GRANT = 100;

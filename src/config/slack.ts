@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { AirlockError } from '../shared/errors.js';
-import { durationSchema as duration } from '../shared/duration-schema.js';
-import { formatIssues } from '../shared/zod-issues.js';
+import { AirlockError, durationSchema as duration, formatIssues } from '../shared/index.js';
 import { listenerLimitsShape } from './listen.js';
 
 /** `"${SLACK_APP_TOKEN}"` interpolated from an unset variable reads as absent, not as an empty token. */

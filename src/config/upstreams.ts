@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema as duration } from '../shared/duration-schema.js';
+import { durationSchema as duration } from '../shared/index.js';
 
 const stdioUpstreamSchema = z.strictObject({
   command: z.string().min(1),

@@ -1,6 +1,6 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/index.js';
 import type { ListenerLimits } from '../config/index.js';
 import { AddressCounter, addressKey, serverTimeouts } from './socket-limits.js';
 

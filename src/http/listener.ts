@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/index.js';
 import { createGuardedServer, listenOn } from './guarded-server.js';
 import type { ListenerLimits } from '../config/index.js';
 

@@ -1,4 +1,4 @@
-import { AirlockError, describeError } from '../shared/errors.js';
+import { AirlockError, describeError } from '../shared/index.js';
 
 /**
  * Redis could not be asked (down, unreachable, too slow, out of memory). A call whose rule has

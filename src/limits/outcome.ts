@@ -1,5 +1,4 @@
-import { retryAfterText } from '../shared/duration.js';
-import { agentOutcome, type AgentOutcome } from '../shared/outcome.js';
+import { retryAfterText, agentOutcome, type AgentOutcome } from '../shared/index.js';
 import type { LimitedBy } from './rate-limiter.js';
 
 /** What the agent reads when a limit refuses its call. */

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { NormalizedLimit } from '../policy/compile.js';
-import type { Scope } from '../policy/schema.js';
+import type { NormalizedLimit, Scope } from '../policy/index.js';
 import { evalScript, LimitKeys, releaseLimits, ReserveCode, reserveLimits, runScript, type CallerIds } from '../redis/index.js';
 import { LimitsUnavailableError } from './errors.js';
 import { readUsage, resetCounter } from './usage.js';

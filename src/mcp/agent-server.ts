@@ -1,7 +1,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { classify } from '../policy/index.js';
-import type { GrantConfig } from '../config/schema.js';
+import type { GrantConfig } from '../config/index.js';
 import type { Caller } from './call-context.js';
 import type { CallPipeline } from './call-pipeline.js';
 import { withOutcomeSchema } from './outcomes.js';

@@ -3,7 +3,7 @@ import type { CallToolRequest, ServerNotification, ServerRequest } from '@modelc
 import type { CallTrail } from '../audit/index.js';
 import type { GrantConfig } from '../config/index.js';
 import type { Decision } from '../policy/index.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/index.js';
 import type { CatalogueEntry } from './tool-catalogue.js';
 
 /** Who is calling: the grant (one agent credential) and the MCP session it called from. */

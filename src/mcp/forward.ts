@@ -1,5 +1,5 @@
 import { ErrorCode, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AirlockError, describeError } from '../shared/errors.js';
+import { AirlockError, describeError } from '../shared/index.js';
 import type { HandlerExtra } from './call-context.js';
 import { outcome } from './outcomes.js';
 import type { CatalogueEntry } from './tool-catalogue.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GrantConfig } from '../config/schema.js';
+import type { GrantConfig } from '../config/index.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { agentOutcome, OUTCOME_STATUSES, type AgentOutcome, type OutcomeDetails, type OutcomeStatus } from '../shared/outcome.js';
+import { agentOutcome, OUTCOME_STATUSES, type AgentOutcome, type OutcomeDetails, type OutcomeStatus } from '../shared/index.js';
 
 /**
  * The one converter from Airlock's outcome vocabulary (src/shared/outcome.ts) to what agents see:

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Prompt, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/index.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 
 /** A tool as agents see it, and where it really lives. */

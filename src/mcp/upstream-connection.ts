@@ -17,10 +17,8 @@ import {
   type Prompt,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { UpstreamConfig } from '../config/schema.js';
-import { formatDuration } from '../shared/duration.js';
-import { AirlockError, describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import type { UpstreamConfig } from '../config/index.js';
+import { formatDuration, AirlockError, describeError, type Logger } from '../shared/index.js';
 
 const CLIENT_INFO = { name: 'airlock', version: '0.1.0' };
 /** Retry delays after consecutive failures: doubling from 250 ms, then every 30 s. */

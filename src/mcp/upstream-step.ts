@@ -1,5 +1,5 @@
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AirlockError, describeError } from '../shared/errors.js';
+import { AirlockError, describeError } from '../shared/index.js';
 import type { CallContext } from './call-context.js';
 import { sendUpstream, upstreamFailure } from './forward.js';
 import { auditOutcome } from './outcomes.js';

@@ -1,4 +1,4 @@
-import { parseDuration } from '../shared/duration.js';
+import { parseDuration } from '../shared/index.js';
 import picomatch from 'picomatch';
 import { compileCondition, type CompiledCondition } from './conditions.js';
 import { jsonPointer } from './issues.js';

@@ -7,8 +7,8 @@ export interface PolicyIssue {
   message: string;
 }
 
-export { jsonPointer } from '../shared/zod-issues.js';
-import { jsonPointer } from '../shared/zod-issues.js';
+export { jsonPointer } from '../shared/index.js';
+import { jsonPointer } from '../shared/index.js';
 
 const TYPE_NAMES: Record<string, string> = {
   string: 'a string',

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { AirlockError, type AirlockErrorCode } from '../shared/errors.js';
+import { AirlockError, type AirlockErrorCode, findJsonSyntaxError } from '../shared/index.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import { formatPolicyIssues, policyErrorMap, toPolicyIssues, type PolicyIssue } from './issues.js';
-import { findJsonSyntaxError } from '../shared/json-syntax.js';
 import { PolicySchema } from './schema.js';
 
 export type PolicyErrorCode = Extract<AirlockErrorCode, 'policy_invalid' | 'policy_not_found' | 'policy_unreadable'>;

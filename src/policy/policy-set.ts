@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { CompiledPolicy } from './compile.js';
-import { loadPolicyFile, PolicyError } from './load.js';
+import { loadPolicyFile, type PolicyError } from './load.js';
 import { watchPolicyFile, type PolicyWatch } from './watch.js';
 
 /** The two log calls a PolicySet makes (a pino Logger fits). */

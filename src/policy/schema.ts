@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ARGS_PATH_PATTERN } from './args-path.js';
 import { MAX_CHECKED_STRING_LENGTH } from './conditions.js';
 import { regexProblem } from './regex.js';
-import { DURATION_PATTERN, NAMED_WINDOWS } from '../shared/duration.js';
+import { DURATION_PATTERN, NAMED_WINDOWS } from '../shared/index.js';
 
 /**
  * The policy file, as people write it (design notes, "Policy file"): a strict superset of

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config, LoadedConfig } from '../config/index.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/index.js';
 import { RedisConnections } from './connections.js';
 import { joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DEFAULT_PREFIX } from './keys.js';

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/index.js';
 
 export type RedisRole = 'request' | 'blocking';
 

@@ -4,9 +4,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import { isRunning, withLock } from '../shared/pid-lock.js';
+import { describeError, type Logger, isRunning, withLock } from '../shared/index.js';
 import { answersPing, spawnRedisServer } from './redis-process.js';
 
 /**

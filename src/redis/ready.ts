@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { AirlockError, describeError } from '../shared/errors.js';
+import { AirlockError, describeError } from '../shared/index.js';
 
 export interface WhenReadyOptions {
   timeoutMs: number;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { AirlockError } from '../shared/errors.js';
+import { AirlockError } from '../shared/index.js';
 
 export interface RedisProcess {
   url: string;

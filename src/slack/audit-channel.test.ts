@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../shared/logger.js';
+import { silentLogger } from '../shared/index.js';
 import { SlackAuditChannel } from './audit-channel.js';
 
 describe('SlackAuditChannel', () => {

@@ -1,5 +1,4 @@
-import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/index.js';
 import { SLACK_LIMITS } from './text.js';
 
 /** Where formatted audit lines go (the audit module formats them and rolls bursts up). */

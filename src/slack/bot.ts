@@ -1,11 +1,10 @@
 import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type Logger as BoltLogger, type LogLevel, type RespondFn, type ViewSubmitAction } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { ApprovalChange, ApprovalEngine, ApprovalView, DecidedEvent } from '../approvals/index.js';
-import { closeServer, createGuardedServer, listenOn } from '../http/guarded-server.js';
+import { closeServer, createGuardedServer, listenOn } from '../http/index.js';
 import { SlackKeys, whenReady, type RedisClients } from '../redis/index.js';
-import { AirlockError, describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import { SlackAuditChannel, type AuditLineSink } from './audit-channel.js';
+import { AirlockError, describeError, type Logger } from '../shared/index.js';
+import { SlackAuditChannel } from './audit-channel.js';
 import type { SlackConfig } from '../config/index.js';
 import { SlackGroups } from './groups.js';
 import { Interactions, type Reply } from './interactions.js';
@@ -54,7 +53,6 @@ export class SlackBot {
     private readonly receiver: StartedReceiver,
     private readonly store: MessageStore,
     private readonly outbox: SlackOutbox,
-    private readonly groups: SlackGroups,
     url: string | undefined,
   ) {
     this.url = url;
@@ -105,7 +103,7 @@ export class SlackBot {
         log,
       });
       const receiver = await startApp(config, clientOptions, identity, log, (app) => registerListeners(app, interactions, client, log));
-      const bot = new SlackBot({ ...options, log }, receiver, store, outbox, groups, receiver.url);
+      const bot = new SlackBot({ ...options, log }, receiver, store, outbox, receiver.url);
       bot.subscribe();
       log.info({ mode: config.app_token === undefined ? 'http' : 'socket', url: receiver.url, channel: config.approvals_channel, bot: identity?.botUserId }, 'Slack approvals on');
       return bot;
@@ -113,11 +111,6 @@ export class SlackBot {
       await outbox?.close().catch(() => {});
       throw error;
     }
-  }
-
-  /** The engine's GroupResolver: `resolveGroupMembers: (g) => bot.resolveGroupMembers(g)`. */
-  resolveGroupMembers(groupId: string): Promise<readonly string[]> {
-    return this.groups.members(groupId);
   }
 
   /**
@@ -167,6 +160,14 @@ export class SlackBot {
 type Identity = { botId?: string; botUserId?: string; teamId?: string };
 /** The running receiver: its URL in HTTP mode, and how to stop it. */
 type StartedReceiver = { url: string | undefined; stop: () => Promise<void> };
+
+/**
+ * The user-group resolver, built before the engine so it can be handed to both the engine and the
+ * bot (no late binding between them).
+ */
+export function createSlackGroups(config: SlackConfig, log: Logger): SlackGroups {
+  return new SlackGroups(new WebClient(config.bot_token, webClientOptions(config, log.child({ component: 'slack' }))), config.group_cache_ttl);
+}
 
 function webClientOptions(config: SlackConfig, log: Logger): WebClientOptions {
   // Retries are the outbox's (BullMQ); a 429 must surface as WebAPIRateLimitedError with its Retry-After.

@@ -5,7 +5,7 @@
  * RedisConnections); see README.md.
  * @module
  */
-export { SlackBot, type SlackBotOptions } from './bot.js';
+export { SlackBot, createSlackGroups, type SlackBotOptions } from './bot.js';
 export { SlackGroups } from './groups.js';
 export { SlackAuditChannel, type AuditLineSink } from './audit-channel.js';
 export { approvalMessage, denyModal, outcomeText, deliveryNoteText, APPROVE_ACTION, DENY_ACTION, DENY_MODAL, type Redactor, type SlackMessage } from './messages.js';

@@ -1,7 +1,6 @@
 import type { ModalView } from '@slack/types';
 import { authorizeDecision, isApprovalError, type ApprovalEngine, type ApprovalView, type GroupResolver } from '../approvals/index.js';
-import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/index.js';
 import { denyModal, ephemeral, type DenyModalMetadata } from './messages.js';
 
 /** Sends an ephemeral text to the person who clicked (response_url, or chat.postEphemeral). */

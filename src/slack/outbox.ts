@@ -1,8 +1,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SLACK_QUEUE, type RedisClients, type SlackKeys } from '../redis/index.js';
-import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/index.js';
 import type { DeliveryErrorKind } from './message-store.js';
 
 /** Writes per second across all processes. */

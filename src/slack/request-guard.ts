@@ -1,6 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/index.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** Slack's own rule for replays, applied both ways: a request stamped further from our clock is refused. */

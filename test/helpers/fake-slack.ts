@@ -47,9 +47,9 @@ export class FakeSlack {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<FakeSlack> {
-    let fake: FakeSlack | undefined;
-    const server = createServer((req, res) => void fake!.handle(req, res));
-    fake = new FakeSlack(server);
+    // Requests only arrive once it listens, after `fake` exists.
+    const server = createServer((req, res) => void fake.handle(req, res));
+    const fake = new FakeSlack(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }

@@ -2,7 +2,7 @@ import { ApprovalEngine, type ApprovalView } from '../../src/approvals/index.js'
 import { parseSlackConfig, type SlackConfigInput } from '../../src/config/index.js';
 import { RedisConnections } from '../../src/redis/index.js';
 import { silentLogger, type Logger } from '../../src/shared/logger.js';
-import { SlackBot } from '../../src/slack/index.js';
+import { createSlackGroups, SlackBot } from '../../src/slack/index.js';
 import { randomPrefix } from './approvals.js';
 import { FakeSlack, type FakeMessage } from './fake-slack.js';
 import { waitFor } from './gateway.js';
@@ -38,15 +38,6 @@ export async function startSlackHarness(options: { redisUrl: string; prefix?: st
   const prefix = options.prefix ?? randomPrefix();
   let bot: SlackBot | undefined;
   const redis = new RedisConnections(options.redisUrl);
-  const engine = await ApprovalEngine.start({
-    redis,
-    prefix,
-    log: silentLogger(),
-    resolveGroupMembers: (g) => (bot === undefined ? Promise.reject(new Error('Slack not started')) : bot.resolveGroupMembers(g)),
-  }).catch(async (error: unknown) => {
-    await redis.close();
-    throw error;
-  });
   const config = parseSlackConfig({
     bot_token: 'xoxb-test-token',
     signing_secret: SIGNING_SECRET,
@@ -56,8 +47,14 @@ export async function startSlackHarness(options: { redisUrl: string; prefix?: st
     retry: { attempts: 8, initial_delay: '100ms', max_delay: '1s' },
     ...options.slack,
   });
+  // As in the gateway: the group resolver first, handed to the engine and the bot.
+  const groups = createSlackGroups(config, silentLogger());
+  const engine = await ApprovalEngine.start({ redis, prefix, log: silentLogger(), resolveGroupMembers: groups.resolver }).catch(async (error: unknown) => {
+    await redis.close();
+    throw error;
+  });
   try {
-    bot = await SlackBot.start({ config, engine, redis, prefix, log: options.log ?? silentLogger(), redact: testRedactor });
+    bot = await SlackBot.start({ config, engine, groups, redis, prefix, log: options.log ?? silentLogger(), redact: testRedactor });
   } catch (error) {
     await engine.close();
     await redis.close();

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limitsCommand } from '../../src/cli/limits-command.js';
 import { RateLimiter, type CounterUsage } from '../../src/limits/index.js';
 import { makeLimit, requestClient } from '../helpers/limits.js';

@@ -1,0 +1,10 @@
+/**
+ * The `airlock` subcommands, one file each.
+ * @module
+ */
+export { approvalsCommand } from './approvals-command.js';
+export { auditCommand } from './audit-command.js';
+export { checkCommand } from './check-command.js';
+export { limitsCommand } from './limits-command.js';
+export { serveCommand } from './serve-command.js';
+export { standinCommand } from './standin-command.js';
