@@ -21,9 +21,33 @@ export interface ApprovalBenchResult {
 
 const TOKEN = 'bench-approvals-token-0123456789';
 
-export async function benchApprovals(options: { root: string; dir: string; redisUrl: string; approvals: number; pending: number }): Promise<ApprovalBenchResult> {
+type BenchOptions = { root: string; dir: string; redisUrl: string; approvals: number; pending: number };
+type Call = (text: string) => Promise<unknown>;
+
+export async function benchApprovals(options: BenchOptions): Promise<ApprovalBenchResult> {
   const callLog = join(options.dir, 'approval-calls.jsonl');
   writeFileSync(callLog, '');
+  const gateway = await startBenchGateway(options, callLog);
+  const redis = new RedisConnections(options.redisUrl);
+  const engine = await ApprovalEngine.start({ redis, prefix: '{bench}', log: silentLogger(), processJobs: false });
+  const agent = await httpClient(gateway.match[1]!, TOKEN);
+  const call: Call = (text) => agent.request({ method: 'tools/call', params: { name: 'echo', arguments: { text } } }, CallToolResultSchema, { timeout: 600_000 });
+  try {
+    const latencies = await measureDispatch(engine, call, options.approvals, callLog);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+    const rssBaselineMb = rssMb(gateway.child.pid!);
+    await holdMany(engine, call, options.pending);
+    const rss = rssMb(gateway.child.pid!);
+    return { approvals: latencies.length, dispatchP50Ms: pct(50), dispatchP99Ms: pct(99), pending: options.pending, rssMb: rss, rssBaselineMb };
+  } finally {
+    await agent.close().catch(() => {});
+    await stop(gateway.child);
+    await engine.close();
+    await redis.close();
+  }
+}
+
+async function startBenchGateway(options: BenchOptions, callLog: string) {
   const policy = {
     version: '1',
     default: 'deny',
@@ -47,15 +71,14 @@ export async function benchApprovals(options: { root: string; dir: string; redis
       grants: [{ name: 'bench', token: TOKEN, hold: '10m', max_pending: options.pending + 10 }],
     }),
   );
-  const gateway = await spawnUntil(process.execPath, [join(options.root, 'dist', 'cli.js'), 'serve', '--port', '0', '--config', configFile, '--data-dir', join(options.dir, 'data')], /serving MCP at (\S+)/, {
+  return spawnUntil(process.execPath, [join(options.root, 'dist', 'cli.js'), 'serve', '--port', '0', '--config', configFile, '--data-dir', join(options.dir, 'data')], /serving MCP at (\S+)/, {
     ...process.env,
     AIRLOCK_LOG_LEVEL: 'warn',
   });
-  const redis = new RedisConnections(options.redisUrl);
-  const engine = await ApprovalEngine.start({ redis, prefix: '{bench}', log: silentLogger(), processJobs: false });
-  const agent = await httpClient(gateway.match[1]!, TOKEN);
-  const call = (text: string) => agent.request({ method: 'tools/call', params: { name: 'echo', arguments: { text } } }, CallToolResultSchema, { timeout: 600_000 });
+}
 
+/** From decide() to the held call reaching the upstream, once per approval, sorted (ms). */
+async function measureDispatch(engine: ApprovalEngine, call: Call, approvals: number, callLog: string): Promise<number[]> {
   // Each new approval announces itself on the change feed; its arguments tell which call it is.
   const pendingIds = new Map<string, (id: string) => void>();
   engine.events.on('change', (change) => {
@@ -69,54 +92,46 @@ export async function benchApprovals(options: { root: string; dir: string; redis
     );
   });
   const approvalIdOf = (text: string) => new Promise<string>((resolve) => pendingIds.set(text, resolve));
+  const decidedAt = new Map<string, number>();
+  for (let i = 0; i < approvals; i += 1) {
+    const text = `dispatch-${i}`;
+    const id = approvalIdOf(text);
+    const result = call(text);
+    const approvalId = await id;
+    decidedAt.set(text, Date.now());
+    await engine.decide(approvalId, 'approve', 'U0BENCH');
+    await result;
+    pendingIds.delete(text);
+  }
+  const dispatched = readFileSync(callLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { at: number; args: { text: string } });
+  return dispatched.filter((d) => decidedAt.has(d.args.text)).map((d) => d.at - decidedAt.get(d.args.text)!).sort((a, b) => a - b);
+}
 
-  try {
-    const decidedAt = new Map<string, number>();
-    for (let i = 0; i < options.approvals; i += 1) {
-      const text = `dispatch-${i}`;
-      const id = approvalIdOf(text);
-      const result = call(text);
-      const approvalId = await id;
-      decidedAt.set(text, Date.now());
-      await engine.decide(approvalId, 'approve', 'U0BENCH');
-      await result;
-      pendingIds.delete(text);
-    }
-    const dispatched = readFileSync(callLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { at: number; args: { text: string } });
-    const latencies = dispatched.filter((d) => decidedAt.has(d.args.text)).map((d) => d.at - decidedAt.get(d.args.text)!).sort((a, b) => a - b);
-    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
-
-    const rssBaselineMb = rssMb(gateway.child.pid!);
-    // Ramp up in batches: ten thousand connects at once overflow the listen backlog and the
-    // client's connect timeout, and a failed request never becomes a held call.
-    const held: Promise<unknown>[] = [];
-    let seen = 0;
-    let failed = 0;
-    let waiting: { target: number; resolve: () => void } | undefined;
-    engine.events.on('change', (change) => {
-      if (change.state !== 'pending' || change.version !== 1) return;
-      seen += 1;
-      if (waiting && seen >= waiting.target) waiting.resolve();
-    });
-    const pendingCount = (target: number) => new Promise<void>((resolve) => {
+/**
+ * Holds `pending` calls at once. Ramps up in batches: ten thousand connects at once overflow the
+ * listen backlog and the client's connect timeout, and a failed request never becomes a held call.
+ */
+async function holdMany(engine: ApprovalEngine, call: Call, pending: number): Promise<void> {
+  let seen = 0;
+  let failed = 0;
+  let waiting: { target: number; resolve: () => void } | undefined;
+  engine.events.on('change', (change) => {
+    if (change.state !== 'pending' || change.version !== 1) return;
+    seen += 1;
+    if (waiting && seen >= waiting.target) waiting.resolve();
+  });
+  const pendingCount = (target: number) =>
+    new Promise<void>((resolve) => {
       if (seen >= target) return resolve();
       waiting = { target, resolve };
     });
-    const batch = 250;
-    for (let start = 0; start < options.pending; start += batch) {
-      const end = Math.min(options.pending, start + batch);
-      for (let i = start; i < end; i += 1) held.push(call(`held-${i}`).catch(() => void (failed += 1)));
-      await pendingCount(end);
-    }
-    if (failed > 0) throw new Error(`${failed} held calls failed while ramping up`);
-    const rss = rssMb(gateway.child.pid!);
-    return { approvals: latencies.length, dispatchP50Ms: pct(50), dispatchP99Ms: pct(99), pending: options.pending, rssMb: rss, rssBaselineMb };
-  } finally {
-    await agent.close().catch(() => {});
-    await stop(gateway.child);
-    await engine.close();
-    await redis.close();
+  const batch = 250;
+  for (let start = 0; start < pending; start += batch) {
+    const end = Math.min(pending, start + batch);
+    for (let i = start; i < end; i += 1) void call(`held-${i}`).catch(() => void (failed += 1));
+    await pendingCount(end);
   }
+  if (failed > 0) throw new Error(`${failed} held calls failed while ramping up`);
 }
 
 function rssMb(pid: number): number {

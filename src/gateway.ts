@@ -25,6 +25,8 @@ export interface GatewayOptions {
 /** How long a shutdown waits for held calls to answer and approved calls under way to finish. */
 const DRAIN_MS = 500;
 
+type Closer = () => Promise<void> | void;
+
 /** Everything a running gateway is made of; `close()` takes it down in reverse order. */
 interface GatewayParts {
   config: Config;
@@ -37,7 +39,7 @@ interface GatewayParts {
   approvals: ApprovalEngine;
   audit: AuditLog;
   slack: SlackBot | undefined;
-  closers: (() => Promise<void> | void)[];
+  closers: Closer[];
   /** Aborted at shutdown: held calls answer `pending` (their approvals stay in Redis). */
   drain: AbortController;
 }
@@ -52,7 +54,7 @@ export class Gateway {
   private sessions: SessionRegistry | undefined;
   private closing: Promise<void> | undefined;
 
-  private constructor(readonly parts: GatewayParts) {
+  private constructor(private readonly parts: GatewayParts) {
     // Upstream tool changes and policy reloads both change what agents may see.
     parts.catalogue.on('changed', () => this.broadcastToolListChanged());
     parts.catalogue.on('promptsChanged', () => {
@@ -71,70 +73,28 @@ export class Gateway {
   }
 
   static async start({ config, log, redisUrl }: GatewayOptions): Promise<Gateway> {
-    const closers: GatewayParts['closers'] = [];
-    const undo = async () => {
-      for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
-    };
+    const closers: Closer[] = [];
     try {
-      // config.slack is final (loadConfig took SLACK_* into it and parsed it once, durations in ms): never parse it again.
-      const slackConfig = config.slack;
       const policies = PolicySet.open(config.policy, config.grants, log);
       closers.push(() => policies.close());
-      // Every Redis connection of this gateway; the modules get them injected, and they close last.
-      const redis = new RedisConnections(redisUrl, log);
-      closers.push(() => redis.close());
-      const redisClient = redis.request;
-      // Airlock starts even while Redis is down (calls that need no Redis keep working; the others
-      // fail closed), so this waits for it only briefly.
-      await whenReady(redisClient, { timeoutMs: 3_000 }).catch(() => {});
-      const prefix = config.redis?.prefix ?? DEFAULT_PREFIX;
-      const limiter = new RateLimiter(redisClient, { prefix });
-
-      // Slack's user groups are resolved for the engine and the bot alike.
-      const groups = slackConfig === undefined ? undefined : createSlackGroups(slackConfig, log);
-      const approvals = await ApprovalEngine.start({
-        redis,
-        prefix,
-        log,
-        retentionMs: config.approvals.retention,
-        leaseMs: config.approvals.execution_lease,
-        releaseReservation: (reservation) => limiter.release(reservation as Reservation),
-        resolveGroupMembers: groups?.resolver ?? ((group) => Promise.reject(new Error(`user group ${group} cannot be resolved without Slack`))),
-      });
-      closers.push(() => approvals.close());
-      const slack =
-        slackConfig === undefined
-          ? undefined
-          : await SlackBot.start({ config: slackConfig, engine: approvals, groups, redis, prefix, log, redact: createRedactor(config.audit.redact), retentionMs: config.approvals.retention });
-      if (slack !== undefined) closers.push(() => slack.close());
-      const audit = AuditLog.open({ config: config.audit, redis: redisClient, prefix, ...(slack?.audit ? { lines: slack.audit } : {}), log });
-      closers.push(() => audit.close());
-      log.info({ file: audit.file, instance: audit.instance }, 'writing the audit trail');
-      auditApprovalEvents(approvals, audit);
+      const stores = await startStores(config, redisUrl, log, closers);
+      const { catalogue, upstreams } = await startUpstreams(config, log, closers);
       const drain = new AbortController();
-
-      const upstreams = Object.entries(config.upstreams).map(([name, upstream]) => new UpstreamConnection(name, upstream, log));
-      closers.push(() => Promise.all(upstreams.map((u) => u.close())).then(() => {}));
-      // Each upstream gets its first attempt; one that cannot start is retried in the background.
-      await Promise.all(upstreams.map((u) => u.start()));
-      const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
-      const catalogue = new ToolCatalogue(upstreams, prefixes, log, new Map(Object.entries(config.tool_owners)));
-      const collisions = catalogue.collisions();
-      if (collisions.length > 0) throw new AirlockError('upstream_tool_collision', collisions.map(collisionMessage).join('\n'));
+      const { slack } = stores;
       const pipeline = new CallPipeline({
         catalogue,
         policies,
-        limiter,
-        approvals,
-        audit,
+        limiter: stores.limiter,
+        approvals: stores.approvals,
+        audit: stores.audit,
         log,
         progressEveryMs: config.approvals.progress_interval,
         drain: drain.signal,
         ...(slack ? { deliveryNote: (id: string) => slack.deliveryNote(id) } : {}),
       });
-      return new Gateway({ config, log, upstreams, catalogue, policies, pipeline, redisClient, approvals, audit, slack, closers, drain });
+      return new Gateway({ config, log, upstreams, catalogue, policies, pipeline, ...stores, closers, drain });
     } catch (error) {
-      await undo();
+      for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
       throw error;
     }
   }
@@ -244,4 +204,55 @@ export class Gateway {
   private broadcastToolListChanged(): void {
     for (const server of this.servers) void server.sendToolListChanged().catch(() => {});
   }
+}
+
+/**
+ * Redis and what lives on it: the connections (closed last), the limiter, the approval engine,
+ * Slack (its user groups built first, for the engine and the bot alike), the audit trail.
+ */
+async function startStores(config: Config, redisUrl: string, log: Logger, closers: Closer[]) {
+  // config.slack is final (loadConfig took SLACK_* into it and parsed it once, durations in ms): never parse it again.
+  const slackConfig = config.slack;
+  const redis = new RedisConnections(redisUrl, log);
+  closers.push(() => redis.close());
+  const redisClient = redis.request;
+  // Airlock starts even while Redis is down (calls that need no Redis keep working; the others
+  // fail closed), so this waits for it only briefly.
+  await whenReady(redisClient, { timeoutMs: 3_000 }).catch(() => {});
+  const prefix = config.redis?.prefix ?? DEFAULT_PREFIX;
+  const limiter = new RateLimiter(redisClient, { prefix });
+  const groups = slackConfig === undefined ? undefined : createSlackGroups(slackConfig, log);
+  const approvals = await ApprovalEngine.start({
+    redis,
+    prefix,
+    log,
+    retentionMs: config.approvals.retention,
+    leaseMs: config.approvals.execution_lease,
+    releaseReservation: (reservation) => limiter.release(reservation as Reservation),
+    resolveGroupMembers: groups?.resolver ?? ((group) => Promise.reject(new Error(`user group ${group} cannot be resolved without Slack`))),
+  });
+  closers.push(() => approvals.close());
+  const redact = createRedactor(config.audit.redact);
+  const slack =
+    slackConfig === undefined
+      ? undefined
+      : await SlackBot.start({ config: slackConfig, engine: approvals, groups, redis, prefix, log, redact, retentionMs: config.approvals.retention });
+  if (slack !== undefined) closers.push(() => slack.close());
+  const audit = AuditLog.open({ config: config.audit, redis: redisClient, prefix, ...(slack?.audit ? { lines: slack.audit } : {}), log });
+  closers.push(() => audit.close());
+  log.info({ file: audit.file, instance: audit.instance }, 'writing the audit trail');
+  auditApprovalEvents(approvals, audit);
+  return { redisClient, limiter, approvals, slack, audit };
+}
+
+/** The upstream connections (each gets its first attempt; one that cannot start is retried in the background) and their merged catalogue. */
+async function startUpstreams(config: Config, log: Logger, closers: Closer[]) {
+  const upstreams = Object.entries(config.upstreams).map(([name, upstream]) => new UpstreamConnection(name, upstream, log));
+  closers.push(() => Promise.all(upstreams.map((u) => u.close())).then(() => {}));
+  await Promise.all(upstreams.map((u) => u.start()));
+  const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
+  const catalogue = new ToolCatalogue(upstreams, prefixes, log, new Map(Object.entries(config.tool_owners)));
+  const collisions = catalogue.collisions();
+  if (collisions.length > 0) throw new AirlockError('upstream_tool_collision', collisions.map(collisionMessage).join('\n'));
+  return { upstreams, catalogue };
 }

@@ -12,9 +12,6 @@ export type ApprovalState = z.infer<typeof ApprovalStateSchema>;
 export const ExecutionOutcomeSchema = z.enum(['ok', 'error', 'unknown']);
 export type ExecutionOutcome = z.infer<typeof ExecutionOutcomeSchema>;
 
-/** States with no way forward except execution's own end: the call will not run. */
-export const CLOSED_UNRUN_STATES: readonly ApprovalState[] = ['denied', 'expired', 'withdrawn'];
-
 export const ApprovalViewSchema = z.object({
   id: z.string(),
   state: ApprovalStateSchema,

@@ -13,8 +13,6 @@ export function chainLine(eventJson: string, seq: number, prev: string, rotatedF
   return `${eventJson.slice(0, -1)},"seq":${seq},"prev":"${prev}"${from}}`;
 }
 
-export const CHAIN_FIELDS = ['seq', 'prev', 'rotated_from'] as const;
-
 /** An event object without the chain members a file line adds. */
 export function withoutChainFields(line: Record<string, unknown>): Record<string, unknown> {
   const { seq: _seq, prev: _prev, rotated_from: _from, ...event } = line;

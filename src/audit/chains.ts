@@ -51,7 +51,7 @@ export function listChains(source: ChainSource): AuditChain[] {
 }
 
 /** The chain whose live file is `file`. */
-export function chainOf(file: string): AuditChain {
+function chainOf(file: string): AuditChain {
   return { instance: basename(file, extname(file)), live: file, files: chainFiles(file) };
 }
 

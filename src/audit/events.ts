@@ -98,7 +98,7 @@ export const AuditDetailsSchemas = {
  * a preview), `args_bytes` and `args_truncated` are on the call's first event only (on every event
  * in files written before that change).
  */
-export const AuditEventBaseSchema = z.object({
+const AuditEventBaseSchema = z.object({
   v: z.literal(1),
   /** Sortable and unique across processes (time-prefixed, ULID alphabet). */
   id: z.string(),

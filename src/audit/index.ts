@@ -5,12 +5,10 @@
  */
 export { AuditLog, type AuditLogOptions, type ApprovalInput } from './audit-log.js';
 export { CallTrail, type CallInput, type EmitDetails, type TrailEventType } from './trail.js';
-export { previewArgs, type ArgsPreview } from './args-preview.js';
-export { AuditEventSchema, AuditEventTypeSchema, AUDIT_EVENT_TYPES, decisionOf, type AuditDecision, type AuditDetails, type AuditEvent, type AuditEventOf, type AuditEventType } from './events.js';
-export { AuditUnavailableError } from './errors.js';
-export { createRedactor, REDACTED, type Redactor } from './redact.js';
-export { argsSha256, sha256Hex } from './digest.js';
-export { BurstSummarizer, slackLine, type AuditLineSink } from './slack-lines.js';
+export {  type ArgsPreview } from './args-preview.js';
+export { AuditEventSchema,    type AuditDecision, type AuditDetails, type AuditEvent, type AuditEventOf, type AuditEventType } from './events.js';
+export { createRedactor,  type Redactor } from './redact.js';
+export {   type AuditLineSink } from './slack-lines.js';
 export { verifyAuditFiles, formatVerifyResult, type VerifyResult, type VerifyProblem } from './verify.js';
 export { listChains, describeSource, isDirectory, type AuditChain, type ChainSource } from './chains.js';
 export { followChains } from './follow.js';

@@ -2,8 +2,8 @@
 // config default and lives in src/config/audit.ts (DEFAULT_REDACT_PATTERNS).
 
 export const REDACTED = '[redacted]';
-export const CIRCULAR = '[circular]';
-export const TOO_DEEP = '[too deep]';
+const CIRCULAR = '[circular]';
+const TOO_DEEP = '[too deep]';
 
 export interface RedactorOptions {
   /** Objects nested deeper than this become "[too deep]" (the SHA-256 still covers them). Default 64. */

@@ -25,7 +25,7 @@ export function instanceHost(name: string = hostname()): string {
   return name.replace(/[^A-Za-z0-9_-]/gu, '-') || 'host';
 }
 
-export function slotFile(dir: string, host: string, n: number): string {
+function slotFile(dir: string, host: string, n: number): string {
   return join(dir, `${host}-${n}.jsonl`);
 }
 
@@ -80,6 +80,6 @@ function held(file: string, lock: PidLock): ClaimedFile {
   return { file, lock, lockIno: statSync(lock.path).ino };
 }
 
-export function lockPath(file: string): string {
+function lockPath(file: string): string {
   return `${file}.lock`;
 }

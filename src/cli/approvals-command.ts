@@ -16,9 +16,16 @@ type CommonOptions = ConfigOptions;
  */
 export function approvalsCommand(): Command {
   const command = new Command('approvals').description('List, show and decide held calls (approvals)');
-  const config = configOptions;
+  listCommand(command);
+  showCommand(command);
+  approveCommand(command);
+  denyCommand(command);
+  withdrawCommand(command);
+  return command;
+}
 
-  config(command.command('list'))
+function listCommand(parent: Command): void {
+  configOptions(parent.command('list'))
     .description('List approvals, newest first (default: pending ones)')
     .option('--json', 'print the approvals as JSON')
     .option('--grant <grant>', 'only this grant')
@@ -36,8 +43,10 @@ export function approvalsCommand(): Command {
         print(views.length === 0 ? `no ${options.state === 'all' ? '' : options.state + ' '}approvals` : renderTable(views, Date.now()));
       }),
     );
+}
 
-  config(command.command('show'))
+function showCommand(parent: Command): void {
+  configOptions(parent.command('show'))
     .description('Show one approval in full')
     .argument('<id>', 'approval id (apr_…)')
     .option('--json', 'print it as JSON')
@@ -47,8 +56,10 @@ export function approvalsCommand(): Command {
         print(options.json ? JSON.stringify(view, null, 2) : renderView(view, Date.now()));
       }),
     );
+}
 
-  config(command.command('approve'))
+function approveCommand(parent: Command): void {
+  configOptions(parent.command('approve'))
     .description('Approve a held call (counts towards min_approvals)')
     .argument('<id>', 'approval id (apr_…)')
     .option('--as <user>', 'approver user id (default: console.user from the config)')
@@ -63,8 +74,10 @@ export function approvalsCommand(): Command {
         else print(`${approver} had already approved ${id}: ${missing} more needed`);
       }),
     );
+}
 
-  config(command.command('deny'))
+function denyCommand(parent: Command): void {
+  configOptions(parent.command('deny'))
     .description('Deny a held call')
     .argument('<id>', 'approval id (apr_…)')
     .option('--as <user>', 'approver user id (default: console.user from the config)')
@@ -76,8 +89,10 @@ export function approvalsCommand(): Command {
         print(`denied ${id} (${approval.tool} ${approval.argsSummary}) as ${approver}: ${options.reason}`);
       }),
     );
+}
 
-  config(command.command('withdraw'))
+function withdrawCommand(parent: Command): void {
+  configOptions(parent.command('withdraw'))
     .description('Withdraw a pending held call (it will not run; the agent is told on its next call)')
     .argument('<id>', 'approval id (apr_…)')
     .option('--as <user>', 'who withdraws it (default: console.user, else the OS user)')
@@ -89,8 +104,6 @@ export function approvalsCommand(): Command {
         print(`withdrew ${id} (${view.tool} ${view.argsSummary}) as ${by}`);
       }),
     );
-
-  return command;
 }
 
 /**

@@ -34,45 +34,59 @@ interface CommonOptions extends ConfigOptions {
 
 type Source = { kind: 'file'; chains: ChainSource } | { kind: 'stream'; redis: Redis; key: string };
 
+type TailOptions = CommonOptions & { lines: number; follow?: boolean };
+type QueryOptions = CommonOptions & { grant?: string; tool?: string; since?: string; decision?: string; type?: string; call?: string; approval?: string; limit?: number };
+
 /** `airlock audit tail | query | verify`: read the audit trail from the file or the Redis stream. */
 export function auditCommand(): Command {
   const audit = new Command('audit').description('Read and verify the audit trail (hash-chained files, one per process; Redis stream)');
-  const common = (c: Command) =>
-    configOptions(
-      c
-        .option('--json', 'one JSON event per line instead of text')
-        .option('--source <source>', 'file or stream (default: the stream when Redis is configured or the embedded one runs, and answers; else every file of audit.dir)', parseSource),
-    );
+  tailCommand(common(audit.command('tail')));
+  queryCommand(common(audit.command('query')));
+  verifyCommand(audit.command('verify'));
+  return audit;
+}
 
-  common(audit.command('tail'))
+function common(command: Command): Command {
+  return configOptions(
+    command
+      .option('--json', 'one JSON event per line instead of text')
+      .option('--source <source>', 'file or stream (default: the stream when Redis is configured or the embedded one runs, and answers; else every file of audit.dir)', parseSource),
+  );
+}
+
+function tailCommand(command: Command): void {
+  command
     .description('Print the newest events; -f keeps printing new ones until Ctrl-C')
     .option('-n, --lines <count>', 'how many events', parseCount, 20)
     .option('-f, --follow', 'keep printing events as they come')
-    .action(async (options: CommonOptions & { lines: number; follow?: boolean }) => {
+    .action(async (options: TailOptions) => {
       const log = cliLogger();
-      await exitOnError(log, () =>
-        withSource(options, log, async (source) => {
-          const print = printer(options.json);
-          const stop = new AbortController();
-          const onSignal = () => stop.abort();
-          if (options.follow) process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-          try {
-            if (source.kind === 'stream') {
-              const { events, lastId } = await tailStreamEvents(source.redis, source.key, options.lines);
-              events.forEach(print);
-              if (options.follow) await followStream(source.redis, source.key, lastId, print, stop.signal);
-            } else {
-              if (options.follow) await followChains(source.chains, print, stop.signal, { tail: options.lines });
-              else tailChainEvents(listChains(source.chains), options.lines).forEach(print);
-            }
-          } finally {
-            process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-          }
-        }),
-      );
+      await exitOnError(log, () => withSource(options, log, (source) => tail(source, options)));
     });
+}
 
-  common(audit.command('query'))
+async function tail(source: Source, options: TailOptions): Promise<void> {
+  const print = printer(options.json);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  if (options.follow) process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  try {
+    if (source.kind === 'stream') {
+      const { events, lastId } = await tailStreamEvents(source.redis, source.key, options.lines);
+      events.forEach(print);
+      if (options.follow) await followStream(source.redis, source.key, lastId, print, stop.signal);
+    } else if (options.follow) {
+      await followChains(source.chains, print, stop.signal, { tail: options.lines });
+    } else {
+      tailChainEvents(listChains(source.chains), options.lines).forEach(print);
+    }
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}
+
+function queryCommand(command: Command): void {
+  command
     .description('Print the events that match every filter given, oldest first')
     .option('--grant <grant>', 'only this grant')
     .option('--tool <tool>', 'only this tool (as the policy names it)')
@@ -82,27 +96,30 @@ export function auditCommand(): Command {
     .option('--call <id>', 'only this call id')
     .option('--approval <id>', 'only this approval id')
     .option('-n, --limit <count>', 'stop after this many events', parseCount)
-    .action(async (options: CommonOptions & { grant?: string; tool?: string; since?: string; decision?: string; type?: string; call?: string; approval?: string; limit?: number }) => {
+    .action(async (options: QueryOptions) => {
       const log = cliLogger();
       await exitOnError(log, async () => {
         const query = buildQuery(options);
-        await withSource(options, log, async (source) => {
-          const print = printer(options.json);
-          const events = source.kind === 'stream' ? readStreamEvents(source.redis, source.key, query.sinceMs) : readChainEvents(listChains(source.chains), query.sinceMs);
-          let printed = 0;
-          for await (const event of events) {
-            if (!matchesQuery(event, query)) continue;
-            print(event);
-            if (++printed === options.limit) break;
-          }
-          if (printed === 0 && !options.json) process.stderr.write(`no matching events (${source.kind === 'file' ? describeSource(source.chains) : `stream ${source.key}`})\n`);
-        });
+        await withSource(options, log, (source) => printMatching(source, query, options));
       });
     });
+}
 
+async function printMatching(source: Source, query: AuditQuery, options: QueryOptions): Promise<void> {
+  const print = printer(options.json);
+  const events = source.kind === 'stream' ? readStreamEvents(source.redis, source.key, query.sinceMs) : readChainEvents(listChains(source.chains), query.sinceMs);
+  let printed = 0;
+  for await (const event of events) {
+    if (!matchesQuery(event, query)) continue;
+    print(event);
+    if (++printed === options.limit) break;
+  }
+  if (printed === 0 && !options.json) process.stderr.write(`no matching events (${source.kind === 'file' ? describeSource(source.chains) : `stream ${source.key}`})\n`);
+}
+
+function verifyCommand(command: Command): void {
   configOptions(
-    audit
-      .command('verify')
+    command
       .description('Check the hash chains: with no arguments every chain of audit.dir (or the chain of audit.file), one line each')
       .argument('[paths...]', 'audit files of one chain in chain order (oldest first), or audit directories (every chain in each)'),
   ).action(async (paths: string[], options: ConfigOptions) => {
@@ -112,7 +129,6 @@ export function auditCommand(): Command {
       if (broken) process.exitCode = 1;
     });
   });
-  return audit;
 }
 
 function buildQuery(options: { grant?: string; tool?: string; since?: string; decision?: string; type?: string; call?: string; approval?: string }): AuditQuery {

@@ -8,7 +8,7 @@ import type { ConfigInput } from './schema.js';
 /** The package root (holds dist/ and policies/), whether we run from dist/ or from src/ via tsx. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const DEMO_GRANT = 'demo';
+const DEMO_GRANT = 'demo';
 
 /**
  * What `npm start` runs with no config file: the MLflow stand-in as the one upstream (its store in

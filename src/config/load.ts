@@ -6,7 +6,7 @@ import { interpolateEnv } from './interpolate.js';
 import { ConfigSchema, type Config, type ParsedConfig } from './schema.js';
 import { resolveSlackConfig } from './slack.js';
 
-export const DEFAULT_CONFIG_FILE = 'airlock.config.json';
+const DEFAULT_CONFIG_FILE = 'airlock.config.json';
 
 /** A validated config plus where it came from; relative paths in it are already absolute. */
 export interface LoadedConfig {

@@ -57,7 +57,7 @@ export function parseSlackConfig(raw: unknown, source = 'slack'): SlackConfig {
   return parsed.data;
 }
 
-export const SLACK_ENV = {
+const SLACK_ENV = {
   botToken: 'SLACK_BOT_TOKEN',
   signingSecret: 'SLACK_SIGNING_SECRET',
   approvalsChannel: 'SLACK_APPROVALS_CHANNEL',

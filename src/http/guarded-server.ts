@@ -49,7 +49,7 @@ export function createGuardedServer(options: GuardedServerOptions): Server {
  * alive and draining whatever body the client goes on trickling; a refusal never reads that body.
  * Patched on the response object, so answers written by Bolt and the MCP SDK are covered too.
  */
-export function closeConnectionOnRefusal(res: ServerResponse): void {
+function closeConnectionOnRefusal(res: ServerResponse): void {
   const writeHead = res.writeHead as (this: ServerResponse, statusCode: number, ...rest: unknown[]) => ServerResponse;
   res.writeHead = function (this: ServerResponse, statusCode: number, ...rest: unknown[]) {
     if (statusCode >= 400) this.setHeader('connection', 'close');

@@ -2,7 +2,7 @@ import type { ServerOptions } from 'node:http';
 import type { ListenerLimits } from '../config/index.js';
 
 /** How long an idle keep-alive connection stays open between requests (Node's own default). */
-export const KEEP_ALIVE_MS = 5_000;
+const KEEP_ALIVE_MS = 5_000;
 
 /**
  * Node's server timeouts for our limits. Node 20 semantics relied on:

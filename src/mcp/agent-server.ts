@@ -9,7 +9,7 @@ import { asPassedThrough, invalidParams } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 
-export const APPROVAL_NOTE = '[Requires human approval] ';
+const APPROVAL_NOTE = '[Requires human approval] ';
 
 export interface AgentServerDeps {
   catalogue: ToolCatalogue;

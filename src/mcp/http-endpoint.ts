@@ -25,59 +25,82 @@ export interface McpEndpointOptions {
  * Everything decided from the headers (401, 403, 404, a declared 413) is answered before the
  * body is read; every refusal closes its connection (src/http/guarded-server.ts).
  */
-export function createMcpEndpoint(options: McpEndpointOptions) {
-  const { auth, sessions, log } = options;
+export function createMcpEndpoint(options: McpEndpointOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const endpoint = new McpEndpoint(options);
+  return (req, res) => endpoint.handle(req, res);
+}
 
-  return async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const authResult = auth.authenticate(req.headers.authorization);
-    if ('error' in authResult) {
-      const description = authResult.error === 'missing_token' ? 'Authorization: Bearer <token> is required' : 'the bearer token is not a known grant';
-      res.setHeader('WWW-Authenticate', `Bearer realm="airlock", error="invalid_token", error_description="${description}"`);
-      return sendJsonRpcError(res, 401, -32001, `Unauthorized: ${description}`);
-    }
-    const grant = authResult.grant;
+const SESSION_GONE = 'Session not found: it expired or the gateway restarted; initialize a new session';
 
+/** A request body read, or the refusal already sent (undefined for a body-less GET or DELETE). */
+type BodyResult = { ok: true; body: unknown } | { ok: false };
+
+class McpEndpoint {
+  constructor(private readonly options: McpEndpointOptions) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const grant = this.authenticate(req, res);
+    if (grant === undefined) return;
     const sessionId = header(req, 'mcp-session-id');
-    const session = sessionId === undefined ? undefined : sessions.get(sessionId);
+    const session = sessionId === undefined ? undefined : this.options.sessions.get(sessionId);
     if (sessionId !== undefined) {
-      if (session === undefined) return sendJsonRpcError(res, 404, -32001, 'Session not found: it expired or the gateway restarted; initialize a new session');
+      if (session === undefined) return sendJsonRpcError(res, 404, -32001, SESSION_GONE);
       if (session.grantName !== grant.name) return sendJsonRpcError(res, 403, -32001, 'Forbidden: this session belongs to another grant');
     }
-
-    let body: unknown;
-    if (req.method === 'POST') {
-      const read = await readBody(req, { maxBytes: options.maxRequestBytes, timeoutMs: options.bodyTimeoutMs });
-      if (read.kind === 'aborted') return;
-      if (read.kind === 'too_large') return sendJsonRpcError(res, 413, -32600, `Request body exceeds the limit of ${options.maxRequestBytes} bytes (config "max_request_bytes")`);
-      if (read.kind === 'timeout') {
-        return sendJsonRpcError(res, 408, -32600, `Request body not received within ${formatDuration(options.bodyTimeoutMs)} (config "listen.body_timeout"); send the whole body at once`);
-      }
-      try {
-        body = JSON.parse(read.text);
-      } catch {
-        return sendJsonRpcError(res, 400, -32700, 'Parse error: the request body is not valid JSON');
-      }
-    }
-
+    const read = await this.readJsonBody(req, res);
+    if (!read.ok) return;
     if (session !== undefined) {
       // Evicted while its body was coming in (idle until this request): as if unknown.
-      if (sessions.get(session.id) !== session) return sendJsonRpcError(res, 404, -32001, 'Session not found: it expired or the gateway restarted; initialize a new session');
-      return serveInSession(session, req, res, body);
+      if (this.options.sessions.get(session.id) !== session) return sendJsonRpcError(res, 404, -32001, SESSION_GONE);
+      return this.serveInSession(session, req, res, read.body);
     }
-
-    if (req.method !== 'POST' || !isInitializeRequest(body)) {
+    if (req.method !== 'POST' || !isInitializeRequest(read.body)) {
       return sendJsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; send initialize first');
     }
-    const admission = sessions.admit(grant.name);
-    if (!admission.admitted) return refuseSession(res, admission);
+    const admission = this.options.sessions.admit(grant.name);
+    if (!admission.admitted) return this.refuseSession(res, admission);
     try {
-      await openSession(grant, req, res, body);
+      await this.openSession(grant, req, res, read.body);
     } finally {
       admission.release();
     }
-  };
+  }
 
-  async function openSession(grant: GrantConfig, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  /** The grant of the bearer token, or undefined after answering 401. */
+  private authenticate(req: IncomingMessage, res: ServerResponse): GrantConfig | undefined {
+    const result = this.options.auth.authenticate(req.headers.authorization);
+    if (!('error' in result)) return result.grant;
+    const description = result.error === 'missing_token' ? 'Authorization: Bearer <token> is required' : 'the bearer token is not a known grant';
+    res.setHeader('WWW-Authenticate', `Bearer realm="airlock", error="invalid_token", error_description="${description}"`);
+    sendJsonRpcError(res, 401, -32001, `Unauthorized: ${description}`);
+    return undefined;
+  }
+
+  private async readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<BodyResult> {
+    if (req.method !== 'POST') return { ok: true, body: undefined };
+    const { maxRequestBytes, bodyTimeoutMs } = this.options;
+    const read = await readBody(req, { maxBytes: maxRequestBytes, timeoutMs: bodyTimeoutMs });
+    switch (read.kind) {
+      case 'aborted':
+        return { ok: false };
+      case 'too_large':
+        sendJsonRpcError(res, 413, -32600, `Request body exceeds the limit of ${maxRequestBytes} bytes (config "max_request_bytes")`);
+        return { ok: false };
+      case 'timeout':
+        sendJsonRpcError(res, 408, -32600, `Request body not received within ${formatDuration(bodyTimeoutMs)} (config "listen.body_timeout"); send the whole body at once`);
+        return { ok: false };
+      case 'ok':
+        try {
+          return { ok: true, body: JSON.parse(read.text) };
+        } catch {
+          sendJsonRpcError(res, 400, -32700, 'Parse error: the request body is not valid JSON');
+          return { ok: false };
+        }
+    }
+  }
+
+  private async openSession(grant: GrantConfig, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const { sessions, log } = this.options;
     let session: AgentSession | undefined;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -94,13 +117,13 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
     transport.onclose = () => {
       if (transport.sessionId !== undefined) sessions.remove(transport.sessionId);
     };
-    const server = options.createServer(grant);
+    const server = this.options.createServer(grant);
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
     if (session === undefined) await server.close().catch(() => {});
   }
 
-  async function serveInSession(session: AgentSession, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  private async serveInSession(session: AgentSession, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     session.lastSeen = Date.now();
     session.openRequests += 1;
     res.once('close', () => {
@@ -117,12 +140,12 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
    * and proxies, and 429 says the truth: this credential is over its own quota, the gateway is
    * fine. 503 stays for the whole gateway being full (`sessions.max`), which refuses newcomers.
    */
-  function refuseSession(res: ServerResponse, refusal: Exclude<SessionAdmission, { admitted: true }>): void {
+  private refuseSession(res: ServerResponse, refusal: Exclude<SessionAdmission, { admitted: true }>): void {
     if (refusal.scope === 'global') {
       return sendJsonRpcError(res, 503, -32000, `Too many sessions (limit ${refusal.cap}); close idle clients or raise sessions.max`);
     }
     const retryAfterS = Math.ceil(refusal.retryAfterMs / 1_000);
-    log.warn({ grant: refusal.grant, open: refusal.open, cap: refusal.cap }, 'session refused: the grant is at its session cap');
+    this.options.log.warn({ grant: refusal.grant, open: refusal.open, cap: refusal.cap }, 'session refused: the grant is at its session cap');
     res.setHeader('Retry-After', String(retryAfterS));
     sendJsonRpcError(
       res,
@@ -140,7 +163,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-export function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, data?: unknown): void {
+function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, data?: unknown): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message, ...(data === undefined ? {} : { data }) }, id: null }));

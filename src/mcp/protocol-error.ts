@@ -6,7 +6,7 @@ import { ErrorCode, type McpError } from '@modelcontextprotocol/sdk/types.js';
  * agent's SDK prefixes again ("MCP error -32602: MCP error -32602: Unknown tool"). The SDK sends
  * any thrown error's integer `code` and `message` as they are.
  */
-export function protocolError(code: number, message: string, data?: unknown): Error & { code: number; data?: unknown } {
+function protocolError(code: number, message: string, data?: unknown): Error & { code: number; data?: unknown } {
   return Object.assign(new Error(message), { code }, data === undefined ? {} : { data });
 }
 

@@ -21,7 +21,7 @@ export interface PromptEntry {
   prompt: Prompt;
 }
 
-export const PREFIX_SEPARATOR = '__';
+const PREFIX_SEPARATOR = '__';
 
 /** A tool name two or more upstreams offer, with none of them assigned to it. */
 export interface ToolCollision {

@@ -81,7 +81,7 @@ export function durationMs(value: string | number): { ms: number; text: string }
 /** Tool names are not paths: "*" matches any name, including ones with "/" or a leading ".". */
 const GLOB_OPTIONS = { dot: true, bash: true, nonegate: true } as const;
 
-export function isGlob(key: string): boolean {
+function isGlob(key: string): boolean {
   return picomatch.scan(key).isGlob;
 }
 

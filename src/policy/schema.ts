@@ -40,12 +40,12 @@ const DURATION_HINT = 'a duration like "90s", "15m", "2h", "1d", or a number of 
 // The message is set on every branch: zod reports a union's failure through the branch whose type
 // matched (a string failing the pattern), not through the union.
 const durationMessage = expecting(DURATION_HINT);
-export const DurationSchema = z
+const DurationSchema = z
   .union([z.string().regex(DURATION_PATTERN, durationMessage), z.number().positive(durationMessage)], durationMessage)
   .meta({ id: 'Duration', description: `A ${DURATION_HINT.slice(2)}.` });
 
 const windowMessage = expecting(`"second", "minute", "hour", "day", ${DURATION_HINT}`);
-export const WindowSchema = z
+const WindowSchema = z
   .union([z.enum(NAMED_WINDOWS, windowMessage), z.string().regex(DURATION_PATTERN, windowMessage), z.number().positive(windowMessage)], windowMessage)
   .meta({ id: 'Window', description: 'Sliding window length: "second", "minute", "hour", "day", a duration like "90s" or "15m", or a number of seconds.' });
 
@@ -62,7 +62,7 @@ export const LimitSchema = strict({
   scope: ScopeSchema.default('grant'),
 }).meta({ id: 'Limit', title: 'Limit', description: 'At most `max` calls in any rolling `window`. All limits of a call must pass, or none is consumed.' });
 
-export const RateLimitSchema = strict({
+const RateLimitSchema = strict({
   max: positiveInt('the most calls admitted in any window (a positive integer)'),
   window: WindowSchema,
 }).meta({ id: 'RateLimit', title: 'Rate limit', description: "Shorthand for one limit scoped per grant, on a counter named after this rule's tool key." });
@@ -92,7 +92,7 @@ const RegexValueSchema = z.string(expecting('a regular expression (a string)')).
 const numberValue = () => z.number(expecting('a number'));
 const arrayValue = () => z.array(z.unknown(), expecting('an array of values'));
 
-export const CONDITION_OPS = ['eq', 'neq', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte', 'regex', 'contains', 'exists'] as const;
+const CONDITION_OPS = ['eq', 'neq', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte', 'regex', 'contains', 'exists'] as const;
 
 export const ConditionSchema = z
   .discriminatedUnion(
@@ -152,7 +152,7 @@ export const ApprovalSchema = strict({
 export const ActionSchema = z
   .enum(['allow', 'deny', 'require_approval'])
   .meta({ description: 'allow (the default for a listed tool), deny, or require_approval (hold the call for a human).' });
-export const DefaultActionSchema = z.enum(['allow', 'deny']).meta({ description: 'What happens to a tool that no rule matches.' });
+const DefaultActionSchema = z.enum(['allow', 'deny']).meta({ description: 'What happens to a tool that no rule matches.' });
 
 export const RuleSchema = strict({
   action: ActionSchema.default('allow'),

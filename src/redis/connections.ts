@@ -9,7 +9,7 @@ export type RedisRole = 'request' | 'blocking';
  * behaviour: request-path clients fail fast so an agent gets a clear error while Redis is down;
  * BullMQ's blocking clients and subscribers retry forever (BullMQ requires maxRetriesPerRequest: null).
  */
-export function redisOptions(url: string, role: RedisRole): RedisOptions {
+function redisOptions(url: string, role: RedisRole): RedisOptions {
   const base: RedisOptions =
     role === 'request'
       ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, commandTimeout: 2_000 }

@@ -31,7 +31,7 @@ const PRESENCE = 'airlock-presence';
 const LOCK_WAIT_MS = 10_000;
 const STOP_WAIT_MS = 3_000;
 
-export function embeddedRedisDir(dataDir: string): string {
+function embeddedRedisDir(dataDir: string): string {
   return join(resolve(dataDir), 'redis');
 }
 

@@ -14,11 +14,11 @@
  * await redis.close(); // the owner closes the connections, last
  * @module
  */
-export { connectRedis, redisOptions, RedisConnections, type RedisClients, type RedisRole } from './connections.js';
+export { connectRedis,  RedisConnections, type RedisClients, type RedisRole } from './connections.js';
 export { whenReady, type WhenReadyOptions } from './ready.js';
 export { withConfiguredRedis, type ConfiguredRedis } from './configured.js';
 export {
-  APPROVALS_QUEUE, ApprovalKeys, AUDIT_STREAM_FIELD, auditStreamKey, checkPrefix, decodeSegment, DEFAULT_PREFIX, encodeSegment, isValidPrefix,
+  APPROVALS_QUEUE, ApprovalKeys, AUDIT_STREAM_FIELD, auditStreamKey,   DEFAULT_PREFIX,  isValidPrefix,
   LimitKeys, PREFIX_RULE, SLACK_QUEUE, SlackKeys, type CallerIds, type ParsedLogKey,
 } from './keys.js';
 export {
@@ -27,5 +27,5 @@ export {
 } from './scripts.js';
 export { BeginCode, CollectCode, CreateCode, DecideCode, ExpireCode, FinishCode, ReapCode, ReserveCode, WithdrawCode } from './script-codes.js';
 export { evalScript, runScript, type ScriptClient } from './run-script.js';
-export { embeddedRedisDir, embeddedRedisRunning, embeddedRedisSocket, joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
-export { answersPing, spawnRedisServer, waitForPing, type RedisProcess, type SpawnRedisOptions } from './redis-process.js';
+export {  embeddedRedisRunning, embeddedRedisSocket, joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+export { answersPing, spawnRedisServer,  type RedisProcess, type SpawnRedisOptions } from './redis-process.js';

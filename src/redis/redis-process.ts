@@ -83,7 +83,7 @@ export async function answersPing(socket: string): Promise<boolean> {
   }
 }
 
-export async function waitForPing(socket: string, timeoutMs: number): Promise<void> {
+async function waitForPing(socket: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await answersPing(socket))) {
     if (Date.now() > deadline) throw new AirlockError('redis_unavailable', `redis-server did not answer on ${socket} within ${timeoutMs} ms`);

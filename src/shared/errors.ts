@@ -45,11 +45,6 @@ export class AirlockError<C extends AirlockErrorCode = AirlockErrorCode> extends
   }
 }
 
-/** Whether `error` is one of ours (optionally: with this code). */
-export function isAirlockError<C extends AirlockErrorCode>(error: unknown, code?: C): error is AirlockError<C> {
-  return error instanceof AirlockError && (code === undefined || error.code === code);
-}
-
 /** "what went wrong" from anything thrown, for logs and messages. */
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

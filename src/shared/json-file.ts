@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { findJsonSyntaxError } from './json-syntax.js';
 
 /** Parse JSON text; a syntax error names the line and column, which JSON.parse alone often does not. */
@@ -12,6 +11,3 @@ export function parseJsonText(text: string, source: string): unknown {
   }
 }
 
-export function readJsonFile(path: string): unknown {
-  return parseJsonText(readFileSync(path, 'utf8'), path);
-}

@@ -46,7 +46,7 @@ export function agentOutcome<S extends OutcomeStatus>(status: S, text: string, d
 }
 
 /** Only `pending` is not an error: the model should wait or call again, not give up. */
-export function isErrorOutcome(status: OutcomeStatus): boolean {
+function isErrorOutcome(status: OutcomeStatus): boolean {
   switch (status) {
     case 'pending':
       return false;
@@ -65,6 +65,6 @@ export function isErrorOutcome(status: OutcomeStatus): boolean {
 }
 
 /** For exhaustive switches: a new status that is not handled fails to compile. */
-export function unreachable(value: never): never {
+function unreachable(value: never): never {
   throw new Error(`unhandled case: ${String(value)}`);
 }

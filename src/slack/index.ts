@@ -6,7 +6,5 @@
  * @module
  */
 export { SlackBot, createSlackGroups, type SlackBotOptions } from './bot.js';
-export { SlackGroups } from './groups.js';
-export { SlackAuditChannel, type AuditLineSink } from './audit-channel.js';
-export { approvalMessage, denyModal, outcomeText, deliveryNoteText, APPROVE_ACTION, DENY_ACTION, DENY_MODAL, type Redactor, type SlackMessage } from './messages.js';
-export { escapeMrkdwn, SLACK_LIMITS } from './text.js';
+export {  type AuditLineSink } from './audit-channel.js';
+export {     APPROVE_ACTION, DENY_ACTION, DENY_MODAL, type Redactor, type SlackMessage } from './messages.js';

@@ -13,7 +13,7 @@ export const DENY_ACTION = 'airlock_deny';
 export const DENY_MODAL = 'airlock_deny_modal';
 export const REASON_BLOCK = 'reason';
 export const REASON_INPUT = 'reason';
-export const REASON_MAX = 500;
+const REASON_MAX = 500;
 
 /** Redacts argument values by key before anything is shown (src/audit/redact.ts `createRedactor`). */
 export type Redactor = (value: unknown) => unknown;
@@ -69,7 +69,7 @@ function headline(view: ApprovalView): string {
 }
 
 /** The arguments as pretty JSON, redacted first, then cut to the section limit with "… N more characters". */
-export function argumentsSection(args: unknown, redact: Redactor): SectionBlock {
+function argumentsSection(args: unknown, redact: Redactor): SectionBlock {
   const head = '*Arguments*\n```\n';
   const tail = '\n```';
   const json = prettyJson(redact(args));

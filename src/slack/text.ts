@@ -26,7 +26,7 @@ export const SLACK_LIMITS = {
   fallbackText: 3_000,
 } as const;
 
-export function escapeMrkdwn(text: string): string {
+function escapeMrkdwn(text: string): string {
   return text.replace(/[&<>]/gu, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : '&gt;'));
 }
 

@@ -46,7 +46,7 @@ export function airlock(dataDir: string, ...args: string[]) {
 }
 
 /** The pending approvals of the embedded default, as `approvals list --json` prints them. */
-export function pendingApprovals(dataDir: string): { id: string; tool: string }[] {
+function pendingApprovals(dataDir: string): { id: string; tool: string }[] {
   const run = airlock(dataDir, 'approvals', 'list', '--json');
   if (run.status !== 0) throw new Error(`approvals list failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as { id: string; tool: string }[];

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnRedisServer, type RedisProcess } from '../../src/redis/index.js';
 
-export { waitForPing } from '../../src/redis/index.js';
 
 /** A throw-away redis-server on a unix socket in a temp dir (or `dir`, to restart on the same data). */
 export interface TestRedis extends RedisProcess {

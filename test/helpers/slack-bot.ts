@@ -12,7 +12,7 @@ export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const APPROVALS_CHANNEL = 'C0APPROVALS';
 
 /** Argument values under these keys never reach Slack (the shape of src/audit/redact.ts, kept local to the tests). */
-export function testRedactor(value: unknown): unknown {
+function testRedactor(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(testRedactor);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /token|secret|password|authorization/iu.test(k) ? '[redacted]' : testRedactor(v)]));

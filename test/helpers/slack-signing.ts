@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
  * Interaction payloads as Slack sends them: `payload=<json>` form bodies signed with the v0
  * scheme (X-Slack-Signature = "v0=" + hex HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)).
  */
-export function signature(secret: string, timestamp: number, body: string): string {
+function signature(secret: string, timestamp: number, body: string): string {
   return 'v0=' + createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex');
 }
 
@@ -32,7 +32,7 @@ export async function postInteraction(url: string, secret: string, payload: unkn
   return response.status;
 }
 
-export const TEAM = { id: 'T0FAKE', domain: 'fake' };
+const TEAM = { id: 'T0FAKE', domain: 'fake' };
 
 /** A block_actions payload for one button click on an approval message. */
 export function buttonClick(options: { actionId: string; approvalId: string; user: string; channel: string; ts: string; responseUrl: string; triggerId?: string }) {

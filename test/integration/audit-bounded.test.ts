@@ -4,7 +4,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEventSchema, AuditLog, verifyAuditFiles, type AuditEvent, type AuditEventOf } from '../../src/audit/index.js';
 import { formatEvent } from '../../src/audit/query.js';
 import { readFileEvents } from '../../src/audit/reader.js';
@@ -12,6 +12,7 @@ import { auditFileConfig, quietLog } from '../helpers/audit.js';
 import { randomPrefix } from '../helpers/approvals.js';
 import { connectHttp, startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
+import { writeGatewayConfig } from '../helpers/config.js';
 
 /**
  * The audit trail cannot be used to fill the disk: a huge argument is stored once per call, as a
@@ -32,13 +33,12 @@ const policy = {
 };
 
 function writeConfig(name: string, rollupWindow: string): string {
-  return writeJson(join(dir, `${name}.config.json`), {
-    redis: { url: `unix://${inject('redisPath')}`, prefix },
+  return writeGatewayConfig(dir, {
     upstreams: { mlflow: upstreams.standin(['--state', join(dir, `${name}-mlflow.json`)]) },
     policy: writeJson(join(dir, 'policy.json'), policy),
     grants: [{ name: 'agent', token: TOKEN }],
     audit: { args_preview_bytes: PREVIEW, denial_rollup_window: rollupWindow },
-  });
+  }, { name: `${name}`, prefix });
 }
 
 const events = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);

@@ -8,6 +8,7 @@ import type { ApprovalEngine, ApprovalView } from '../../src/approvals/index.js'
 import { randomPrefix, startEngine } from '../helpers/approvals.js';
 import { connectHttp, startGateway, stopProcess, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
+import { writeGatewayConfig } from '../helpers/config.js';
 
 const AGENT = 'approvals-agent-token-00000001';
 const QUICK = 'approvals-quick-token-00000002';
@@ -73,8 +74,7 @@ function cli(...args: string[]) {
 
 beforeAll(async () => {
   writeFileSync(callLog, '');
-  configFile = writeJson(join(dir, 'airlock.config.json'), {
-    redis: { url: `unix://${inject('redisPath')}`, prefix },
+  configFile = writeGatewayConfig(dir, {
     upstreams: { mlflow: upstreams.standin(['--state', join(dir, 'mlflow-state.json')]), fixture: upstreams.fixture(callLog) },
     policy: writeJson(join(dir, 'policy.json'), policy),
     grants: [
@@ -83,7 +83,7 @@ beforeAll(async () => {
       { name: 'flood', token: FLOOD, owner: 'U0OWNER', hold: '200ms', max_pending: 2 },
     ],
     approvals: { execution_lease: '2s' },
-  });
+  }, { prefix });
   gateway = await startGateway({ config: configFile });
   engine = await startEngine({ redisUrl: `unix://${inject('redisPath')}`, prefix, processJobs: false });
 });

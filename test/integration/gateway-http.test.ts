@@ -2,9 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHttp, startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { tempDir, upstreams, writeJson } from '../helpers/paths.js';
+import { writeGatewayConfig } from '../helpers/config.js';
 
 const TOKEN = 'test-token-alpha-0123456789';
 const OTHER_TOKEN = 'test-token-bravo-0123456789';
@@ -38,8 +39,7 @@ const call = (client: Client, name: string, args: Record<string, unknown> = {}) 
 beforeAll(async () => {
   writeFileSync(callLog, '');
   writeJson(policyFile, basePolicy);
-  const config = writeJson(join(dir, 'airlock.config.json'), {
-    redis: { url: `unix://${inject('redisPath')}` },
+  const config = writeGatewayConfig(dir, {
     upstreams: { fixture: upstreams.fixture(callLog) },
     policy: policyFile,
     grants: [

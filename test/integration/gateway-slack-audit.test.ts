@@ -12,6 +12,7 @@ import { FakeSlack } from '../helpers/fake-slack.js';
 import { connectHttp, startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
 import { buttonClick, modalSubmission, postInteraction } from '../helpers/slack-signing.js';
+import { writeGatewayConfig } from '../helpers/config.js';
 
 const TOKEN = 'slack-audit-agent-token-000001';
 const SECRET = 'signing-secret-for-gateway-tests-0001';
@@ -65,8 +66,7 @@ async function approvalMessage(tool: string) {
 
 beforeAll(async () => {
   fake = await FakeSlack.start();
-  configFile = writeJson(join(dir, 'airlock.config.json'), {
-    redis: { url: `unix://${inject('redisPath')}`, prefix },
+  configFile = writeGatewayConfig(dir, {
     upstreams: { mlflow: upstreams.standin(['--state', join(dir, 'mlflow.json')]) },
     policy: writeJson(join(dir, 'policy.json'), policy),
     grants: [{ name: 'agent', token: TOKEN, owner: 'U0OWNER', hold: '30s' }],
@@ -81,7 +81,7 @@ beforeAll(async () => {
     },
     audit: { slack_summary_window: '1s' },
     approvals: { progress_interval: '300ms' },
-  });
+  }, { prefix });
   a = await startGateway({ config: configFile, auditFile });
   slackUrl = /Slack interactivity endpoint: (\S+)/.exec(a.stdout())![1]!;
   agent = await connectHttp(a.mcpUrl, TOKEN);

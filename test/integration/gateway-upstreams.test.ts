@@ -5,9 +5,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { connectHttp, connectStdio, startGateway, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
+import { writeGatewayConfig } from '../helpers/config.js';
 
 const TOKEN = 'token-for-laptop-grant-0001';
 const CI_TOKEN = 'token-for-ci-grant-00000002';
@@ -38,8 +38,7 @@ const call = (client: Client, name: string, args: Record<string, unknown> = {}) 
 
 beforeAll(async () => {
   writeFileSync(callLog, '');
-  configFile = writeJson(join(dir, 'airlock.config.json'), {
-    redis: { url: `unix://${inject('redisPath')}` },
+  configFile = writeGatewayConfig(dir, {
     upstreams: { mlflow: upstreams.standin(), fixture: upstreams.fixture(callLog) },
     policy: writeJson(join(dir, 'policy.json'), policy),
     grants: [

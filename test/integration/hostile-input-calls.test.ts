@@ -2,11 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type McpError } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { randomPrefix } from '../helpers/approvals.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHttp, startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { tempDir, upstreams, writeJson } from '../helpers/paths.js';
 import { callTool } from '../helpers/processes.js';
+import { writeGatewayConfig } from '../helpers/config.js';
 
 const TOKEN = 'hostile-calls-token-000000001';
 const dir = tempDir();
@@ -16,8 +16,7 @@ let agent: Client;
 
 beforeAll(async () => {
   writeFileSync(callLog, '');
-  const config = writeJson(join(dir, 'airlock.config.json'), {
-    redis: { url: `unix://${inject('redisPath')}`, prefix: randomPrefix() },
+  const config = writeGatewayConfig(dir, {
     upstreams: { fixture: upstreams.fixture(callLog) },
     policy: writeJson(join(dir, 'policy.json'), { version: '1', default: 'allow' }),
     grants: [{ name: 'agent', token: TOKEN }],
@@ -98,13 +97,12 @@ describe('/readyz with audit.fail_mode "open" and no writable audit file', () =>
   it('stays ready and says calls go on without the file, not that they are refused', async () => {
     const blocker = join(dir, 'not-a-directory');
     writeFileSync(blocker, '');
-    const config = writeJson(join(dir, 'airlock.open.json'), {
-      redis: { url: `unix://${inject('redisPath')}`, prefix: randomPrefix() },
+    const config = writeGatewayConfig(dir, {
       upstreams: { fixture: upstreams.fixture(callLog) },
       policy: join(dir, 'policy.json'),
       grants: [{ name: 'agent', token: TOKEN }],
       audit: { dir: join(blocker, 'audit'), fail_mode: 'open' },
-    });
+    }, { name: 'airlock.open' });
     const open = await startGateway({ config, auditFile: null });
     try {
       const ready = await fetch(`${open.baseUrl}/readyz`);

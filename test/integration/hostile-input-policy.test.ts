@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { randomPrefix } from '../helpers/approvals.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHttp, startGateway, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
+import { writeGatewayConfig } from '../helpers/config.js';
 
 /**
  * Hostile arguments against a real gateway process, through the real HTTP endpoint: a regex that
@@ -43,8 +43,7 @@ async function timeHealthz(): Promise<number> {
 }
 
 beforeAll(async () => {
-  const config = writeJson(join(dir, 'airlock.config.json'), {
-    redis: { url: `unix://${inject('redisPath')}`, prefix: randomPrefix() },
+  const config = writeGatewayConfig(dir, {
     upstreams: { mlflow: upstreams.standin(['--state', join(dir, 'mlflow-state.json')]) },
     policy: writeJson(join(dir, 'policy.json'), policy),
     grants: [{ name: 'agent', token: TOKEN }],

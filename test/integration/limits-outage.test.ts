@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LimitsUnavailableError, RateLimiter } from '../../src/limits/index.js';
 import { makeLimit, requestClient } from '../helpers/limits.js';
+import { waitFor } from '../helpers/gateway.js';
 import { removeDir, startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
 const who = { grant: 'g', session: 's' };
@@ -25,16 +26,16 @@ async function timed<T>(work: Promise<T>): Promise<{ error: unknown; ms: number 
   return { error, ms: Date.now() - started };
 }
 
+/** Polls until a reservation is admitted; only "Redis unavailable" counts as not yet. */
 async function eventuallyAdmitted(limiter: RateLimiter, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  await waitFor(async () => {
     try {
-      if ((await limiter.reserve([limit], who)).ok) return;
+      return (await limiter.reserve([limit], who)).ok;
     } catch (error) {
-      if (!(error instanceof LimitsUnavailableError) || Date.now() > deadline) throw error;
+      if (!(error instanceof LimitsUnavailableError)) throw error;
+      return false;
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  }, timeoutMs, 'a reservation to be admitted again');
 }
 
 describe('Redis down or slow', () => {
@@ -71,16 +72,9 @@ describe('Redis down or slow', () => {
 
     server.child.kill('SIGCONT');
     // The stalled script ran when Redis woke up, and the release queued behind it gave the slot back.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const result = await limiter.reserve([one], who).catch((e: unknown) => e);
-      if (!(result instanceof LimitsUnavailableError)) {
-        expect(result).toMatchObject({ ok: true });
-        break;
-      }
-      if (Date.now() > deadline) throw result;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let result: unknown;
+    await waitFor(async () => !((result = await limiter.reserve([one], who).catch((e: unknown) => e)) instanceof LimitsUnavailableError), 10_000, 'Redis to answer again');
+    expect(result).toMatchObject({ ok: true });
   });
 });
 

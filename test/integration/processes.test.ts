@@ -4,12 +4,12 @@ import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { answersPing, embeddedRedisSocket } from '../../src/redis/index.js';
-import { randomPrefix } from '../helpers/approvals.js';
 import { connectHttp, connectStdio, startGateway, stopProcess, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
 import { airlock, callTool, embeddedRedisPid, isRunning, processesMentioning, waitForPendingApproval } from '../helpers/processes.js';
+import { writeGatewayConfig } from '../helpers/config.js';
 
 const copyArgs = (version: string) => ({ src_model_name: 'fraud-detector-dev', src_version: version, dst_model_name: 'fraud-detector-staging' });
 const stopped: (() => Promise<void>)[] = [];
@@ -147,8 +147,7 @@ describe('two serve processes from one config file', () => {
       default: 'deny',
       tools: { get_registered_models: { limits: [{ counter: 'reads', window: 'hour', max: 10, scope: 'grant' }] } },
     });
-    const config = writeJson(join(dir, 'airlock.config.json'), {
-      redis: { url: `unix://${inject('redisPath')}`, prefix: randomPrefix() },
+    const config = writeGatewayConfig(dir, {
       upstreams: { mlflow: upstreams.standin() },
       policy,
       grants: [{ name: 'shared', token: 'shared-grant-token-000000001' }],
@@ -173,8 +172,7 @@ describe('two serve processes from one config file', () => {
 describe('an upstream that cannot start', () => {
   it('fails loudly and alone: named at once, the others serve, retried with a growing backoff, named by /readyz', async () => {
     const dir = tempDir();
-    const config = writeJson(join(dir, 'airlock.config.json'), {
-      redis: { url: `unix://${inject('redisPath')}`, prefix: randomPrefix() },
+    const config = writeGatewayConfig(dir, {
       upstreams: { mlflow: upstreams.standin(), ghost: { command: 'mcp-servr-typo' } },
       policy: writeJson(join(dir, 'policy.json'), { version: '1', default: 'allow' }),
       grants: [{ name: 'laptop', token: 'ghost-test-token-0000000001' }],

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { randomPrefix } from '../helpers/approvals.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connectHttp, startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
 import { callTool } from '../helpers/processes.js';
+import { writeGatewayConfig } from '../helpers/config.js';
 
 const FIXTURE_TOOLS = ['echo', 'slow', 'crash', 'add_tool', 'fail', 'protocol_error', 'delete_thing', 'structured'];
 const TOKEN = 'collision-test-token-000000001';
@@ -23,13 +23,11 @@ const policy = writeJson(join(dir, 'policy.json'), {
   },
 });
 const config = (extra: Record<string, unknown>) =>
-  writeJson(join(dir, `airlock-${Math.random().toString(36).slice(2)}.json`), {
-    redis: { url: `unix://${inject('redisPath')}`, prefix: randomPrefix() },
-    upstreams: { a: { ...upstreams.fixture(logs.a), prefix: '' }, b: { ...upstreams.fixture(logs.b), prefix: '' } },
-    policy,
-    grants: [{ name: 'agent', token: TOKEN }],
-    ...extra,
-  });
+  writeGatewayConfig(
+    dir,
+    { upstreams: { a: { ...upstreams.fixture(logs.a), prefix: '' }, b: { ...upstreams.fixture(logs.b), prefix: '' } }, policy, grants: [{ name: 'agent', token: TOKEN }], ...extra },
+    { name: `airlock-${Math.random().toString(36).slice(2)}` },
+  );
 
 const gateways: GatewayProcess[] = [];
 afterAll(async () => {
