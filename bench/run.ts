@@ -18,6 +18,7 @@ setMaxListeners(50_000);
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
+const STANDIN_CLI = join(ROOT, 'dist', 'standin', 'standin', 'src', 'cli.js');
 const TOKEN = 'bench-token-0123456789abcdef';
 const quick = process.argv.includes('--quick');
 const settings = quick
@@ -39,13 +40,13 @@ writeFileSync(
   join(dir, 'airlock.config.json'),
   JSON.stringify({
     redis: { url: redis.url },
-    upstreams: { mlflow: { command: process.execPath, args: [CLI, 'mlflow-standin'] } },
+    upstreams: { mlflow: { command: process.execPath, args: [STANDIN_CLI] } },
     policy: join(dir, 'policy.json'),
     grants: [{ name: 'bench', token: TOKEN }],
   }),
 );
 
-const standin = await spawnUntil(process.execPath, [CLI, 'mlflow-standin', '--http', '0'], /listening on (http:\/\/\S+)/);
+const standin = await spawnUntil(process.execPath, [STANDIN_CLI, '--http', '0'], /listening on (http:\/\/\S+)/);
 const gateway = await spawnUntil(process.execPath, [CLI, 'serve', '--port', '0', '--config', join(dir, 'airlock.config.json'), '--data-dir', join(dir, 'data')], /serving MCP at (\S+)/, {
   ...process.env,
   AIRLOCK_LOG_LEVEL: 'warn',

@@ -26,11 +26,12 @@ fi
 
 # 2. Build: recompile when any source or compiler setting is newer than the last build.
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find src tsconfig.json tsconfig.build.json package-lock.json -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find src standin tsconfig.json tsconfig.build.json package-lock.json -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
   say "building (tsc)"
   # Built aside, then swapped in: a gateway already running from dist/ keeps its files meanwhile.
   rm -rf dist.next dist.old
   npx --no-install tsc -p tsconfig.build.json --outDir dist.next
+  npx --no-install tsc -p standin/tsconfig.build.json --outDir dist.next/standin
   sh scripts/copy-lua.sh dist.next
   touch dist.next/.build-stamp
   if [ -d dist ]; then mv dist dist.old; fi

@@ -8,6 +8,9 @@ import type { ConfigInput } from './schema.js';
 /** The package root (holds dist/ and policies/), whether we run from dist/ or from src/ via tsx. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** The built stand-in's own entry (standin/, built by standin/tsconfig.build.json): no gateway CLI in the child. */
+const STANDIN_ENTRY = join(PACKAGE_ROOT, 'dist', 'standin', 'standin', 'src', 'cli.js');
+
 const DEMO_GRANT = 'demo';
 
 /**
@@ -22,7 +25,7 @@ export function embeddedDefaultConfig(dataDir: string): ConfigInput {
     upstreams: {
       mlflow: {
         command: process.execPath,
-        args: [join(PACKAGE_ROOT, 'dist', 'cli.js'), 'mlflow-standin', '--state', resolve(dataDir, 'mlflow-state.json')],
+        args: [STANDIN_ENTRY, '--state', resolve(dataDir, 'mlflow-state.json')],
       },
     },
     policy: join(PACKAGE_ROOT, 'policies', 'mlflow.json'),

@@ -5,7 +5,7 @@ import { loadPolicyFile } from './load.js';
 
 const file = (path: string) => new URL(`../../${path}`, import.meta.url).pathname;
 /** The MLflow MCP Server's 40 tools with their annotations, as the stand-in serves them. */
-const tools = (JSON.parse(readFileSync(file('src/standin/mlflow-mcp.tools.json'), 'utf8')) as { tools: { name: string; annotations: { readOnlyHint?: boolean } }[] }).tools;
+const tools = (JSON.parse(readFileSync(file('standin/src/mlflow-mcp.tools.json'), 'utf8')) as { tools: { name: string; annotations: { readOnlyHint?: boolean } }[] }).tools;
 const readOnly = tools.filter((t) => t.annotations.readOnlyHint).map((t) => t.name);
 const writes = tools.filter((t) => !t.annotations.readOnlyHint).map((t) => t.name);
 

@@ -1,6 +1,6 @@
 /** The MLflow 3 promotion flow and registry numbering rules, over Streamable HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callTool, dictOf, listOf, onlyText, startHttpStandin, type HttpStandinProcess } from '../helpers/standin.js';
+import { callTool, dictOf, listOf, onlyText, startHttpStandin, type HttpStandinProcess } from './helpers.js';
 
 const RUN_TUNED = 'a565db8e8544424dda7c3b9747db08b8';
 const RUN_BASELINE = '1f32c67417521274adcdd67899f54a0f';

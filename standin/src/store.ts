@@ -61,7 +61,7 @@ export class StandinStore implements StoreContext {
   }
 }
 
-/** A fresh copy of the built-in seed (src/standin/seed.json). */
+/** A fresh copy of the built-in seed (standin/src/seed.json). */
 export function builtInSeed(): StoreState {
-  return parseStoreState(structuredClone(seedData), 'built-in seed (src/standin/seed.json)');
+  return parseStoreState(structuredClone(seedData), 'built-in seed (standin/src/seed.json)');
 }

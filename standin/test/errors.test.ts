@@ -1,6 +1,6 @@
 /** Error results worded as the real server words them (spec §2, §5). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callTool, onlyText, startStdioStandin, type StdioStandin } from '../helpers/standin.js';
+import { callTool, onlyText, startStdioStandin, type StdioStandin } from './helpers.js';
 
 describe('mlflow-standin error wording', () => {
   let standin: StdioStandin;

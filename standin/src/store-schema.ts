@@ -3,7 +3,7 @@
  * rewritten after every change). Field names follow MLflow's entities; timestamps are epoch ms.
  */
 import { z } from 'zod';
-import { formatIssues } from '../shared/index.js';
+import { formatIssues } from '../../src/shared/index.js';
 
 export const STATE_FORMAT = 'airlock-mlflow-standin/1';
 

@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parseJsonText } from '../shared/index.js';
+import { parseJsonText } from '../../src/shared/index.js';
 import { parseStoreState, type StoreState } from './store-schema.js';
 
 export function readStateFile(path: string): StoreState {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import payload from '../../src/standin/mlflow-mcp.tools.json' with { type: 'json' };
-import { callTool, onlyText, startHttpStandin, startStdioStandin, type HttpStandinProcess, type StandinConnection } from '../helpers/standin.js';
+import payload from '../src/mlflow-mcp.tools.json' with { type: 'json' };
+import { callTool, onlyText, startHttpStandin, startStdioStandin, type HttpStandinProcess, type StandinConnection } from './helpers.js';
 
 const transports: [string, () => Promise<StandinConnection>][] = [
   ['stdio', () => startStdioStandin()],

@@ -1,5 +1,5 @@
 /**
- * Spawning the built `airlock mlflow-standin` as a real child process and talking to it through
+ * Spawning the built stand-in (its own entry, dist/standin/standin/src/cli.js) as a real child process and talking to it through
  * the MCP SDK client, over stdio or Streamable HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,10 +12,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(REPO_ROOT, 'dist', 'cli.js');
+/** The stand-in's own program; `airlock mlflow-standin` runs the same command (test/integration/cli-standin.test.ts). */
+export const STANDIN_CLI = join(REPO_ROOT, 'dist', 'standin', 'standin', 'src', 'cli.js');
 
 function assertBuilt(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before these tests`);
+  if (!existsSync(STANDIN_CLI)) throw new Error(`${STANDIN_CLI} is missing: run \`npm run build\` before these tests`);
 }
 
 export interface StandinConnection {
@@ -32,7 +33,7 @@ export async function startStdioStandin(extraArgs: string[] = []): Promise<Stdio
   assertBuilt();
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI, 'mlflow-standin', ...extraArgs],
+    args: [STANDIN_CLI, ...extraArgs],
     cwd: REPO_ROOT,
     stderr: 'pipe',
   });
@@ -86,7 +87,7 @@ export interface HttpStandinProcess extends StandinConnection {
 
 export async function startHttpStandin(extraArgs: string[] = []): Promise<HttpStandinProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [CLI, 'mlflow-standin', '--http', '0', ...extraArgs], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [STANDIN_CLI, '--http', '0', ...extraArgs], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const match = await waitForStderr(child, /mlflow-standin listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/);

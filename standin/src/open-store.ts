@@ -1,5 +1,5 @@
 /** The store a stand-in process serves: from `--state` (shared safely with other stand-ins), `--seed` or the built-in seed. */
-import type { LockOptions } from '../shared/index.js';
+import type { LockOptions } from '../../src/shared/index.js';
 import { readStateFile } from './state-file.js';
 import { SharedStateFile } from './shared-state.js';
 import { builtInSeed, StandinStore } from './store.js';

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { floatRepr, floatToJson, pyFloat, pyRepr, toPyJson } from '../../src/standin/python-format.js';
-import { builtInSeed, createStandinServer, StandinStore } from '../../src/standin/index.js';
-import { callTool, dictOf, onlyText } from '../helpers/standin.js';
+import { floatRepr, floatToJson, pyFloat, pyRepr, toPyJson } from '../src/python-format.js';
+import { builtInSeed, createStandinServer, StandinStore } from '../src/index.js';
+import { callTool, dictOf, onlyText } from './helpers.js';
 
 describe('python-compatible formatting', () => {
   it('prints floats as pydantic_core.to_json (serde/ryu) does', () => {

@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import seed from '../../src/standin/seed.json' with { type: 'json' };
-import { CLI, REPO_ROOT, callTool, dictOf, listOf, startStdioStandin, waitForExit, type StdioStandin } from '../helpers/standin.js';
+import seed from '../src/seed.json' with { type: 'json' };
+import { STANDIN_CLI, REPO_ROOT, callTool, dictOf, listOf, startStdioStandin, waitForExit, type StdioStandin } from './helpers.js';
 
 /** Run the CLI to completion (stdin closed at once) and collect its exit code and stderr. */
 async function runCli(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const child = spawn(process.execPath, [CLI, 'mlflow-standin', ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [STANDIN_CLI, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));

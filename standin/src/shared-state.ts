@@ -6,7 +6,7 @@
  * first under the lock, so revisions on disk only grow and a changed file never looks unchanged.
  * Calls within this process are queued too, so none can interleave with another's reload and write.
  */
-import { withLock, type LockOptions } from '../shared/index.js';
+import { withLock, type LockOptions } from '../../src/shared/index.js';
 import { peekRevision, readStateFileWithRevision, writeStateFileAtomic } from './state-file.js';
 import type { StoreState } from './store-schema.js';
 

@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import payload from '../../src/standin/mlflow-mcp.tools.json' with { type: 'json' };
-import { callTool, dictOf, listOf, onlyText, startStdioStandin, texts, type StdioStandin } from '../helpers/standin.js';
+import payload from '../src/mlflow-mcp.tools.json' with { type: 'json' };
+import { callTool, dictOf, listOf, onlyText, startStdioStandin, texts, type StdioStandin } from './helpers.js';
 
 const FRAUD = '1';
 const CHURN = '2';
