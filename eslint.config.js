@@ -39,12 +39,23 @@ export default tseslint.config(
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })] },
     rules: {
       'import-x/no-cycle': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
     },
   },
   { files: ['src/*.ts'], rules: { 'no-restricted-imports': ['error', throughIndex('./')] } },
-  { files: ['src/*/*.ts'], ignores: ['src/*/*.test.ts'], rules: { 'no-restricted-imports': ['error', throughIndex('../')] } },
-  { files: ['src/*/*/**/*.ts'], ignores: ['src/**/*.test.ts'], rules: { 'no-restricted-imports': ['error', throughIndex('../../')] } },
+  {
+    files: ['src/*/*.ts'],
+    ignores: ['src/*/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', throughIndex('../')] },
+  },
+  {
+    files: ['src/*/*/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', throughIndex('../../')] },
+  },
   { files: ['standin/**/*.ts'], rules: { 'no-restricted-imports': ['error', onlyShared] } },
 );

@@ -31,14 +31,24 @@ export async function benchApprovals(options: BenchOptions): Promise<ApprovalBen
   const redis = new RedisConnections(options.redisUrl);
   const engine = await ApprovalEngine.start({ redis, prefix: '{bench}', log: silentLogger(), processJobs: false });
   const agent = await httpClient(gateway.match[1]!, TOKEN);
-  const call: Call = (text) => agent.request({ method: 'tools/call', params: { name: 'echo', arguments: { text } } }, CallToolResultSchema, { timeout: 600_000 });
+  const call: Call = (text) =>
+    agent.request({ method: 'tools/call', params: { name: 'echo', arguments: { text } } }, CallToolResultSchema, {
+      timeout: 600_000,
+    });
   try {
     const latencies = await measureDispatch(engine, call, options.approvals, callLog);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
     const rssBaselineMb = rssMb(gateway.child.pid!);
     await holdMany(engine, call, options.pending);
     const rss = rssMb(gateway.child.pid!);
-    return { approvals: latencies.length, dispatchP50Ms: pct(50), dispatchP99Ms: pct(99), pending: options.pending, rssMb: rss, rssBaselineMb };
+    return {
+      approvals: latencies.length,
+      dispatchP50Ms: pct(50),
+      dispatchP99Ms: pct(99),
+      pending: options.pending,
+      rssMb: rss,
+      rssBaselineMb,
+    };
   } finally {
     await agent.close().catch(() => {});
     await stop(gateway.child);
@@ -71,14 +81,33 @@ async function startBenchGateway(options: BenchOptions, callLog: string) {
       grants: [{ name: 'bench', token: TOKEN, hold: '10m', max_pending: options.pending + 10 }],
     }),
   );
-  return spawnUntil(process.execPath, [join(options.root, 'dist', 'cli.js'), 'serve', '--port', '0', '--config', configFile, '--data-dir', join(options.dir, 'data')], /serving MCP at (\S+)/, {
-    ...process.env,
-    AIRLOCK_LOG_LEVEL: 'warn',
-  });
+  return spawnUntil(
+    process.execPath,
+    [
+      join(options.root, 'dist', 'cli.js'),
+      'serve',
+      '--port',
+      '0',
+      '--config',
+      configFile,
+      '--data-dir',
+      join(options.dir, 'data'),
+    ],
+    /serving MCP at (\S+)/,
+    {
+      ...process.env,
+      AIRLOCK_LOG_LEVEL: 'warn',
+    },
+  );
 }
 
 /** From decide() to the held call reaching the upstream, once per approval, sorted (ms). */
-async function measureDispatch(engine: ApprovalEngine, call: Call, approvals: number, callLog: string): Promise<number[]> {
+async function measureDispatch(
+  engine: ApprovalEngine,
+  call: Call,
+  approvals: number,
+  callLog: string,
+): Promise<number[]> {
   // Each new approval announces itself on the change feed; its arguments tell which call it is.
   const pendingIds = new Map<string, (id: string) => void>();
   engine.events.on('change', (change) => {
@@ -103,8 +132,14 @@ async function measureDispatch(engine: ApprovalEngine, call: Call, approvals: nu
     await result;
     pendingIds.delete(text);
   }
-  const dispatched = readFileSync(callLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { at: number; args: { text: string } });
-  return dispatched.filter((d) => decidedAt.has(d.args.text)).map((d) => d.at - decidedAt.get(d.args.text)!).sort((a, b) => a - b);
+  const dispatched = readFileSync(callLog, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { at: number; args: { text: string } });
+  return dispatched
+    .filter((d) => decidedAt.has(d.args.text))
+    .map((d) => d.at - decidedAt.get(d.args.text)!)
+    .sort((a, b) => a - b);
 }
 
 /**

@@ -19,7 +19,13 @@ const callsArg = process.argv.indexOf('--calls');
 const CALLS = callsArg > 0 ? Number(process.argv[callsArg + 1]) : 25_000;
 const concurrencyArg = process.argv.indexOf('--concurrency');
 const CONCURRENCY = concurrencyArg > 0 ? Number(process.argv[concurrencyArg + 1]) : 16;
-const args = { name: 'prod-model', version: '7', dst_model_name: 'staging-model', api_token: 'sk-live-0123456789', tags: { team: 'ml', owner: 'alice' } };
+const args = {
+  name: 'prod-model',
+  version: '7',
+  dst_model_name: 'staging-model',
+  api_token: 'sk-live-0123456789',
+  tags: { team: 'ml', owner: 'alice' },
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-audit-bench-'));
 const redisServer = await spawnRedisServer({ dir, persistent: false });
@@ -31,15 +37,34 @@ const config = (file: string) => AuditConfigSchema.parse({ file: join(dir, file)
 const setups: Setup[] = [
   { name: 'no audit', open: () => undefined },
   { name: 'file', open: () => AuditLog.open({ config: config('file.jsonl'), log: silentLogger() }) },
-  { name: 'file + stream', open: () => AuditLog.open({ config: config('stream.jsonl'), redis, prefix: '{bench}', log: silentLogger() }) },
-  { name: 'file + stream + slack', open: () => AuditLog.open({ config: config('slack.jsonl'), redis, prefix: '{bench2}', lines: { post: () => {} }, log: silentLogger() }) },
+  {
+    name: 'file + stream',
+    open: () => AuditLog.open({ config: config('stream.jsonl'), redis, prefix: '{bench}', log: silentLogger() }),
+  },
+  {
+    name: 'file + stream + slack',
+    open: () =>
+      AuditLog.open({
+        config: config('slack.jsonl'),
+        redis,
+        prefix: '{bench2}',
+        lines: { post: () => {} },
+        log: silentLogger(),
+      }),
+  },
 ];
 
 async function oneCall(audit: AuditLog | undefined): Promise<void> {
   // Stands for the gateway's own await points (policy, Redis, upstream).
   await Promise.resolve();
   if (audit === undefined) return;
-  const trail = audit.call({ grant: 'bench', session: 'session-1', server: 'mlflow', tool: 'copy_model_version', args });
+  const trail = audit.call({
+    grant: 'bench',
+    session: 'session-1',
+    server: 'mlflow',
+    tool: 'copy_model_version',
+    args,
+  });
   trail.emit('call.received');
   await trail.emit('policy.decided', { rule: '/tools/copy_model_version', action: 'allow' });
   trail.emit('call.forwarded');
@@ -71,7 +96,9 @@ async function bytesOf(scenario: (audit: AuditLog) => Promise<void>): Promise<nu
   await scenario(audit);
   await audit.close();
   // Rotated files included (audit.max_bytes).
-  return readdirSync(sub).filter((f) => f.endsWith('.jsonl')).reduce((total, f) => total + statSync(join(sub, f)).size, 0);
+  return readdirSync(sub)
+    .filter((f) => f.endsWith('.jsonl'))
+    .reduce((total, f) => total + statSync(join(sub, f)).size, 0);
 }
 
 const identity = { grant: 'ci-agent', session: '6f1c2b1e-8d4a-4f7e-9c3b-2a5d6e7f8a9b', server: 'mlflow' };
@@ -86,11 +113,31 @@ const allowed = async (audit: AuditLog, callArgs: unknown) => {
 const approved = async (audit: AuditLog, callArgs: unknown) => {
   const trail = audit.call({ ...identity, tool: 'update_model_version', args: callArgs });
   trail.emit('call.received');
-  await trail.emit('policy.decided', { rule: '/tools/update_model_version', action: 'require_approval', reason: 'Changes a registered model version' });
+  await trail.emit('policy.decided', {
+    rule: '/tools/update_model_version',
+    action: 'require_approval',
+    reason: 'Changes a registered model version',
+  });
   trail.setApproval('apr_abcdefghijklmnopqrst');
-  trail.emit('approval.requested', { rule: '/tools/update_model_version', reason: 'Changes a registered model version', expires_at: new Date(Date.now() + 900_000).toISOString(), approvers: ['U0APPROVER1', 'U0APPROVER2'], attached: false });
-  const decided = audit.approval({ approval_id: 'apr_abcdefghijklmnopqrst', grant: identity.grant, server: identity.server, tool: 'update_model_version', args: callArgs });
-  decided.emit('approval.decided', { decision: 'approved', approver: 'U0APPROVER1', decided_at: new Date().toISOString() });
+  trail.emit('approval.requested', {
+    rule: '/tools/update_model_version',
+    reason: 'Changes a registered model version',
+    expires_at: new Date(Date.now() + 900_000).toISOString(),
+    approvers: ['U0APPROVER1', 'U0APPROVER2'],
+    attached: false,
+  });
+  const decided = audit.approval({
+    approval_id: 'apr_abcdefghijklmnopqrst',
+    grant: identity.grant,
+    server: identity.server,
+    tool: 'update_model_version',
+    args: callArgs,
+  });
+  decided.emit('approval.decided', {
+    decision: 'approved',
+    approver: 'U0APPROVER1',
+    decided_at: new Date().toISOString(),
+  });
   trail.emit('call.forwarded');
   await trail.emit('call.outcome', { outcome: 'ok', approver: 'U0APPROVER1' });
 };
@@ -102,9 +149,10 @@ const denied = async (audit: AuditLog, callArgs: unknown) => {
 
 async function bytesPerCall(): Promise<void> {
   const huge = { name: 'fraud-detector', version: '7', description: 'A'.repeat(3_900_000) };
-  const times = (n: number, call: (audit: AuditLog, a: unknown) => Promise<void>, a: unknown) => async (audit: AuditLog) => {
-    for (let i = 0; i < n; i++) await call(audit, a);
-  };
+  const times =
+    (n: number, call: (audit: AuditLog, a: unknown) => Promise<void>, a: unknown) => async (audit: AuditLog) => {
+      for (let i = 0; i < n; i++) await call(audit, a);
+    };
   const preview = AuditConfigSchema.parse({}).args_preview_bytes;
   const rows: [string, number, number][] = [
     ['allowed call, small arguments (4 events)', 1, await bytesOf(times(1, allowed, args))],
@@ -117,7 +165,8 @@ async function bytesPerCall(): Promise<void> {
   console.log(`\nBytes added to the audit file (args_preview_bytes ${preview}; redacted arguments once per call)\n`);
   console.log('| calls | total bytes | bytes per call |');
   console.log('|---|---|---|');
-  for (const [name, n, bytes] of rows) console.log(`| ${name} | ${bytes.toLocaleString('en')} | ${Math.round(bytes / n).toLocaleString('en')} |`);
+  for (const [name, n, bytes] of rows)
+    console.log(`| ${name} | ${bytes.toLocaleString('en')} | ${Math.round(bytes / n).toLocaleString('en')} |`);
 }
 
 try {
@@ -125,12 +174,16 @@ try {
     const rows: { name: string; wallUs: number; cpuUs: number }[] = [];
     for (const setup of setups) rows.push({ name: setup.name, ...(await run(setup)) });
     const base = rows[0]!;
-    console.log(`\nAudit cost per allowed call (4 events), ${CALLS} calls, ${CONCURRENCY} concurrent, Node ${process.version}\n`);
+    console.log(
+      `\nAudit cost per allowed call (4 events), ${CALLS} calls, ${CONCURRENCY} concurrent, Node ${process.version}\n`,
+    );
     console.log('| sinks | wall µs/call | CPU µs/call | added CPU µs/call | added CPU µs/event |');
     console.log('|---|---|---|---|---|');
     for (const row of rows) {
       const added = row.cpuUs - base.cpuUs;
-      console.log(`| ${row.name} | ${row.wallUs.toFixed(1)} | ${row.cpuUs.toFixed(1)} | ${added.toFixed(1)} | ${(added / 4).toFixed(1)} |`);
+      console.log(
+        `| ${row.name} | ${row.wallUs.toFixed(1)} | ${row.cpuUs.toFixed(1)} | ${added.toFixed(1)} | ${(added / 4).toFixed(1)} |`,
+      );
     }
   }
   await bytesPerCall();

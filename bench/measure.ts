@@ -12,13 +12,19 @@ export type CallOnce = () => Promise<void>;
 /** A tools/call that must succeed: a bench that measures errors measures nothing. */
 export function toolCall(client: Client, name: string, args: Record<string, unknown> = {}): CallOnce {
   return async () => {
-    const result = await client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema);
+    const result = await client.request(
+      { method: 'tools/call', params: { name, arguments: args } },
+      CallToolResultSchema,
+    );
     if (result.isError) throw new Error(`bench call ${name} failed: ${JSON.stringify(result.content)}`);
   };
 }
 
 /** Sequential latency percentiles, then throughput with `concurrency` callers for `seconds`. */
-export async function measure(call: CallOnce, options: { sequential: number; concurrency: number; seconds: number; warmup: number }): Promise<Measurement> {
+export async function measure(
+  call: CallOnce,
+  options: { sequential: number; concurrency: number; seconds: number; warmup: number },
+): Promise<Measurement> {
   for (let i = 0; i < options.warmup; i += 1) await call();
   const samples: number[] = [];
   for (let i = 0; i < options.sequential; i += 1) {
@@ -57,7 +63,17 @@ export interface Row {
 }
 
 export function renderRows(rows: Row[]): string {
-  const header = ['scenario', 'direct p50', 'airlock p50', 'added p50', 'direct p99', 'airlock p99', 'direct calls/s', 'airlock calls/s', 'throughput ratio'];
+  const header = [
+    'scenario',
+    'direct p50',
+    'airlock p50',
+    'added p50',
+    'direct p99',
+    'airlock p99',
+    'direct calls/s',
+    'airlock calls/s',
+    'throughput ratio',
+  ];
   const lines = rows.map((r) => [
     r.scenario,
     ms(r.direct.p50Ms),

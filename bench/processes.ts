@@ -3,7 +3,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 /** Spawns a command and waits for a line on its stdout or stderr matching `ready`; returns the match. */
-export async function spawnUntil(command: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+export async function spawnUntil(
+  command: string,
+  args: string[],
+  ready: RegExp,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
@@ -14,7 +19,9 @@ export async function spawnUntil(command: string, args: string[], ready: RegExp,
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${command} ${args.join(' ')} exited (${code}) before ready:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${command} ${args.join(' ')} exited (${code}) before ready:\n${output}`)),
+    );
   });
   // Keep draining so a chatty child never blocks on a full pipe.
   child.stdout!.resume();

@@ -47,10 +47,15 @@ writeFileSync(
 );
 
 const standin = await spawnUntil(process.execPath, [STANDIN_CLI, '--http', '0'], /listening on (http:\/\/\S+)/);
-const gateway = await spawnUntil(process.execPath, [CLI, 'serve', '--port', '0', '--config', join(dir, 'airlock.config.json'), '--data-dir', join(dir, 'data')], /serving MCP at (\S+)/, {
-  ...process.env,
-  AIRLOCK_LOG_LEVEL: 'warn',
-});
+const gateway = await spawnUntil(
+  process.execPath,
+  [CLI, 'serve', '--port', '0', '--config', join(dir, 'airlock.config.json'), '--data-dir', join(dir, 'data')],
+  /serving MCP at (\S+)/,
+  {
+    ...process.env,
+    AIRLOCK_LOG_LEVEL: 'warn',
+  },
+);
 const direct = await httpClient(standin.match[1]!);
 const through = await httpClient(gateway.match[1]!, TOKEN);
 
@@ -71,7 +76,9 @@ try {
     }
     rows.push({ scenario: scenario.name, direct: median(directRuns), airlock: median(airlockRuns) });
   }
-  console.log(`\nAirlock bench (${quick ? 'quick' : 'full'}: ${settings.sequential} sequential calls and ${settings.concurrency} concurrent for ${settings.seconds} s per side, median of 3 alternating rounds)\n`);
+  console.log(
+    `\nAirlock bench (${quick ? 'quick' : 'full'}: ${settings.sequential} sequential calls and ${settings.concurrency} concurrent for ${settings.seconds} s per side, median of 3 alternating rounds)\n`,
+  );
   console.log(renderRows(rows));
 } finally {
   await Promise.all([direct.close(), through.close()]);
@@ -79,9 +86,19 @@ try {
 }
 
 try {
-  const approvals = await benchApprovals({ root: ROOT, dir, redisUrl: redis.url, approvals: Number(process.env.BENCH_APPROVALS ?? (quick ? 100 : 1_000)), pending: Number(process.env.BENCH_PENDING ?? (quick ? 1_000 : 10_000)) });
-  console.log(`\nApprovals: decision → call dispatched to the upstream over ${approvals.approvals} approvals: p50 ${approvals.dispatchP50Ms} ms, p99 ${approvals.dispatchP99Ms} ms (goal p99 ≤ 50 ms)`);
-  console.log(`Gateway memory with ${approvals.pending} pending approvals held: ${approvals.rssMb} MB RSS (${approvals.rssBaselineMb} MB before; goal ≤ 500 MB)`);
+  const approvals = await benchApprovals({
+    root: ROOT,
+    dir,
+    redisUrl: redis.url,
+    approvals: Number(process.env.BENCH_APPROVALS ?? (quick ? 100 : 1_000)),
+    pending: Number(process.env.BENCH_PENDING ?? (quick ? 1_000 : 10_000)),
+  });
+  console.log(
+    `\nApprovals: decision → call dispatched to the upstream over ${approvals.approvals} approvals: p50 ${approvals.dispatchP50Ms} ms, p99 ${approvals.dispatchP99Ms} ms (goal p99 ≤ 50 ms)`,
+  );
+  console.log(
+    `Gateway memory with ${approvals.pending} pending approvals held: ${approvals.rssMb} MB RSS (${approvals.rssBaselineMb} MB before; goal ≤ 500 MB)`,
+  );
 } finally {
   await redis.stop();
 }

@@ -10,7 +10,8 @@ import type { AuditLog } from './audit/index.js';
  * call of it was held here (`AuditLog.approval`).
  */
 export function auditApprovalEvents(engine: ApprovalEngine, audit: AuditLog): void {
-  const trailOf = (view: ApprovalView) => audit.approval({ approval_id: view.id, grant: view.grant, server: view.server, tool: view.tool, args: view.args });
+  const trailOf = (view: ApprovalView) =>
+    audit.approval({ approval_id: view.id, grant: view.grant, server: view.server, tool: view.tool, args: view.args });
   const at = (ms: number | undefined) => new Date(ms ?? Date.now()).toISOString();
 
   engine.events.on('settled', (view) => {
@@ -21,13 +22,22 @@ export function auditApprovalEvents(engine: ApprovalEngine, audit: AuditLog): vo
         void trail.emit('approval.expired', { decided_at: at(view.decidedAt ?? view.expiresAt) });
         return;
       case 'withdrawn':
-        void trail.emit('approval.withdrawn', { ...(view.decidedBy ? { approver: view.decidedBy } : {}), decided_at: at(view.decidedAt), ...reason });
+        void trail.emit('approval.withdrawn', {
+          ...(view.decidedBy ? { approver: view.decidedBy } : {}),
+          decided_at: at(view.decidedAt),
+          ...reason,
+        });
         return;
       case 'denied':
       case 'approved':
       case 'executing':
       case 'executed':
-        void trail.emit('approval.decided', { decision: view.state === 'denied' ? 'denied' : 'approved', approver: view.decidedBy ?? 'unknown', decided_at: at(view.decidedAt), ...reason });
+        void trail.emit('approval.decided', {
+          decision: view.state === 'denied' ? 'denied' : 'approved',
+          approver: view.decidedBy ?? 'unknown',
+          decided_at: at(view.decidedAt),
+          ...reason,
+        });
         return;
       case 'pending':
         return;
@@ -35,6 +45,10 @@ export function auditApprovalEvents(engine: ApprovalEngine, audit: AuditLog): vo
   });
   engine.events.on('decided', ({ approval, approver, final }) => {
     if (final) return;
-    void trailOf(approval).emit('approval.decided', { decision: 'approval_counted', approver, decided_at: at(Date.now()) });
+    void trailOf(approval).emit('approval.decided', {
+      decision: 'approval_counted',
+      approver,
+      decided_at: at(Date.now()),
+    });
   });
 }

@@ -4,7 +4,14 @@
  * assembles them, so `airlock --help` is the table of contents.
  */
 import { Command } from 'commander';
-import { approvalsCommand, auditCommand, checkCommand, limitsCommand, serveCommand, standinCommand } from './cli/index.js';
+import {
+  approvalsCommand,
+  auditCommand,
+  checkCommand,
+  limitsCommand,
+  serveCommand,
+  standinCommand,
+} from './cli/index.js';
 
 const program = new Command('airlock')
   .description('MCP policy gateway: allow, deny, rate-limit and hold agent tool calls for human approval')

@@ -9,7 +9,17 @@ import { AuditLog, createRedactor } from './audit/index.js';
 import type { Config, GrantConfig } from './config/index.js';
 import { sendJson, startListener } from './http/index.js';
 import { RateLimiter, type Reservation } from './limits/index.js';
-import { CallPipeline, createAgentServer, createMcpEndpoint, GrantAuthenticator, SessionRegistry, ToolCatalogue, UpstreamConnection, type UpstreamHealth, collisionMessage } from './mcp/index.js';
+import {
+  CallPipeline,
+  createAgentServer,
+  createMcpEndpoint,
+  GrantAuthenticator,
+  SessionRegistry,
+  ToolCatalogue,
+  UpstreamConnection,
+  type UpstreamHealth,
+  collisionMessage,
+} from './mcp/index.js';
 import { PolicySet } from './policy/index.js';
 import { DEFAULT_PREFIX, RedisConnections, whenReady } from './redis/index.js';
 import { AirlockError, type Logger } from './shared/index.js';
@@ -106,7 +116,9 @@ export class Gateway {
       idleTimeoutMs: config.sessions.idle_timeout,
       max: config.sessions.max,
       maxPerGrant: config.sessions.max_per_grant,
-      perGrant: new Map(config.grants.flatMap((g) => (g.max_sessions === undefined ? [] : [[g.name, g.max_sessions] as const]))),
+      perGrant: new Map(
+        config.grants.flatMap((g) => (g.max_sessions === undefined ? [] : [[g.name, g.max_sessions] as const])),
+      ),
     };
     this.sessions = new SessionRegistry(sessionLimits, (session) => {
       log.info({ session: session.id, grant: session.grantName }, 'session evicted (idle)');
@@ -140,10 +152,18 @@ export class Gateway {
   }
 
   /** What /readyz answers: ready, or degraded with a reason per part that is not. */
-  readiness(): { status: 'ready' | 'degraded'; reasons: string[]; warnings: string[]; upstreams: Record<string, UpstreamHealth>; redis: string; audit: string } {
+  readiness(): {
+    status: 'ready' | 'degraded';
+    reasons: string[];
+    warnings: string[];
+    upstreams: Record<string, UpstreamHealth>;
+    redis: string;
+    audit: string;
+  } {
     const { upstreams, redisClient, audit } = this.parts;
     const reasons: string[] = [];
-    for (const u of upstreams) if (u.state !== 'ready') reasons.push(`upstream ${u.name} is ${u.state}${u.lastError ? `: ${u.lastError}` : ''}`);
+    for (const u of upstreams)
+      if (u.state !== 'ready') reasons.push(`upstream ${u.name} is ${u.state}${u.lastError ? `: ${u.lastError}` : ''}`);
     if (redisClient.status !== 'ready') reasons.push(`redis is ${redisClient.status}`);
     for (const collision of this.parts.catalogue.collisions()) reasons.push(collisionMessage(collision));
     // fail_mode "open" serves on without the file: a warning, not a reason to take it out of rotation.
@@ -229,16 +249,33 @@ async function startStores(config: Config, redisUrl: string, log: Logger, closer
     retentionMs: config.approvals.retention,
     leaseMs: config.approvals.execution_lease,
     releaseReservation: (reservation) => limiter.release(reservation as Reservation),
-    resolveGroupMembers: groups?.resolver ?? ((group) => Promise.reject(new Error(`user group ${group} cannot be resolved without Slack`))),
+    resolveGroupMembers:
+      groups?.resolver ??
+      ((group) => Promise.reject(new Error(`user group ${group} cannot be resolved without Slack`))),
   });
   closers.push(() => approvals.close());
   const redact = createRedactor(config.audit.redact);
   const slack =
     slackConfig === undefined
       ? undefined
-      : await SlackBot.start({ config: slackConfig, engine: approvals, groups, redis, prefix, log, redact, retentionMs: config.approvals.retention });
+      : await SlackBot.start({
+          config: slackConfig,
+          engine: approvals,
+          groups,
+          redis,
+          prefix,
+          log,
+          redact,
+          retentionMs: config.approvals.retention,
+        });
   if (slack !== undefined) closers.push(() => slack.close());
-  const audit = AuditLog.open({ config: config.audit, redis: redisClient, prefix, ...(slack?.audit ? { lines: slack.audit } : {}), log });
+  const audit = AuditLog.open({
+    config: config.audit,
+    redis: redisClient,
+    prefix,
+    ...(slack?.audit ? { lines: slack.audit } : {}),
+    log,
+  });
   closers.push(() => audit.close());
   log.info({ file: audit.file, instance: audit.instance }, 'writing the audit trail');
   auditApprovalEvents(approvals, audit);
@@ -247,12 +284,15 @@ async function startStores(config: Config, redisUrl: string, log: Logger, closer
 
 /** The upstream connections (each gets its first attempt; one that cannot start is retried in the background) and their merged catalogue. */
 async function startUpstreams(config: Config, log: Logger, closers: Closer[]) {
-  const upstreams = Object.entries(config.upstreams).map(([name, upstream]) => new UpstreamConnection(name, upstream, log));
+  const upstreams = Object.entries(config.upstreams).map(
+    ([name, upstream]) => new UpstreamConnection(name, upstream, log),
+  );
   closers.push(() => Promise.all(upstreams.map((u) => u.close())).then(() => {}));
   await Promise.all(upstreams.map((u) => u.start()));
   const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
   const catalogue = new ToolCatalogue(upstreams, prefixes, log, new Map(Object.entries(config.tool_owners)));
   const collisions = catalogue.collisions();
-  if (collisions.length > 0) throw new AirlockError('upstream_tool_collision', collisions.map(collisionMessage).join('\n'));
+  if (collisions.length > 0)
+    throw new AirlockError('upstream_tool_collision', collisions.map(collisionMessage).join('\n'));
   return { upstreams, catalogue };
 }

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { authorizeDecision, noGroups } from './authorize.js';
 
-const view = { id: 'apr_x', grant: 'ci-agent', owner: 'U0OWNER', approvers: ['U0OWNER', 'U0ALICE', 'S0PLATFORM'], allowSelfApproval: false };
+const view = {
+  id: 'apr_x',
+  grant: 'ci-agent',
+  owner: 'U0OWNER',
+  approvers: ['U0OWNER', 'U0ALICE', 'S0PLATFORM'],
+  allowSelfApproval: false,
+};
 const groups = async (id: string) => (id === 'S0PLATFORM' ? ['U0BOB'] : []);
 
 describe('authorizeDecision', () => {
@@ -19,9 +25,13 @@ describe('authorizeDecision', () => {
   });
 
   it('forbids self-approval by the grant owner unless allowed, but not self-denial', async () => {
-    await expect(authorizeDecision(view, 'approve', 'U0OWNER', groups)).rejects.toMatchObject({ code: 'self_approval_forbidden' });
+    await expect(authorizeDecision(view, 'approve', 'U0OWNER', groups)).rejects.toMatchObject({
+      code: 'self_approval_forbidden',
+    });
     await expect(authorizeDecision(view, 'deny', 'U0OWNER', groups)).resolves.toBeUndefined();
-    await expect(authorizeDecision({ ...view, allowSelfApproval: true }, 'approve', 'U0OWNER', groups)).resolves.toBeUndefined();
+    await expect(
+      authorizeDecision({ ...view, allowSelfApproval: true }, 'approve', 'U0OWNER', groups),
+    ).resolves.toBeUndefined();
   });
 
   it('fails closed when a group lookup fails and nothing else admits the approver', async () => {

@@ -35,16 +35,28 @@ export async function authorizeDecision(
   }
 }
 
-async function isListedApprover(view: Pick<ApprovalView, 'id' | 'approvers'>, approver: string, resolve: GroupResolver): Promise<boolean> {
+async function isListedApprover(
+  view: Pick<ApprovalView, 'id' | 'approvers'>,
+  approver: string,
+  resolve: GroupResolver,
+): Promise<boolean> {
   if (approver.length === 0) return false;
   if (view.approvers.includes(approver)) return true;
-  const lookups = await Promise.allSettled(view.approvers.map(async (group) => ({ group, members: await resolve(group) })));
+  const lookups = await Promise.allSettled(
+    view.approvers.map(async (group) => ({ group, members: await resolve(group) })),
+  );
   if (lookups.some((r) => r.status === 'fulfilled' && r.value.members.includes(approver))) return true;
-  const failed = lookups.flatMap((r, i) => (r.status === 'rejected' ? [`${view.approvers[i]} (${describeError(r.reason)})`] : []));
+  const failed = lookups.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${view.approvers[i]} (${describeError(r.reason)})`] : [],
+  );
   if (failed.length > 0) {
-    throw new ApprovalError('approvals_unavailable', `could not check whether ${approver} may decide approval ${view.id}: group lookup failed for ${failed.join(', ')}`, {
-      approvalId: view.id,
-    });
+    throw new ApprovalError(
+      'approvals_unavailable',
+      `could not check whether ${approver} may decide approval ${view.id}: group lookup failed for ${failed.join(', ')}`,
+      {
+        approvalId: view.id,
+      },
+    );
   }
   return false;
 }

@@ -58,7 +58,8 @@ export interface DecideResult {
   approval: ApprovalView;
 }
 
-export type BeginResult = { started: true; executor: string; approval: ApprovalView } | { started: false; approval: ApprovalView };
+export type BeginResult =
+  { started: true; executor: string; approval: ApprovalView } | { started: false; approval: ApprovalView };
 
 export interface DecidedEvent {
   approval: ApprovalView;

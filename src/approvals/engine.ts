@@ -2,12 +2,31 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { ApprovalKeys, BeginCode, CollectCode, CreateCode, DecideCode, ExpireCode, FinishCode, ReapCode, whenReady, WithdrawCode } from '../redis/index.js';
+import {
+  ApprovalKeys,
+  BeginCode,
+  CollectCode,
+  CreateCode,
+  DecideCode,
+  ExpireCode,
+  FinishCode,
+  ReapCode,
+  whenReady,
+  WithdrawCode,
+} from '../redis/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import { authorizeDecision, noGroups, type GroupResolver } from './authorize.js';
 import { ChangeFeed } from './change-feed.js';
 import { alreadyDecided, ApprovalError, notFound, unavailable } from './errors.js';
-import type { ApprovalEngineOptions, ApprovalEvents, ApprovalRequestInput, BeginResult, DecidedEvent, DecideResult, RequestResult } from './engine-types.js';
+import type {
+  ApprovalEngineOptions,
+  ApprovalEvents,
+  ApprovalRequestInput,
+  BeginResult,
+  DecidedEvent,
+  DecideResult,
+  RequestResult,
+} from './engine-types.js';
 import { fingerprintOf } from './fingerprint.js';
 import { ApprovalJobs, type ApprovalJobResult } from './jobs.js';
 import { newApprovalId } from './approval-id.js';
@@ -70,7 +89,12 @@ export class ApprovalEngine {
       return engine;
     } catch (error) {
       await feed?.close();
-      throw new ApprovalError('approvals_unavailable', `approvals: cannot use Redis at ${redis.url}: ${describeError(error)}`, {}, { cause: error });
+      throw new ApprovalError(
+        'approvals_unavailable',
+        `approvals: cannot use Redis at ${redis.url}: ${describeError(error)}`,
+        {},
+        { cause: error },
+      );
     }
   }
 
@@ -83,8 +107,17 @@ export class ApprovalEngine {
     try {
       result = await this.store.create(
         {
-          id, grant: input.grant, server: input.server, tool: input.tool, args: input.args ?? {}, fingerprint, rule: input.rule,
-          approvers: a.approvers, minApprovals: a.minApprovals, allowSelfApproval: a.allowSelfApproval, timeout: a.timeout,
+          id,
+          grant: input.grant,
+          server: input.server,
+          tool: input.tool,
+          args: input.args ?? {},
+          fingerprint,
+          rule: input.rule,
+          approvers: a.approvers,
+          minApprovals: a.minApprovals,
+          allowSelfApproval: a.allowSelfApproval,
+          timeout: a.timeout,
           ...(input.owner === undefined ? {} : { owner: input.owner }),
           ...(input.reason === undefined ? {} : { reason: input.reason }),
           ...(a.channel === undefined ? {} : { channel: a.channel }),
@@ -128,7 +161,9 @@ export class ApprovalEngine {
    * The approval a call with these grant, server, tool and arguments would re-attach to, if any.
    * The gateway asks before reserving rate limits: a retry that collects a decision is not a new call.
    */
-  async findFor(call: Pick<ApprovalRequestInput, 'grant' | 'server' | 'tool' | 'args'>): Promise<ApprovalView | undefined> {
+  async findFor(
+    call: Pick<ApprovalRequestInput, 'grant' | 'server' | 'tool' | 'args'>,
+  ): Promise<ApprovalView | undefined> {
     try {
       const id = await this.client.get(this.store.keys.fingerprint(fingerprintOf(call)));
       return id === null ? undefined : await this.find(id);
@@ -215,7 +250,11 @@ export class ApprovalEngine {
    * Resolves with the approval once its version exceeds `sinceVersion`, or with its current view at
    * `deadline` (epoch ms) or when `signal` aborts. Event-driven (pub/sub); it re-reads on every wake.
    */
-  async waitForChange(id: string, sinceVersion: number, options: { deadline: number; signal?: AbortSignal }): Promise<ApprovalView> {
+  async waitForChange(
+    id: string,
+    sinceVersion: number,
+    options: { deadline: number; signal?: AbortSignal },
+  ): Promise<ApprovalView> {
     for (;;) {
       const ticket = this.feed.register(id, sinceVersion);
       try {
@@ -245,11 +284,20 @@ export class ApprovalEngine {
   }
 
   /** executing → executed with the outcome and the result to hand to every later re-attach. */
-  async finishExecution(id: string, executor: string, outcome: ExecutionOutcome, result: unknown): Promise<ApprovalView> {
+  async finishExecution(
+    id: string,
+    executor: string,
+    outcome: ExecutionOutcome,
+    result: unknown,
+  ): Promise<ApprovalView> {
     const r = await this.store.finishExecution(id, executor, outcome, result);
     if (r.code === FinishCode.NotFound || r.view === undefined) throw notFound(id);
     if (r.code === FinishCode.NotMine) {
-      throw new ApprovalError('not_executable', `approval ${id} is not being executed by ${executor} (state ${r.view.state})`, { approvalId: id });
+      throw new ApprovalError(
+        'not_executable',
+        `approval ${id} is not being executed by ${executor} (state ${r.view.state})`,
+        { approvalId: id },
+      );
     }
     this.emit('executed', r.view);
     return r.view;
@@ -266,7 +314,9 @@ export class ApprovalEngine {
   }
 
   async close(): Promise<void> {
-    await this.jobs?.close().catch((error: unknown) => this.log.warn({ err: describeError(error) }, 'closing the approvals queue failed'));
+    await this.jobs
+      ?.close()
+      .catch((error: unknown) => this.log.warn({ err: describeError(error) }, 'closing the approvals queue failed'));
     await this.feed.close();
   }
 
@@ -300,8 +350,16 @@ export class ApprovalEngine {
 
   /** What the process whose transition won does: release, tell listeners, let the job complete. */
   private async afterTransition(result: ScriptResult, event: 'expired' | 'withdrawn' | 'executed'): Promise<void>;
-  private async afterTransition(result: ScriptResult, event: 'decided', details: Omit<DecidedEvent, 'approval'>): Promise<void>;
-  private async afterTransition(result: ScriptResult, event: 'decided' | 'expired' | 'withdrawn' | 'executed', details?: Omit<DecidedEvent, 'approval'>): Promise<void> {
+  private async afterTransition(
+    result: ScriptResult,
+    event: 'decided',
+    details: Omit<DecidedEvent, 'approval'>,
+  ): Promise<void>;
+  private async afterTransition(
+    result: ScriptResult,
+    event: 'decided' | 'expired' | 'withdrawn' | 'executed',
+    details?: Omit<DecidedEvent, 'approval'>,
+  ): Promise<void> {
     const view = result.view!;
     if (result.reservationToRelease !== undefined) await this.release(result.reservationToRelease, view.id);
     if (event === 'decided') this.emit('decided', { approval: view, ...details! });
@@ -311,7 +369,12 @@ export class ApprovalEngine {
 
   private async undoCreate(id: string, reservation: unknown): Promise<void> {
     try {
-      const result = await this.store.withdraw(id, 'airlock', 'the expiry job could not be scheduled', this.releaser !== undefined);
+      const result = await this.store.withdraw(
+        id,
+        'airlock',
+        'the expiry job could not be scheduled',
+        this.releaser !== undefined,
+      );
       if (result.reservationToRelease !== undefined) await this.release(result.reservationToRelease, id);
     } catch (error) {
       // The hash stays pending without a job: it is expired lazily on the first read past its expiry.
@@ -325,7 +388,10 @@ export class ApprovalEngine {
     try {
       await this.releaser(reservation);
     } catch (error) {
-      this.log.error({ approval: approvalId, err: describeError(error) }, 'could not release the rate-limit reservation of a held call');
+      this.log.error(
+        { approval: approvalId, err: describeError(error) },
+        'could not release the rate-limit reservation of a held call',
+      );
     }
   }
 

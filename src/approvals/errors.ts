@@ -8,7 +8,13 @@ import type { ApprovalState, ApprovalView } from './schema.js';
  */
 export type ApprovalErrorCode = Extract<
   AirlockErrorCode,
-  'approval_not_found' | 'not_an_approver' | 'self_approval_forbidden' | 'already_decided' | 'max_pending_reached' | 'not_executable' | 'approvals_unavailable'
+  | 'approval_not_found'
+  | 'not_an_approver'
+  | 'self_approval_forbidden'
+  | 'already_decided'
+  | 'max_pending_reached'
+  | 'not_executable'
+  | 'approvals_unavailable'
 >;
 
 export interface AlreadyDecidedDetails {
@@ -29,7 +35,11 @@ export class ApprovalError extends AirlockError<ApprovalErrorCode> {
   constructor(
     code: ApprovalErrorCode,
     message: string,
-    readonly details: { approvalId?: string; alreadyDecided?: AlreadyDecidedDetails; maxPending?: MaxPendingDetails } = {},
+    readonly details: {
+      approvalId?: string;
+      alreadyDecided?: AlreadyDecidedDetails;
+      maxPending?: MaxPendingDetails;
+    } = {},
     options?: { cause?: unknown },
   ) {
     super(code, message, options);
@@ -41,7 +51,11 @@ export function isApprovalError(error: unknown, code?: ApprovalErrorCode): error
 }
 
 export function notFound(id: string): ApprovalError {
-  return new ApprovalError('approval_not_found', `no approval ${id} (never existed, or closed longer ago than the retention period)`, { approvalId: id });
+  return new ApprovalError(
+    'approval_not_found',
+    `no approval ${id} (never existed, or closed longer ago than the retention period)`,
+    { approvalId: id },
+  );
 }
 
 export function unavailable(what: string, cause: unknown): ApprovalError {

@@ -5,7 +5,8 @@ export function summarizeArgs(args: unknown, { max = 120, valueMax = 40 } = {}):
   let text: string;
   if (args !== null && typeof args === 'object' && !Array.isArray(args)) {
     const entries = Object.entries(args as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    text = entries.length === 0 ? '(no arguments)' : entries.map(([k, v]) => `${k}=${cut(oneLine(v), valueMax)}`).join(' ');
+    text =
+      entries.length === 0 ? '(no arguments)' : entries.map(([k, v]) => `${k}=${cut(oneLine(v), valueMax)}`).join(' ');
   } else {
     text = cut(oneLine(args), max);
   }

@@ -61,47 +61,27 @@ export async function holdForDecision(options: HoldOptions): Promise<HoldOutcome
   let nextProgress = Date.now();
 
   for (;;) {
-    switch (view.state) {
-      case 'executed':
-        return view.outcome === 'unknown'
-          ? { kind: 'unknown', view }
-          : { kind: 'executed', result: view.result, isError: view.outcome === 'error', ranNow: false, view };
-      case 'denied':
-      case 'expired':
-      case 'withdrawn':
-        await engine.markCollected(view.id).catch((error: unknown) => options.log?.warn({ approval: view.id, err: describeError(error) }, 'markCollected failed'));
-        return { kind: view.state, view };
-      case 'approved': {
-        if (signal?.aborted) return { kind: 'detached', view };
-        if (drain?.aborted) return { kind: 'pending', view };
-        const begun = await engine.beginExecution(view.id);
-        if (begun.started) return runApproved(options, begun.approval, begun.executor);
-        view = begun.approval;
-        continue;
-      }
-      case 'pending':
-      case 'executing':
-        break;
+    const step = await settle(options, view);
+    if (step.outcome !== undefined) return step.outcome;
+    if (step.view !== view) {
+      view = step.view;
+      continue;
     }
     if (signal?.aborted) return { kind: 'detached', view };
     if (drain?.aborted) return { kind: 'pending', view };
     const now = Date.now();
     if (now >= deadline) return { kind: 'pending', view };
     if (view.state === 'pending' && options.progress !== undefined && now >= nextProgress) {
-      await options.progress(progressMessage(view, now), view).catch((error: unknown) => options.log?.debug({ err: describeError(error) }, 'progress not sent'));
+      await options
+        .progress(progressMessage(view, now), view)
+        .catch((error: unknown) => options.log?.debug({ err: describeError(error) }, 'progress not sent'));
       nextProgress = now + every;
     }
-    // Wake for: a change (pub/sub), the hold deadline, the next progress, the expiry (in case no
-    // worker runs), or a possibly dead executor's lease.
-    const wakes = [deadline];
-    if (view.state === 'pending') {
-      if (options.progress !== undefined) wakes.push(nextProgress);
-      wakes.push(Math.max(view.expiresAt + 50, Date.now() + REDIS_RETRY_MS));
-    } else {
-      wakes.push(Date.now() + engine.leaseMs);
-    }
     try {
-      view = await engine.waitForChange(view.id, view.version, { deadline: Math.min(...wakes), ...(wake ? { signal: wake } : {}) });
+      view = await engine.waitForChange(view.id, view.version, {
+        deadline: nextWake(options, view, deadline, nextProgress),
+        ...(wake ? { signal: wake } : {}),
+      });
     } catch (error) {
       // Redis unreachable: keep the agent's request until the deadline, then answer pending.
       options.log?.warn({ approval: view.id, err: describeError(error) }, 'approval state unreadable; retrying');
@@ -110,14 +90,72 @@ export async function holdForDecision(options: HoldOptions): Promise<HoldOutcome
   }
 }
 
+/**
+ * What a state means for the waiting agent: an outcome to return (decided, run, or run by us now),
+ * a newer view to look at again (another process began running it), or the same view: keep waiting.
+ */
+async function settle(
+  options: HoldOptions,
+  view: ApprovalView,
+): Promise<{ outcome: HoldOutcome; view?: undefined } | { outcome?: undefined; view: ApprovalView }> {
+  const { engine, signal, drain } = options;
+  switch (view.state) {
+    case 'executed':
+      return {
+        outcome:
+          view.outcome === 'unknown'
+            ? { kind: 'unknown', view }
+            : { kind: 'executed', result: view.result, isError: view.outcome === 'error', ranNow: false, view },
+      };
+    case 'denied':
+    case 'expired':
+    case 'withdrawn':
+      await engine
+        .markCollected(view.id)
+        .catch((error: unknown) =>
+          options.log?.warn({ approval: view.id, err: describeError(error) }, 'markCollected failed'),
+        );
+      return { outcome: { kind: view.state, view } };
+    case 'approved': {
+      if (signal?.aborted) return { outcome: { kind: 'detached', view } };
+      if (drain?.aborted) return { outcome: { kind: 'pending', view } };
+      const begun = await engine.beginExecution(view.id);
+      if (begun.started) return { outcome: await runApproved(options, begun.approval, begun.executor) };
+      return { view: begun.approval };
+    }
+    case 'pending':
+    case 'executing':
+      return { view };
+  }
+}
+
+/**
+ * When to look again without a change (pub/sub wakes us for those): the hold deadline, the next
+ * progress, the expiry (in case no worker runs), or a possibly dead executor's lease.
+ */
+function nextWake(options: HoldOptions, view: ApprovalView, deadline: number, nextProgress: number): number {
+  const wakes = [deadline];
+  if (view.state === 'pending') {
+    if (options.progress !== undefined) wakes.push(nextProgress);
+    wakes.push(Math.max(view.expiresAt + 50, Date.now() + REDIS_RETRY_MS));
+  } else {
+    wakes.push(Date.now() + options.engine.leaseMs);
+  }
+  return Math.min(...wakes);
+}
+
 async function runApproved(options: HoldOptions, view: ApprovalView, executor: string): Promise<HoldOutcome> {
   const { engine, log } = options;
-  const renew = setInterval(() => {
-    engine.renewLease(view.id, executor).then(
-      (held) => held || log?.warn({ approval: view.id }, 'execution lease lost while the call runs'),
-      (error: unknown) => log?.warn({ approval: view.id, err: describeError(error) }, 'could not renew the execution lease'),
-    );
-  }, Math.max(10, Math.floor(engine.leaseMs / 3)));
+  const renew = setInterval(
+    () => {
+      engine.renewLease(view.id, executor).then(
+        (held) => held || log?.warn({ approval: view.id }, 'execution lease lost while the call runs'),
+        (error: unknown) =>
+          log?.warn({ approval: view.id, err: describeError(error) }, 'could not renew the execution lease'),
+      );
+    },
+    Math.max(10, Math.floor(engine.leaseMs / 3)),
+  );
   let outcome: ExecutionOutcome;
   let result: unknown;
   let error: string | undefined;

@@ -3,10 +3,31 @@
  * States, keys and the exactly-once argument: src/approvals/README.md.
  */
 export { ApprovalEngine } from './engine.js';
-export type { ApprovalEngineOptions, ApprovalEvents, ApprovalRequestInput, BeginResult, DecideEffect, DecideResult, DecidedEvent, RequestResult } from './engine-types.js';
+export type {
+  ApprovalEngineOptions,
+  ApprovalEvents,
+  ApprovalRequestInput,
+  BeginResult,
+  DecideEffect,
+  DecideResult,
+  DecidedEvent,
+  RequestResult,
+} from './engine-types.js';
 export { holdForDecision, type HoldOptions, type HoldOutcome } from './hold.js';
-export { ApprovalError, isApprovalError, type AlreadyDecidedDetails, type ApprovalErrorCode, type MaxPendingDetails } from './errors.js';
-export {  ApprovalStateSchema, type ApprovalChange, type ApprovalState, type ApprovalView, type ExecutionOutcome } from './schema.js';
-export {   maxPendingMessage, messageForOutcome,     type AgentMessage, type AgentStatus } from './messages.js';
-export {  isoTime } from './format.js';
-export { authorizeDecision,  type GroupResolver } from './authorize.js';
+export {
+  ApprovalError,
+  isApprovalError,
+  type AlreadyDecidedDetails,
+  type ApprovalErrorCode,
+  type MaxPendingDetails,
+} from './errors.js';
+export {
+  ApprovalStateSchema,
+  type ApprovalChange,
+  type ApprovalState,
+  type ApprovalView,
+  type ExecutionOutcome,
+} from './schema.js';
+export { maxPendingMessage, messageForOutcome, type AgentMessage, type AgentStatus } from './messages.js';
+export { isoTime } from './format.js';
+export { authorizeDecision, type GroupResolver } from './authorize.js';

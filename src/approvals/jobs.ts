@@ -4,7 +4,10 @@ import { describeError, type Logger } from '../shared/index.js';
 import type { ApprovalView, StoredRequest } from './schema.js';
 
 /** What the BullMQ job holds: the immutable request (the hash in Redis holds the mutable state). */
-export type ApprovalJobData = Pick<StoredRequest, 'grant' | 'owner' | 'server' | 'tool' | 'args' | 'fingerprint' | 'rule'> & {
+export type ApprovalJobData = Pick<
+  StoredRequest,
+  'grant' | 'owner' | 'server' | 'tool' | 'args' | 'fingerprint' | 'rule'
+> & {
   approvalId: string;
   createdAt: number;
   expiresAt: number;
@@ -37,19 +40,28 @@ export class ApprovalJobs {
     concurrency: number;
     process?: (approvalId: string) => Promise<ApprovalJobResult>;
   }): Promise<ApprovalJobs> {
-    const queue = new Queue<ApprovalJobData, ApprovalJobResult>(APPROVALS_QUEUE, { connection: options.redis.request, prefix: options.prefix });
+    const queue = new Queue<ApprovalJobData, ApprovalJobResult>(APPROVALS_QUEUE, {
+      connection: options.redis.request,
+      prefix: options.prefix,
+    });
     queue.on('error', (error) => options.log.warn({ err: describeError(error) }, 'approvals queue error'));
     const processor = options.process;
     let worker: Worker<ApprovalJobData, ApprovalJobResult> | undefined;
     if (processor !== undefined) {
-      worker = new Worker<ApprovalJobData, ApprovalJobResult>(APPROVALS_QUEUE, (job: Job<ApprovalJobData, ApprovalJobResult>) => processor(job.data.approvalId), {
-        connection: options.redis.workerConnection(),
-        prefix: options.prefix,
-        concurrency: options.concurrency,
-        autorun: true,
-      });
+      worker = new Worker<ApprovalJobData, ApprovalJobResult>(
+        APPROVALS_QUEUE,
+        (job: Job<ApprovalJobData, ApprovalJobResult>) => processor(job.data.approvalId),
+        {
+          connection: options.redis.workerConnection(),
+          prefix: options.prefix,
+          concurrency: options.concurrency,
+          autorun: true,
+        },
+      );
       worker.on('error', (error) => options.log.warn({ err: describeError(error) }, 'approvals worker error'));
-      worker.on('failed', (job, error) => options.log.warn({ approval: job?.id, err: describeError(error) }, 'approval job failed'));
+      worker.on('failed', (job, error) =>
+        options.log.warn({ approval: job?.id, err: describeError(error) }, 'approval job failed'),
+      );
       await worker.waitUntilReady();
     }
     return new ApprovalJobs(queue, worker, options.retentionMs, options.log);

@@ -68,7 +68,11 @@ export function pendingMessage(view: ApprovalView, options: { toolName?: string;
       : view.state === 'approved'
         ? `Approved by ${view.decidedBy ?? 'an approver'} (approval ${view.id}); the call has not run yet. To run it and get its result, ${again}.`
         : `Approved (approval ${view.id}) and being run by another request right now. To collect its result, ${again}.`;
-  return message('pending', text, { approval_id: view.id, approval_state: view.state, expires_at: isoTime(view.expiresAt) });
+  return message('pending', text, {
+    approval_id: view.id,
+    approval_state: view.state,
+    expires_at: isoTime(view.expiresAt),
+  });
 }
 
 export function unknownMessage(view: ApprovalView): AgentMessage {
@@ -96,7 +100,10 @@ export function progressMessage(view: ApprovalView, now: number = Date.now()): s
 }
 
 function approversText(view: ApprovalView): string {
-  const who = view.approvers.length <= 3 ? view.approvers.join(' or ') : `${view.approvers.slice(0, 3).join(', ')} or ${view.approvers.length - 3} more`;
+  const who =
+    view.approvers.length <= 3
+      ? view.approvers.join(' or ')
+      : `${view.approvers.slice(0, 3).join(', ')} or ${view.approvers.length - 3} more`;
   const needed = Math.max(0, view.minApprovals - view.approvals.length);
   return `${who} (${needed} of ${view.minApprovals} needed)`;
 }

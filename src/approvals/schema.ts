@@ -5,7 +5,15 @@ import { summarizeArgs } from './format.js';
  * The approval record as every reader sees it, and how it is rebuilt from its Redis hash.
  * Times are milliseconds since the epoch, taken from the Redis clock (`TIME`) by the scripts.
  */
-export const ApprovalStateSchema = z.enum(['pending', 'approved', 'executing', 'executed', 'denied', 'expired', 'withdrawn']);
+export const ApprovalStateSchema = z.enum([
+  'pending',
+  'approved',
+  'executing',
+  'executed',
+  'denied',
+  'expired',
+  'withdrawn',
+]);
 export type ApprovalState = z.infer<typeof ApprovalStateSchema>;
 
 /** ok: the upstream answered; error: it answered with isError; unknown: the executor died mid-call. */
@@ -146,7 +154,8 @@ export function viewFromHash(hash: Record<string, string>): ApprovalView {
     version: num('version'),
   };
   const parsed = ApprovalViewSchema.safeParse(view);
-  if (!parsed.success) throw new Error(`approval ${hash.id ?? '(no id)'} in Redis is malformed: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new Error(`approval ${hash.id ?? '(no id)'} in Redis is malformed: ${parsed.error.message}`);
   return stripUndefined(parsed.data);
 }
 

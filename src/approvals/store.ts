@@ -1,7 +1,21 @@
 import type { Redis } from 'ioredis';
 import * as scripts from '../redis/index.js';
-import { DecideCode, ExpireCode, runScript, WithdrawCode, type ApprovalKeys, type RedisScript } from '../redis/index.js';
-import { hashFromReply, requestFields, viewFromHash, type ApprovalView, type ExecutionOutcome, type StoredRequest } from './schema.js';
+import {
+  DecideCode,
+  ExpireCode,
+  runScript,
+  WithdrawCode,
+  type ApprovalKeys,
+  type RedisScript,
+} from '../redis/index.js';
+import {
+  hashFromReply,
+  requestFields,
+  viewFromHash,
+  type ApprovalView,
+  type ExecutionOutcome,
+  type StoredRequest,
+} from './schema.js';
 
 /** A script's answer: its code, the approval after it ran (when it exists), and whether this call owns the reservation release. */
 export interface ScriptResult {
@@ -31,7 +45,15 @@ export class ApprovalStore {
     return this.run(
       scripts.createApproval,
       [k.approval(request.id), k.fingerprint(request.fingerprint), k.pending(request.grant), k.index],
-      [k.channel, k.approvalHead, request.id, limits.maxPending, limits.timeoutMs, this.retentionMs, ...requestFields(request)],
+      [
+        k.channel,
+        k.approvalHead,
+        request.id,
+        limits.maxPending,
+        limits.timeoutMs,
+        this.retentionMs,
+        ...requestFields(request),
+      ],
     );
   }
 
@@ -61,7 +83,13 @@ export class ApprovalStore {
     if (ids.length > 0) await this.redis.zrem(this.keys.index, ...ids);
   }
 
-  decide(id: string, decision: 'approve' | 'deny', approver: string, reason: string, releaser: boolean): Promise<ScriptResult> {
+  decide(
+    id: string,
+    decision: 'approve' | 'deny',
+    approver: string,
+    reason: string,
+    releaser: boolean,
+  ): Promise<ScriptResult> {
     const args = [this.keys.channel, decision, approver, reason, this.retentionMs, flag(releaser)];
     return this.run(scripts.decideApproval, [this.keys.approval(id)], args, [DecideCode.Denied, DecideCode.ExpiredNow]);
   }
@@ -73,15 +101,26 @@ export class ApprovalStore {
 
   withdraw(id: string, by: string, reason: string, releaser: boolean): Promise<ScriptResult> {
     const args = [this.keys.channel, by, reason, this.retentionMs, flag(releaser)];
-    return this.run(scripts.withdrawApproval, [this.keys.approval(id)], args, [WithdrawCode.Withdrawn, WithdrawCode.ExpiredNow]);
+    return this.run(scripts.withdrawApproval, [this.keys.approval(id)], args, [
+      WithdrawCode.Withdrawn,
+      WithdrawCode.ExpiredNow,
+    ]);
   }
 
   beginExecution(id: string, executor: string, leaseMs: number): Promise<ScriptResult> {
-    return this.run(scripts.beginExecution, [this.keys.approval(id), this.keys.lease(id)], [this.keys.channel, executor, leaseMs, this.retentionMs]);
+    return this.run(
+      scripts.beginExecution,
+      [this.keys.approval(id), this.keys.lease(id)],
+      [this.keys.channel, executor, leaseMs, this.retentionMs],
+    );
   }
 
   reap(id: string): Promise<ScriptResult> {
-    return this.run(scripts.reapExecution, [this.keys.approval(id), this.keys.lease(id)], [this.keys.channel, this.retentionMs]);
+    return this.run(
+      scripts.reapExecution,
+      [this.keys.approval(id), this.keys.lease(id)],
+      [this.keys.channel, this.retentionMs],
+    );
   }
 
   async renewLease(id: string, executor: string, leaseMs: number): Promise<boolean> {
@@ -102,18 +141,32 @@ export class ApprovalStore {
 
   /** The reservation of a closed approval whose release nobody has done yet, now claimed by the caller. */
   async claimRelease(id: string): Promise<{ reservation: unknown } | undefined> {
-    const reply = (await runScript(this.redis, scripts.claimRelease, [this.keys.approval(id)], [])) as [number, string?];
-    return reply[0] === 1 && typeof reply[1] === 'string' ? { reservation: JSON.parse(reply[1]) as unknown } : undefined;
+    const reply = (await runScript(this.redis, scripts.claimRelease, [this.keys.approval(id)], [])) as [
+      number,
+      string?,
+    ];
+    return reply[0] === 1 && typeof reply[1] === 'string'
+      ? { reservation: JSON.parse(reply[1]) as unknown }
+      : undefined;
   }
 
   /** `releasing`: the codes that mean "this call closed an unrun approval" (and so may own its release). */
-  private async run(script: RedisScript, keys: string[], args: (string | number)[], releasing: readonly number[] = []): Promise<ScriptResult> {
+  private async run(
+    script: RedisScript,
+    keys: string[],
+    args: (string | number)[],
+    releasing: readonly number[] = [],
+  ): Promise<ScriptResult> {
     const reply = (await runScript(this.redis, script, keys, args)) as [number, unknown?];
     const code = Number(reply[0]);
     if (!Array.isArray(reply[1])) return typeof reply[1] === 'number' ? { code, pending: reply[1] } : { code };
     const hash = hashFromReply(reply[1]);
     const claimed = releasing.includes(code) && hash.release === 'claimed' && hash.reservation !== undefined;
-    return { code, view: viewFromHash(hash), ...(claimed ? { reservationToRelease: JSON.parse(hash.reservation!) as unknown } : {}) };
+    return {
+      code,
+      view: viewFromHash(hash),
+      ...(claimed ? { reservationToRelease: JSON.parse(hash.reservation!) as unknown } : {}),
+    };
   }
 }
 

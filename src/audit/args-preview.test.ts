@@ -13,7 +13,12 @@ const bytes = (text: string) => Buffer.byteLength(text);
 async function firstEvent(args: unknown, previewBytes = 4096): Promise<AuditEvent> {
   const written: string[] = [];
   const sink: TrailSink = { now: () => 0, record: async (json) => void written.push(json) };
-  const trail = new CallTrail(sink, { grant: 'g', server: 's', tool: 't', args }, createRedactor(DEFAULT_REDACT_PATTERNS), { previewBytes });
+  const trail = new CallTrail(
+    sink,
+    { grant: 'g', server: 's', tool: 't', args },
+    createRedactor(DEFAULT_REDACT_PATTERNS),
+    { previewBytes },
+  );
   await trail.emit('policy.decided', { rule: '/r', action: 'allow' });
   return JSON.parse(written[0]!) as AuditEvent;
 }
@@ -52,7 +57,11 @@ describe('previewArgs', () => {
       expect(bytes(preview.json)).toBeLessThanOrEqual(budget);
       expect(() => JSON.parse(preview.json)).not.toThrow();
     }
-    const value = JSON.parse(previewArgs(args, 4096).json) as { rows: unknown[]; wide: Record<string, unknown>; deep: unknown };
+    const value = JSON.parse(previewArgs(args, 4096).json) as {
+      rows: unknown[];
+      wide: Record<string, unknown>;
+      deep: unknown;
+    };
     expect(value.rows.at(-1)).toMatch(/^… \[\d+ more items\]$/u);
     expect(value.wide[MORE_KEYS]).toMatch(/^\[\d+ more keys\]$/u);
     expect(value.wide.key_0).toBe(0);
@@ -72,7 +81,11 @@ describe('previewArgs', () => {
 describe('the arguments in the first event', () => {
   it('are stored whole when small: args, args_bytes and the full hash, no truncation marker', async () => {
     const event = await firstEvent({ name: 'm', version: '3' });
-    expect(event).toMatchObject({ args: { name: 'm', version: '3' }, args_bytes: bytes(canonicalJson({ name: 'm', version: '3' })), args_sha256: argsSha256({ version: '3', name: 'm' }) });
+    expect(event).toMatchObject({
+      args: { name: 'm', version: '3' },
+      args_bytes: bytes(canonicalJson({ name: 'm', version: '3' })),
+      args_sha256: argsSha256({ version: '3', name: 'm' }),
+    });
     expect(event).not.toHaveProperty('args_truncated');
   });
 
@@ -91,7 +104,10 @@ describe('the arguments in the first event', () => {
     const small = await firstEvent({ name: 'm', api_token: secret });
     expect(small.args).toEqual({ name: 'm', api_token: '[redacted]' });
     expect(small).not.toHaveProperty('args_truncated');
-    const large = await firstEvent({ items: Array.from({ length: 200 }, (_, i) => ({ i, password: `pw-${i}-secret` })), text: 'y'.repeat(100_000) }, 1024);
+    const large = await firstEvent(
+      { items: Array.from({ length: 200 }, (_, i) => ({ i, password: `pw-${i}-secret` })), text: 'y'.repeat(100_000) },
+      1024,
+    );
     expect(large.args_truncated).toBe(true);
     expect(JSON.stringify(large)).not.toMatch(/pw-\d+-secret|sk-live/u);
     expect(JSON.stringify(large.args)).toContain('[redacted]');

@@ -68,20 +68,35 @@ export class AuditLog {
     this.fileSink = file;
     this.redact = createRedactor(config.redact);
     if (options.redis !== undefined) {
-      this.stream = new StreamSink(options.redis, { prefix: options.prefix ?? DEFAULT_PREFIX, maxlen: config.stream.maxlen, log: options.log });
+      this.stream = new StreamSink(options.redis, {
+        prefix: options.prefix ?? DEFAULT_PREFIX,
+        maxlen: config.stream.maxlen,
+        log: options.log,
+      });
     }
     let tickWindow = config.denial_rollup_window;
     if (options.lines !== undefined) {
       const lines = options.lines;
-      this.summarizer = new BurstSummarizer({ windowMs: config.slack_summary_window, now, post: (text) => lines.post(text) });
+      this.summarizer = new BurstSummarizer({
+        windowMs: config.slack_summary_window,
+        now,
+        post: (text) => lines.post(text),
+      });
       tickWindow = Math.min(tickWindow, config.slack_summary_window);
     }
-    this.rollup = new DenialRollup({ windowMs: config.denial_rollup_window, now, write: (repeats) => this.recordRepeats(repeats) });
+    this.rollup = new DenialRollup({
+      windowMs: config.denial_rollup_window,
+      now,
+      write: (repeats) => this.recordRepeats(repeats),
+    });
     // Roll-up summaries first: one landing in an open Slack burst is counted there, not posted twice.
-    this.timer = setInterval(() => {
-      this.rollup.tick();
-      this.summarizer?.tick();
-    }, Math.max(250, Math.min(tickWindow / 4, 10_000)));
+    this.timer = setInterval(
+      () => {
+        this.rollup.tick();
+        this.summarizer?.tick();
+      },
+      Math.max(250, Math.min(tickWindow / 4, 10_000)),
+    );
     this.timer.unref();
     this.sink = {
       now,
@@ -126,7 +141,10 @@ export class AuditLog {
   approval(input: ApprovalInput): CallTrail {
     const withArgs = !this.argsWritten.has(input.approval_id);
     this.argsWritten.add(input.approval_id);
-    return new CallTrail(this.sink, { ...input, call_id: input.call_id ?? input.approval_id }, this.redact, { previewBytes: this.options.config.args_preview_bytes, withArgs });
+    return new CallTrail(this.sink, { ...input, call_id: input.call_id ?? input.approval_id }, this.redact, {
+      previewBytes: this.options.config.args_preview_bytes,
+      withArgs,
+    });
   }
 
   /** The file this process writes (absolute); undefined while no slot could be claimed (fail-open start). */
@@ -206,7 +224,11 @@ export class AuditLog {
     void this.record(JSON.stringify(event), event.type, event);
   }
 
-  private record(json: string, type: AuditEventType, fields: Readonly<Record<string, unknown>> | undefined): Promise<void> {
+  private record(
+    json: string,
+    type: AuditEventType,
+    fields: Readonly<Record<string, unknown>> | undefined,
+  ): Promise<void> {
     const written = this.fileSink.append(json);
     this.stream?.push(json);
     if (this.summarizer !== undefined && mayHaveSlackLine(type, fields?.action)) {

@@ -22,7 +22,9 @@ async function bytesOf(scenario: (audit: AuditLog) => Promise<void>): Promise<nu
   const audit = AuditLog.open({ config: auditConfig(dir, { args_preview_bytes: PREVIEW }), log: quietLog });
   await scenario(audit);
   await audit.close();
-  return readdirSync(dir).filter((f) => f.endsWith('.jsonl')).reduce((total, f) => total + statSync(join(dir, f)).size, 0);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .reduce((total, f) => total + statSync(join(dir, f)).size, 0);
 }
 
 async function allowed(audit: AuditLog, args: unknown): Promise<void> {
@@ -30,17 +32,41 @@ async function allowed(audit: AuditLog, args: unknown): Promise<void> {
   void trail.emit('call.received');
   await trail.emit('policy.decided', { rule: '/tools/update_model_version', action: 'allow' });
   void trail.emit('call.forwarded');
-  await trail.emit('call.outcome', { outcome: 'tool_error', error: `Error executing tool update_model_version: ${'x'.repeat(50_000)}` });
+  await trail.emit('call.outcome', {
+    outcome: 'tool_error',
+    error: `Error executing tool update_model_version: ${'x'.repeat(50_000)}`,
+  });
 }
 
 async function approved(audit: AuditLog, args: unknown): Promise<void> {
   const trail = audit.call({ ...identity, tool: 'update_model_version', args });
   void trail.emit('call.received');
-  await trail.emit('policy.decided', { rule: '/tools/update_model_version', action: 'require_approval', reason: 'Changes a registered model version' });
+  await trail.emit('policy.decided', {
+    rule: '/tools/update_model_version',
+    action: 'require_approval',
+    reason: 'Changes a registered model version',
+  });
   trail.setApproval('apr_abcdefghijklmnopqrst');
-  void trail.emit('approval.requested', { rule: '/tools/update_model_version', expires_at: '2026-08-01T12:15:00.000Z', approvers: ['U0APPROVER1', 'U0APPROVER2'], attached: false });
+  void trail.emit('approval.requested', {
+    rule: '/tools/update_model_version',
+    expires_at: '2026-08-01T12:15:00.000Z',
+    approvers: ['U0APPROVER1', 'U0APPROVER2'],
+    attached: false,
+  });
   // The engine's decision event, in the process that held the call: the hash only.
-  void audit.approval({ approval_id: 'apr_abcdefghijklmnopqrst', grant: identity.grant, server: identity.server, tool: 'update_model_version', args }).emit('approval.decided', { decision: 'approved', approver: 'U0APPROVER1', decided_at: '2026-08-01T12:01:00.000Z' });
+  void audit
+    .approval({
+      approval_id: 'apr_abcdefghijklmnopqrst',
+      grant: identity.grant,
+      server: identity.server,
+      tool: 'update_model_version',
+      args,
+    })
+    .emit('approval.decided', {
+      decision: 'approved',
+      approver: 'U0APPROVER1',
+      decided_at: '2026-08-01T12:01:00.000Z',
+    });
   void trail.emit('call.forwarded');
   await trail.emit('call.outcome', { outcome: 'ok', approver: 'U0APPROVER1' });
 }
@@ -70,7 +96,15 @@ describe('bytes per call in the audit file', () => {
   it('approval events in a process that holds no call of theirs carry the preview once', async () => {
     const size = await bytesOf(async (audit) => {
       const decided = (decision: 'approval_counted' | 'approved') =>
-        audit.approval({ approval_id: 'apr_elsewhere000000000', grant: identity.grant, server: identity.server, tool: 'update_model_version', args: huge }).emit('approval.decided', { decision, approver: 'U0APPROVER1', decided_at: '2026-08-01T12:01:00.000Z' });
+        audit
+          .approval({
+            approval_id: 'apr_elsewhere000000000',
+            grant: identity.grant,
+            server: identity.server,
+            tool: 'update_model_version',
+            args: huge,
+          })
+          .emit('approval.decided', { decision, approver: 'U0APPROVER1', decided_at: '2026-08-01T12:01:00.000Z' });
       await decided('approval_counted');
       await decided('approved');
     });

@@ -9,7 +9,12 @@ const dir = mkdtempSync(join(tmpdir(), 'airlock-chain-'));
 describe('chainLine', () => {
   it('appends seq, prev and rotated_from to the event object', () => {
     expect(chainLine('{"a":1}', 3, 'f'.repeat(64))).toBe(`{"a":1,"seq":3,"prev":"${'f'.repeat(64)}"}`);
-    expect(JSON.parse(chainLine('{"a":1}', 1, '0'.repeat(64), 'audit.x.jsonl'))).toEqual({ a: 1, seq: 1, prev: '0'.repeat(64), rotated_from: 'audit.x.jsonl' });
+    expect(JSON.parse(chainLine('{"a":1}', 1, '0'.repeat(64), 'audit.x.jsonl'))).toEqual({
+      a: 1,
+      seq: 1,
+      prev: '0'.repeat(64),
+      rotated_from: 'audit.x.jsonl',
+    });
     expect(withoutChainFields({ a: 1, seq: 1, prev: 'p', rotated_from: 'r' })).toEqual({ a: 1 });
   });
 });

@@ -33,7 +33,9 @@ export function rotationStamp(file: string, rotated: string): number | undefined
   const stem = basename(file, ext);
   const name = basename(rotated);
   if (!name.startsWith(`${stem}.`) || !name.endsWith(ext)) return undefined;
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z$/u.exec(name.slice(stem.length + 1, name.length - ext.length));
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z$/u.exec(
+    name.slice(stem.length + 1, name.length - ext.length),
+  );
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, +m[7]!) : undefined;
 }
 

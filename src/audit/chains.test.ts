@@ -26,7 +26,13 @@ describe('listChains', () => {
       'airlock.config.json',
     ]);
     expect(listChains({ dir })).toEqual([
-      { instance: 'vm-1', live: join(dir, 'vm-1.jsonl'), files: ['vm-1.20260731T090000000Z.jsonl', 'vm-1.20260801T120000000Z.jsonl', 'vm-1.jsonl'].map((n) => join(dir, n)) },
+      {
+        instance: 'vm-1',
+        live: join(dir, 'vm-1.jsonl'),
+        files: ['vm-1.20260731T090000000Z.jsonl', 'vm-1.20260801T120000000Z.jsonl', 'vm-1.jsonl'].map((n) =>
+          join(dir, n),
+        ),
+      },
       { instance: 'vm-2', live: join(dir, 'vm-2.jsonl'), files: [join(dir, 'vm-2.jsonl')] },
       { instance: 'vm-10', live: join(dir, 'vm-10.jsonl'), files: [join(dir, 'vm-10.jsonl')] },
     ]);
@@ -43,7 +49,11 @@ describe('listChains', () => {
   it('reads one fixed file as one chain, and nothing from what does not exist', () => {
     const dir = dirWith(['audit.20260801T120000000Z.jsonl', 'audit.jsonl', 'vm-1.jsonl']);
     expect(listChains({ file: join(dir, 'audit.jsonl') })).toEqual([
-      { instance: 'audit', live: join(dir, 'audit.jsonl'), files: [join(dir, 'audit.20260801T120000000Z.jsonl'), join(dir, 'audit.jsonl')] },
+      {
+        instance: 'audit',
+        live: join(dir, 'audit.jsonl'),
+        files: [join(dir, 'audit.20260801T120000000Z.jsonl'), join(dir, 'audit.jsonl')],
+      },
     ]);
     expect(listChains({ file: join(dir, 'none.jsonl') })).toEqual([]);
     expect(listChains({ dir: join(dir, 'missing') })).toEqual([]);

@@ -45,7 +45,9 @@ export function listChains(source: ChainSource): AuditChain[] {
     const dot = stem.lastIndexOf('.');
     // `<stem>.<stamp>.jsonl` is rotated from `<stem>.jsonl`; any other name is a live file.
     const rotatedFrom = dot > 0 ? stem.slice(0, dot) : undefined;
-    stems.add(rotatedFrom !== undefined && rotationStamp(`${rotatedFrom}${EXT}`, name) !== undefined ? rotatedFrom : stem);
+    stems.add(
+      rotatedFrom !== undefined && rotationStamp(`${rotatedFrom}${EXT}`, name) !== undefined ? rotatedFrom : stem,
+    );
   }
   return [...stems].sort(byInstance).map((stem) => chainOf(join(source.dir, `${stem}${EXT}`)));
 }

@@ -9,7 +9,16 @@ import { formatEvent } from './query.js';
 import { verifyAuditFiles } from './verify.js';
 
 const start = Date.parse('2026-08-01T12:00:00.000Z');
-const denial = (over: Partial<Denial> = {}): Denial => ({ grant: 'ci-agent', server: 'mlflow', tool: 'delete_run', args_sha256: 'a'.repeat(64), rule: '/tools/delete_run', reason: 'Destructive', call_id: 'call_1', ...over });
+const denial = (over: Partial<Denial> = {}): Denial => ({
+  grant: 'ci-agent',
+  server: 'mlflow',
+  tool: 'delete_run',
+  args_sha256: 'a'.repeat(64),
+  rule: '/tools/delete_run',
+  reason: 'Destructive',
+  call_id: 'call_1',
+  ...over,
+});
 
 function setup(windowMs = 60_000) {
   let clock = start;
@@ -32,7 +41,18 @@ describe('DenialRollup', () => {
     advance(40_000);
     rollup.tick();
     expect(written).toEqual([
-      { grant: 'ci-agent', server: 'mlflow', tool: 'delete_run', args_sha256: 'a'.repeat(64), rule: '/tools/delete_run', reason: 'Destructive', first_call_id: 'call_1', count: 199, since: start + 1_000, until: start + 1_000 + 198 * 100 },
+      {
+        grant: 'ci-agent',
+        server: 'mlflow',
+        tool: 'delete_run',
+        args_sha256: 'a'.repeat(64),
+        rule: '/tools/delete_run',
+        reason: 'Destructive',
+        first_call_id: 'call_1',
+        count: 199,
+        since: start + 1_000,
+        until: start + 1_000 + 198 * 100,
+      },
     ]);
     expect(rollup.size).toBe(0);
   });
@@ -40,7 +60,13 @@ describe('DenialRollup', () => {
   it('writes a denial that differs in arguments, rule, tool, server or grant', () => {
     const { rollup, written } = setup();
     expect(rollup.add(denial())).toBe(false);
-    for (const other of [{ args_sha256: 'b'.repeat(64) }, { rule: '/default' }, { tool: 'delete_model' }, { server: 'other' }, { grant: 'laptop' }]) {
+    for (const other of [
+      { args_sha256: 'b'.repeat(64) },
+      { rule: '/default' },
+      { tool: 'delete_model' },
+      { server: 'other' },
+      { grant: 'laptop' },
+    ]) {
       expect(rollup.add(denial(other))).toBe(false);
     }
     expect(rollup.add(denial({ call_id: 'call_again' }))).toBe(true);
@@ -57,12 +83,20 @@ describe('DenialRollup', () => {
     expect(written.map((r) => [r.first_call_id, r.count])).toEqual([['call_1', 1]]);
     expect(rollup.add(denial({ call_id: 'call_4' }))).toBe(true);
     rollup.flush();
-    expect(written.map((r) => [r.first_call_id, r.count])).toEqual([['call_1', 1], ['call_3', 1]]);
+    expect(written.map((r) => [r.first_call_id, r.count])).toEqual([
+      ['call_1', 1],
+      ['call_3', 1],
+    ]);
   });
 
   it('writes no summary for a window without repeats, and keeps at most maxWindows open', () => {
     const written: RepeatedDenials[] = [];
-    const rollup = new DenialRollup({ windowMs: 60_000, now: () => start, write: (r) => written.push(r), maxWindows: 2 });
+    const rollup = new DenialRollup({
+      windowMs: 60_000,
+      now: () => start,
+      write: (r) => written.push(r),
+      maxWindows: 2,
+    });
     for (const sha of ['a', 'b', 'c']) rollup.add(denial({ args_sha256: sha.repeat(64) }));
     expect(rollup.size).toBe(2);
     expect(rollup.add(denial({ args_sha256: 'c'.repeat(64) }))).toBe(false); // not tracked: written in full
@@ -87,7 +121,10 @@ describe('repeated denials in the audit trail', () => {
     await trail.emit('policy.decided', { rule, action: 'deny', reason: 'Destructive' });
     return trail.callId;
   };
-  const events = (audit: AuditLog) => fileLines(fileOf(audit)).map((l) => AuditEventSchema.parse(withoutChainFields(JSON.parse(l) as Record<string, unknown>)));
+  const events = (audit: AuditLog) =>
+    fileLines(fileOf(audit)).map((l) =>
+      AuditEventSchema.parse(withoutChainFields(JSON.parse(l) as Record<string, unknown>)),
+    );
 
   it('writes one full denial and, at close(), one call.denied_repeatedly summary; the chain verifies', async () => {
     const clock = { now: start };
@@ -109,7 +146,10 @@ describe('repeated denials in the audit trail', () => {
       ['call.received', false],
       ['policy.decided', false],
     ]);
-    expect(events(audit).find((e) => e.call_id === other)).toMatchObject({ type: 'call.received', args: { run_id: 'r2' } });
+    expect(events(audit).find((e) => e.call_id === other)).toMatchObject({
+      type: 'call.received',
+      args: { run_id: 'r2' },
+    });
     await audit.close();
     const summary = events(audit).at(-1)!;
     expect(summary).toMatchObject({
@@ -128,13 +168,17 @@ describe('repeated denials in the audit trail', () => {
     });
     expect(summary).not.toHaveProperty('args');
     expect(decisionOf(summary)).toBe('deny');
-    expect(formatEvent(summary)).toContain('deny /tools/delete_run: Destructive · 999 more times with the same arguments');
+    expect(formatEvent(summary)).toContain(
+      'deny /tools/delete_run: Destructive · 999 more times with the same arguments',
+    );
     expect(verifyAuditFiles([fileOf(audit)])).toMatchObject({ ok: true, lines: 7 });
     // Slack: the first denial's line, then one summary for the burst that counts every denial once.
-    expect(lines.filter((l) => l.includes('(/tools/delete_run)') || l.includes('delete_run denied by policy'))).toEqual([
-      '🚫 delete_run by ci-agent denied by policy (/tools/delete_run): Destructive',
-      'delete_run denied by policy 1002 times for grant ci-agent in the last minute',
-    ]);
+    expect(lines.filter((l) => l.includes('(/tools/delete_run)') || l.includes('delete_run denied by policy'))).toEqual(
+      [
+        '🚫 delete_run by ci-agent denied by policy (/tools/delete_run): Destructive',
+        'delete_run denied by policy 1002 times for grant ci-agent in the last minute',
+      ],
+    );
   });
 
   it('writes the summary when the window closes, on the timer', async () => {
@@ -162,13 +206,21 @@ describe('repeated denials in the audit trail', () => {
   it('posts its own Slack line when the burst of denials has ended before the summary', async () => {
     const clock = { now: start };
     const lines: string[] = [];
-    const audit = AuditLog.open({ config: auditConfig(tempDir(), { denial_rollup_window: '10m', slack_summary_window: '1m' }), log: quietLog, now: () => clock.now, lines: { post: (t) => lines.push(t) } });
+    const audit = AuditLog.open({
+      config: auditConfig(tempDir(), { denial_rollup_window: '10m', slack_summary_window: '1m' }),
+      log: quietLog,
+      now: () => clock.now,
+      lines: { post: (t) => lines.push(t) },
+    });
     await deny(audit, { run_id: 'r1' });
     clock.now += 1_000;
     await deny(audit, { run_id: 'r1' });
     clock.now += 120_000;
     await audit.close();
-    expect(lines).toEqual(['🚫 delete_run by ci-agent denied by policy (/tools/delete_run): Destructive', '🚫 delete_run by ci-agent denied by policy once more with the same arguments (/tools/delete_run) since 12:00 UTC']);
+    expect(lines).toEqual([
+      '🚫 delete_run by ci-agent denied by policy (/tools/delete_run): Destructive',
+      '🚫 delete_run by ci-agent denied by policy once more with the same arguments (/tools/delete_run) since 12:00 UTC',
+    ]);
   });
 });
 

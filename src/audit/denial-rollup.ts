@@ -80,7 +80,8 @@ export class DenialRollup {
     // An ended window is summed up before the denial that starts the next one.
     if (open !== undefined) this.close(key, open);
     if (this.windows.size >= this.maxWindows) this.tick(now);
-    if (this.windows.size < this.maxWindows) this.windows.set(key, { first: denial, start: now, count: 0, since: now, until: now });
+    if (this.windows.size < this.maxWindows)
+      this.windows.set(key, { first: denial, start: now, count: 0, since: now, until: now });
     return false;
   }
 
@@ -100,7 +101,18 @@ export class DenialRollup {
     this.windows.delete(key);
     if (window.count === 0) return;
     const { grant, server, tool, args_sha256, rule, call_id, reason } = window.first;
-    this.options.write({ grant, server, tool, args_sha256, rule, ...(reason === undefined ? {} : { reason }), first_call_id: call_id, count: window.count, since: window.since, until: window.until });
+    this.options.write({
+      grant,
+      server,
+      tool,
+      args_sha256,
+      rule,
+      ...(reason === undefined ? {} : { reason }),
+      first_call_id: call_id,
+      count: window.count,
+      since: window.since,
+      until: window.until,
+    });
   }
 }
 

@@ -17,6 +17,10 @@ export class AuditUnavailableError extends AirlockError {
       failMode === 'closed'
         ? 'calls are refused until it can (audit.fail_mode is "closed")'
         : 'calls go on without it, recorded in the Redis stream only (audit.fail_mode is "open")';
-    super('audit_unavailable', `the audit ${what} ${file} cannot be written (${describeError(cause)}); ${consequence}`, { cause });
+    super(
+      'audit_unavailable',
+      `the audit ${what} ${file} cannot be written (${describeError(cause)}); ${consequence}`,
+      { cause },
+    );
   }
 }

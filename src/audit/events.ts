@@ -65,7 +65,11 @@ export const AuditDetailsSchemas = {
     reason: z.string().optional(),
   }),
   'approval.expired': z.object({ decided_at: iso.optional() }),
-  'approval.withdrawn': z.object({ approver: z.string().optional(), decided_at: iso.optional(), reason: z.string().optional() }),
+  'approval.withdrawn': z.object({
+    approver: z.string().optional(),
+    decided_at: iso.optional(),
+    reason: z.string().optional(),
+  }),
   'call.forwarded': z.object({}),
   'call.outcome': z.object({
     /** ok: a result; tool_error: a result with isError; failure: no result (transport, timeout); unknown: the executor died. */
@@ -146,8 +150,19 @@ export type AuditDetails<T extends AuditEventType> = z.infer<(typeof AuditDetail
  * The one-word decision an event stands for (`audit query --decision`): the policy action, the
  * human decision, or what happened instead; undefined for events that decide nothing.
  */
-export type AuditDecision = 'allow' | 'deny' | 'require_approval' | 'approved' | 'denied' | 'expired' | 'withdrawn' | 'rate_limited' | 'refused';
-export const AUDIT_DECISIONS: readonly AuditDecision[] = ['allow', 'deny', 'require_approval', 'approved', 'denied', 'expired', 'withdrawn', 'rate_limited', 'refused'];
+export type AuditDecision =
+  'allow' | 'deny' | 'require_approval' | 'approved' | 'denied' | 'expired' | 'withdrawn' | 'rate_limited' | 'refused';
+export const AUDIT_DECISIONS: readonly AuditDecision[] = [
+  'allow',
+  'deny',
+  'require_approval',
+  'approved',
+  'denied',
+  'expired',
+  'withdrawn',
+  'rate_limited',
+  'refused',
+];
 
 export function decisionOf(event: AuditEvent): AuditDecision | undefined {
   switch (event.type) {

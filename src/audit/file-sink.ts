@@ -213,7 +213,8 @@ export class FileSink {
   private rotate(): void {
     this.closeFd();
     const file = this.live;
-    if (this.lastStamp === 0) this.lastStamp = Math.max(0, ...rotatedFiles(file).map((f) => rotationStamp(file, f) ?? 0));
+    if (this.lastStamp === 0)
+      this.lastStamp = Math.max(0, ...rotatedFiles(file).map((f) => rotationStamp(file, f) ?? 0));
     let stamp = Math.max(this.now(), this.lastStamp + 1);
     while (existsSync(rotatedPath(file, stamp))) stamp++;
     const target = rotatedPath(file, stamp);
@@ -250,20 +251,28 @@ export class FileSink {
       head = last === undefined ? undefined : headOf(last, file);
     } catch (error) {
       if (this.options.failMode === 'closed') throw error;
-      this.options.log.error({ file, err: describeError(error) }, 'rotating the audit file away and starting a new chain');
+      this.options.log.error(
+        { file, err: describeError(error) },
+        'rotating the audit file away and starting a new chain',
+      );
       this.rotate();
       return { seq: 0, hash: GENESIS_HASH };
     }
     if (tail.partial !== undefined || head === undefined) {
       // A line cut mid-way (crash, full disk): keep the evidence in a rotated file, go on after it.
-      this.options.log.error({ file }, 'the audit file ends with a cut line; rotating it away (audit verify reports it)');
+      this.options.log.error(
+        { file },
+        'the audit file ends with a cut line; rotating it away (audit verify reports it)',
+      );
       this.rotate();
     }
     return head ?? this.rotatedHead();
   }
 
   private rotatedHead(): ChainHead | undefined {
-    const previous = rotatedFiles(this.live).filter((f) => basename(f) !== this.rotatedFrom).at(-1);
+    const previous = rotatedFiles(this.live)
+      .filter((f) => basename(f) !== this.rotatedFrom)
+      .at(-1);
     if (previous === undefined) return undefined;
     const last = readTail(previous, 1).lines[0];
     if (last === undefined) return undefined;
@@ -305,7 +314,11 @@ export class FileSink {
       this.claimed = claimFixedFile(this.target.file);
     } else {
       this.claimed = claimSlot(this.target.dir);
-      if (before !== undefined) this.options.log.warn({ lost: before.file, file: this.claimed.file }, 'another writer took this audit file while its directory was gone; writing to a free slot instead');
+      if (before !== undefined)
+        this.options.log.warn(
+          { lost: before.file, file: this.claimed.file },
+          'another writer took this audit file while its directory was gone; writing to a free slot instead',
+        );
     }
     return before === undefined || before.file === this.claimed.file;
   }
@@ -326,7 +339,10 @@ export class FileSink {
   private fail(cause: unknown): void {
     const error = cause instanceof AuditUnavailableError ? cause : this.unavailable(cause);
     if (this.error === undefined) {
-      this.options.log.error({ file: this.file, err: describeError(cause), fail_mode: this.options.failMode }, 'cannot write the audit file');
+      this.options.log.error(
+        { file: this.file, err: describeError(cause), fail_mode: this.options.failMode },
+        'cannot write the audit file',
+      );
       this.lastAttempt = this.now();
     }
     this.error = error;
@@ -370,7 +386,9 @@ function headOf(line: Buffer, file: string): ChainHead {
     seq = undefined;
   }
   if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) {
-    throw new Error(`the last line of ${file} is not an audit line with a "seq", so the chain cannot go on from it (run \`airlock audit verify\`, then move the file away)`);
+    throw new Error(
+      `the last line of ${file} is not an audit line with a "seq", so the chain cannot go on from it (run \`airlock audit verify\`, then move the file away)`,
+    );
   }
   return { seq, hash: sha256Hex(line) };
 }

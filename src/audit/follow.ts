@@ -115,7 +115,11 @@ class FileFollower {
   private drain(): void {
     if (this.fd === undefined) return;
     const buffer = Buffer.alloc(64 * 1024);
-    for (let n = readSync(this.fd, buffer, 0, buffer.length, this.offset); n > 0; n = readSync(this.fd, buffer, 0, buffer.length, this.offset)) {
+    for (
+      let n = readSync(this.fd, buffer, 0, buffer.length, this.offset);
+      n > 0;
+      n = readSync(this.fd, buffer, 0, buffer.length, this.offset)
+    ) {
       this.offset += n;
       const lines = (this.rest + this.decoder.write(buffer.subarray(0, n))).split('\n');
       this.rest = lines.pop() ?? '';

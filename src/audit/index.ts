@@ -5,10 +5,17 @@
  */
 export { AuditLog, type AuditLogOptions, type ApprovalInput } from './audit-log.js';
 export { CallTrail, type CallInput, type EmitDetails, type TrailEventType } from './trail.js';
-export {  type ArgsPreview } from './args-preview.js';
-export { AuditEventSchema,    type AuditDecision, type AuditDetails, type AuditEvent, type AuditEventOf, type AuditEventType } from './events.js';
-export { createRedactor,  type Redactor } from './redact.js';
-export {   type AuditLineSink } from './slack-lines.js';
+export { type ArgsPreview } from './args-preview.js';
+export {
+  AuditEventSchema,
+  type AuditDecision,
+  type AuditDetails,
+  type AuditEvent,
+  type AuditEventOf,
+  type AuditEventType,
+} from './events.js';
+export { createRedactor, type Redactor } from './redact.js';
+export { type AuditLineSink } from './slack-lines.js';
 export { verifyAuditFiles, formatVerifyResult, type VerifyResult, type VerifyProblem } from './verify.js';
 export { listChains, describeSource, isDirectory, type AuditChain, type ChainSource } from './chains.js';
 export { followChains } from './follow.js';

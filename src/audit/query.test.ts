@@ -28,26 +28,41 @@ describe('matchesQuery', () => {
   it('matches when every given filter matches', () => {
     const denied = makeEvent('policy.decided', { action: 'deny', time: '2026-08-01T11:30:00.000Z' });
     expect(matchesQuery(denied, {})).toBe(true);
-    expect(matchesQuery(denied, { grant: 'ci-agent', tool: 'copy_model_version', decision: 'deny', sinceMs: now - 3_600_000 })).toBe(true);
+    expect(
+      matchesQuery(denied, {
+        grant: 'ci-agent',
+        tool: 'copy_model_version',
+        decision: 'deny',
+        sinceMs: now - 3_600_000,
+      }),
+    ).toBe(true);
     expect(matchesQuery(denied, { grant: 'laptop' })).toBe(false);
     expect(matchesQuery(denied, { tool: 'get_model' })).toBe(false);
     expect(matchesQuery(denied, { decision: 'allow' })).toBe(false);
     expect(matchesQuery(denied, { sinceMs: now - 60_000 })).toBe(false);
     expect(matchesQuery(denied, { types: ['call.outcome'] })).toBe(false);
     expect(matchesQuery(denied, { callId: 'call_other' })).toBe(false);
-    expect(matchesQuery(makeEvent('approval.expired'), { decision: 'expired', approvalId: 'apr_aaaaaaaaaaaaaaaaaaaa' })).toBe(true);
+    expect(
+      matchesQuery(makeEvent('approval.expired'), { decision: 'expired', approvalId: 'apr_aaaaaaaaaaaaaaaaaaaa' }),
+    ).toBe(true);
   });
 });
 
 describe('formatEvent', () => {
   it('prints one readable line per event', () => {
-    expect(formatEvent(makeEvent('policy.decided', { action: 'deny', rule: '/tools/delete_*', reason: 'Destructive' }))).toBe(
+    expect(
+      formatEvent(makeEvent('policy.decided', { action: 'deny', rule: '/tools/delete_*', reason: 'Destructive' })),
+    ).toBe(
       '2026-08-01T12:00:00.000Z  policy.decided      ci-agent  mlflow/copy_model_version  deny /tools/delete_*: Destructive  call_01J0000000AAAAAAAAAAAAAAAA',
     );
     expect(formatEvent(makeEvent('approval.decided', { reason: 'ok' }))).toBe(
       '2026-08-01T12:00:00.000Z  approval.decided    ci-agent  mlflow/copy_model_version  approved by U123 at 2026-08-01T12:01:00.000Z: ok  call_01J0000000AAAAAAAAAAAAAAAA apr_aaaaaaaaaaaaaaaaaaaa',
     );
-    expect(formatEvent(makeEvent('call.forwarded'))).toBe('2026-08-01T12:00:00.000Z  call.forwarded      ci-agent  mlflow/copy_model_version  call_01J0000000AAAAAAAAAAAAAAAA');
-    expect(formatEvent(makeEvent('call.outcome', { outcome: 'failure', duration_ms: 5.2, error: 'boom' }))).toContain('failure in 5 ms: boom');
+    expect(formatEvent(makeEvent('call.forwarded'))).toBe(
+      '2026-08-01T12:00:00.000Z  call.forwarded      ci-agent  mlflow/copy_model_version  call_01J0000000AAAAAAAAAAAAAAAA',
+    );
+    expect(formatEvent(makeEvent('call.outcome', { outcome: 'failure', duration_ms: 5.2, error: 'boom' }))).toContain(
+      'failure in 5 ms: boom',
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { parseDuration } from '../shared/index.js';
-import { AUDIT_DECISIONS, AUDIT_EVENT_TYPES, decisionOf, type AuditDecision, type AuditEvent, type AuditEventType } from './events.js';
+import {
+  AUDIT_DECISIONS,
+  AUDIT_EVENT_TYPES,
+  decisionOf,
+  type AuditDecision,
+  type AuditEvent,
+  type AuditEventType,
+} from './events.js';
 
 /** Filters of `airlock audit query`; every one given must match. */
 export interface AuditQuery {
@@ -39,7 +46,10 @@ export function parseDecision(text: string): AuditDecision | undefined {
 /** "call.received,policy.decided" → the types, or the first unknown name. */
 export function parseTypes(text: string): { types: AuditEventType[] } | { unknown: string } {
   const types: AuditEventType[] = [];
-  for (const name of text.split(',').map((t) => t.trim()).filter((t) => t !== '')) {
+  for (const name of text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')) {
     if (!(AUDIT_EVENT_TYPES as readonly string[]).includes(name)) return { unknown: name };
     types.push(name as AuditEventType);
   }
@@ -52,7 +62,10 @@ export function parseTypes(text: string): { types: AuditEventType[] } | { unknow
  */
 export function formatEvent(event: AuditEvent): string {
   const what = describeEvent(event);
-  const ids = event.approval_id !== undefined && event.approval_id !== event.call_id ? `${event.call_id} ${event.approval_id}` : event.call_id;
+  const ids =
+    event.approval_id !== undefined && event.approval_id !== event.call_id
+      ? `${event.call_id} ${event.approval_id}`
+      : event.call_id;
   return `${event.time}  ${event.type.padEnd(18)}  ${event.grant}  ${event.server}/${event.tool}${what === '' ? '' : `  ${what}`}  ${ids}`;
 }
 

@@ -25,7 +25,14 @@ export function parseAuditEvent(json: string): AuditEvent | undefined {
   }
   if (value === null || typeof value !== 'object') return undefined;
   const v = value as Record<string, unknown>;
-  if (v.v !== 1 || typeof v.type !== 'string' || !TYPES.has(v.type) || typeof v.id !== 'string' || typeof v.time !== 'string') return undefined;
+  if (
+    v.v !== 1 ||
+    typeof v.type !== 'string' ||
+    !TYPES.has(v.type) ||
+    typeof v.id !== 'string' ||
+    typeof v.time !== 'string'
+  )
+    return undefined;
   return withoutChainFields(v) as AuditEvent;
 }
 
@@ -38,7 +45,10 @@ export async function* readFileEvents(file: string, sinceMs?: number): AsyncGene
     if (sinceMs !== undefined && stamp !== undefined && stamp < sinceMs) continue;
     const handle = await open(path, 'r');
     try {
-      for await (const line of createInterface({ input: handle.createReadStream({ encoding: 'utf8' }), crlfDelay: Infinity })) {
+      for await (const line of createInterface({
+        input: handle.createReadStream({ encoding: 'utf8' }),
+        crlfDelay: Infinity,
+      })) {
         const event = parseAuditEvent(line);
         if (event !== undefined) yield event;
       }
@@ -95,7 +105,10 @@ export async function* readChainEvents(chains: readonly AuditChain[], sinceMs?: 
 /** The last `count` events over all chains, oldest first. */
 export function tailChainEvents(chains: readonly AuditChain[], count: number): AuditEvent[] {
   if (count <= 0) return [];
-  return chains.flatMap((chain) => tailFileEvents(chain.live, count)).sort(byId).slice(-count);
+  return chains
+    .flatMap((chain) => tailFileEvents(chain.live, count))
+    .sort(byId)
+    .slice(-count);
 }
 
 // ---- the Redis stream
@@ -103,19 +116,29 @@ export function tailChainEvents(chains: readonly AuditChain[], count: number): A
 type StreamEntry = [id: string, fields: string[]];
 
 function entryEvent([, fields]: StreamEntry): AuditEvent | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === AUDIT_STREAM_FIELD) return parseAuditEvent(fields[i + 1]!);
+  for (let i = 0; i + 1 < fields.length; i += 2)
+    if (fields[i] === AUDIT_STREAM_FIELD) return parseAuditEvent(fields[i + 1]!);
   return undefined;
 }
 
 /** The newest `count` events of the stream, oldest first, and the id to follow from. */
-export async function tailStreamEvents(redis: Redis, key: string, count: number): Promise<{ events: AuditEvent[]; lastId: string }> {
+export async function tailStreamEvents(
+  redis: Redis,
+  key: string,
+  count: number,
+): Promise<{ events: AuditEvent[]; lastId: string }> {
   const entries = (await redis.xrevrange(key, '+', '-', 'COUNT', count)) as StreamEntry[];
   entries.reverse();
   return { events: entries.map(entryEvent).filter((e) => e !== undefined), lastId: entries.at(-1)?.[0] ?? '0-0' };
 }
 
 /** Every event from `sinceMs` on (stream ids start with the time Redis received them). */
-export async function* readStreamEvents(redis: Redis, key: string, sinceMs?: number, pageSize = 1_000): AsyncGenerator<AuditEvent> {
+export async function* readStreamEvents(
+  redis: Redis,
+  key: string,
+  sinceMs?: number,
+  pageSize = 1_000,
+): AsyncGenerator<AuditEvent> {
   let start = sinceMs === undefined ? '-' : `${Math.max(0, Math.floor(sinceMs))}-0`;
   for (;;) {
     const entries = (await redis.xrange(key, start, '+', 'COUNT', pageSize)) as StreamEntry[];
@@ -129,10 +152,17 @@ export async function* readStreamEvents(redis: Redis, key: string, sinceMs?: num
 }
 
 /** Calls `onEvent` for entries added after `lastId` until `signal` aborts (XREAD BLOCK, 1 s turns). */
-export async function followStream(redis: Redis, key: string, lastId: string, onEvent: (event: AuditEvent) => void, signal: AbortSignal): Promise<void> {
+export async function followStream(
+  redis: Redis,
+  key: string,
+  lastId: string,
+  onEvent: (event: AuditEvent) => void,
+  signal: AbortSignal,
+): Promise<void> {
   let id = lastId;
   while (!signal.aborted) {
-    const reply = (await redis.xread('COUNT', 100, 'BLOCK', 1_000, 'STREAMS', key, id)) as [string, StreamEntry[]][] | null;
+    const reply = (await redis.xread('COUNT', 100, 'BLOCK', 1_000, 'STREAMS', key, id)) as
+      [string, StreamEntry[]][] | null;
     for (const entry of reply?.[0]?.[1] ?? []) {
       id = entry[0];
       const event = entryEvent(entry);

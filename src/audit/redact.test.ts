@@ -8,14 +8,22 @@ describe('createRedactor', () => {
   it('replaces values whose key matches a default pattern, at any depth and inside arrays', () => {
     const input = {
       name: 'm',
-      auth: { access_token: 'tok-1', Authorization: 'Bearer x', nested: [{ client_secret: 's', keep: 1 }, { password: 'p' }] },
+      auth: {
+        access_token: 'tok-1',
+        Authorization: 'Bearer x',
+        nested: [{ client_secret: 's', keep: 1 }, { password: 'p' }],
+      },
       list: [[{ API_KEY: 'k' }]],
       credentials: { user: 'u' },
       sshPrivate_Key: 'pem',
     };
     expect(redact(input)).toEqual({
       name: 'm',
-      auth: { access_token: REDACTED, Authorization: REDACTED, nested: [{ client_secret: REDACTED, keep: 1 }, { password: REDACTED }] },
+      auth: {
+        access_token: REDACTED,
+        Authorization: REDACTED,
+        nested: [{ client_secret: REDACTED, keep: 1 }, { password: REDACTED }],
+      },
       list: [[{ API_KEY: REDACTED }]],
       credentials: REDACTED,
       sshPrivate_Key: REDACTED,
@@ -24,12 +32,23 @@ describe('createRedactor', () => {
 
   it('matches keys case-insensitively and exactly where the glob has no star', () => {
     const only = createRedactor(['password', 'x?y']);
-    expect(only({ PASSWORD: 1, Password: 2, old_password: 3, xay: 4, xaay: 5 })).toEqual({ PASSWORD: REDACTED, Password: REDACTED, old_password: 3, xay: REDACTED, xaay: 5 });
+    expect(only({ PASSWORD: 1, Password: 2, old_password: 3, xay: 4, xaay: 5 })).toEqual({
+      PASSWORD: REDACTED,
+      Password: REDACTED,
+      old_password: 3,
+      xay: REDACTED,
+      xaay: 5,
+    });
   });
 
   it('treats regex characters in patterns literally', () => {
     const literal = createRedactor(['a.b', '(x)|y']);
-    expect(literal({ 'a.b': 1, axb: 2, '(x)|y': 3, y: 4 })).toEqual({ 'a.b': REDACTED, axb: 2, '(x)|y': REDACTED, y: 4 });
+    expect(literal({ 'a.b': 1, axb: 2, '(x)|y': 3, y: 4 })).toEqual({
+      'a.b': REDACTED,
+      axb: 2,
+      '(x)|y': REDACTED,
+      y: 4,
+    });
   });
 
   it('does not change its input', () => {
@@ -60,7 +79,9 @@ describe('createRedactor', () => {
   });
 
   it('copies a large argument object quickly', () => {
-    const big = { rows: Array.from({ length: 100_000 }, (_, i) => ({ id: i, api_key: `k${i}`, value: 'x'.repeat(10) })) };
+    const big = {
+      rows: Array.from({ length: 100_000 }, (_, i) => ({ id: i, api_key: `k${i}`, value: 'x'.repeat(10) })),
+    };
     const started = performance.now();
     const out = redact(big) as typeof big;
     expect(performance.now() - started).toBeLessThan(2_000);

@@ -33,7 +33,8 @@ export function createRedactor(patterns: readonly string[], options: RedactorOpt
 
   const copy = (value: unknown, depth: number, ancestors: Set<object>): unknown => {
     if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? value.toString() : value;
-    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return copy((value as { toJSON(): unknown }).toJSON(), depth, ancestors);
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+      return copy((value as { toJSON(): unknown }).toJSON(), depth, ancestors);
     if (ancestors.has(value)) return CIRCULAR;
     if (depth >= maxDepth) return TOO_DEEP;
     ancestors.add(value);

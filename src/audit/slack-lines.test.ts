@@ -7,29 +7,45 @@ const now = Date.parse('2026-08-01T12:00:00.000Z');
 
 describe('slackLine', () => {
   it('says who ran what, who approved, how it ended and how long it took', () => {
-    expect(slackLine(makeEvent('call.outcome', { approval_id: 'apr_x', approver: 'U123', duration_ms: 120.4 }), now)).toBe(
-      '✅ copy_model_version by ci-agent approved by <@U123> · ok in 120 ms',
+    expect(
+      slackLine(makeEvent('call.outcome', { approval_id: 'apr_x', approver: 'U123', duration_ms: 120.4 }), now),
+    ).toBe('✅ copy_model_version by ci-agent approved by <@U123> · ok in 120 ms');
+    expect(
+      slackLine(makeEvent('call.outcome', { outcome: 'failure', duration_ms: 3, error: 'timeout <60s>' }), now),
+    ).toBe('❌ copy_model_version by ci-agent · failed after 3 ms: timeout &lt;60s&gt;');
+    expect(slackLine(makeEvent('call.outcome', { outcome: 'tool_error', duration_ms: 9 }), now)).toBe(
+      '⚠️ copy_model_version by ci-agent · tool error in 9 ms',
     );
-    expect(slackLine(makeEvent('call.outcome', { outcome: 'failure', duration_ms: 3, error: 'timeout <60s>' }), now)).toBe(
-      '❌ copy_model_version by ci-agent · failed after 3 ms: timeout &lt;60s&gt;',
-    );
-    expect(slackLine(makeEvent('call.outcome', { outcome: 'tool_error', duration_ms: 9 }), now)).toBe('⚠️ copy_model_version by ci-agent · tool error in 9 ms');
   });
 
   it('gives approval requests, decisions, expiry and withdrawal their own lines', () => {
-    expect(slackLine(makeEvent('approval.requested'), now)).toBe('⏳ copy_model_version by ci-agent awaits approval (/tools/copy_model_version) · apr_aaaaaaaaaaaaaaaaaaaa · expires 12:15 UTC');
-    expect(slackLine(makeEvent('approval.decided', { decision: 'denied', approver: 'U0999', reason: 'not now' }), now)).toBe('👎 copy_model_version by ci-agent denied by <@U0999>: not now');
-    expect(slackLine(makeEvent('approval.decided', { approver: 'S0PLATFORM' }), now)).toBe('👍 copy_model_version by ci-agent approved by <!subteam^S0PLATFORM>');
-    expect(slackLine(makeEvent('approval.expired'), now)).toBe('⌛ copy_model_version by ci-agent expired without a decision · apr_aaaaaaaaaaaaaaaaaaaa');
-    expect(slackLine(makeEvent('approval.withdrawn', { approver: 'alice' }), now)).toBe('↩️ copy_model_version by ci-agent withdrawn by alice');
+    expect(slackLine(makeEvent('approval.requested'), now)).toBe(
+      '⏳ copy_model_version by ci-agent awaits approval (/tools/copy_model_version) · apr_aaaaaaaaaaaaaaaaaaaa · expires 12:15 UTC',
+    );
+    expect(
+      slackLine(makeEvent('approval.decided', { decision: 'denied', approver: 'U0999', reason: 'not now' }), now),
+    ).toBe('👎 copy_model_version by ci-agent denied by <@U0999>: not now');
+    expect(slackLine(makeEvent('approval.decided', { approver: 'S0PLATFORM' }), now)).toBe(
+      '👍 copy_model_version by ci-agent approved by <!subteam^S0PLATFORM>',
+    );
+    expect(slackLine(makeEvent('approval.expired'), now)).toBe(
+      '⌛ copy_model_version by ci-agent expired without a decision · apr_aaaaaaaaaaaaaaaaaaaa',
+    );
+    expect(slackLine(makeEvent('approval.withdrawn', { approver: 'alice' }), now)).toBe(
+      '↩️ copy_model_version by ci-agent withdrawn by alice',
+    );
   });
 
   it('describes denials, limits and refusals', () => {
-    expect(slackLine(makeEvent('policy.decided', { action: 'deny', rule: '/tools/delete_*', reason: 'Destructive' }), now)).toBe(
-      '🚫 copy_model_version by ci-agent denied by policy (/tools/delete_*): Destructive',
+    expect(
+      slackLine(makeEvent('policy.decided', { action: 'deny', rule: '/tools/delete_*', reason: 'Destructive' }), now),
+    ).toBe('🚫 copy_model_version by ci-agent denied by policy (/tools/delete_*): Destructive');
+    expect(slackLine(makeEvent('call.rate_limited'), now)).toBe(
+      '🐢 copy_model_version by ci-agent rate-limited: copy_rate allows 30 per minute, retry in 12 s',
     );
-    expect(slackLine(makeEvent('call.rate_limited'), now)).toBe('🐢 copy_model_version by ci-agent rate-limited: copy_rate allows 30 per minute, retry in 12 s');
-    expect(slackLine(makeEvent('call.refused'), now)).toBe('🛑 copy_model_version by ci-agent refused (limits_unavailable): Redis is unreachable');
+    expect(slackLine(makeEvent('call.refused'), now)).toBe(
+      '🛑 copy_model_version by ci-agent refused (limits_unavailable): Redis is unreachable',
+    );
   });
 
   it('shows nothing for received, forwarded, allow and re-attach events', () => {
@@ -48,10 +64,16 @@ describe('slackLine', () => {
 
 describe('mayHaveSlackLine', () => {
   it('is true for every event slackLine gives a line for', () => {
-    const events = [...AUDIT_EVENT_TYPES.map((type) => makeEvent(type)), ...(['deny', 'require_approval'] as const).map((action) => makeEvent('policy.decided', { action }))];
+    const events = [
+      ...AUDIT_EVENT_TYPES.map((type) => makeEvent(type)),
+      ...(['deny', 'require_approval'] as const).map((action) => makeEvent('policy.decided', { action })),
+    ];
     for (const event of events) {
       const filter = mayHaveSlackLine(event.type, (event as { action?: string }).action);
-      expect({ type: event.type, filter: filter || slackLine(event, now) === undefined }).toEqual({ type: event.type, filter: true });
+      expect({ type: event.type, filter: filter || slackLine(event, now) === undefined }).toEqual({
+        type: event.type,
+        filter: true,
+      });
     }
     expect(mayHaveSlackLine('call.received')).toBe(false);
     expect(mayHaveSlackLine('policy.decided', 'allow')).toBe(false);
@@ -81,7 +103,9 @@ describe('BurstSummarizer', () => {
       summarizer.add(makeEvent('call.rate_limited'));
       advance(1_000);
     }
-    expect(posted).toEqual(['🐢 copy_model_version by ci-agent rate-limited: copy_rate allows 30 per minute, retry in 12 s']);
+    expect(posted).toEqual([
+      '🐢 copy_model_version by ci-agent rate-limited: copy_rate allows 30 per minute, retry in 12 s',
+    ]);
     advance(3_000);
     summarizer.tick();
     expect(posted.slice(1)).toEqual(['copy_model_version rate-limited 57 times for grant ci-agent in the last minute']);

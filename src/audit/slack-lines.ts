@@ -31,7 +31,9 @@ export function slackLine(event: AuditEvent, now: number = Date.now()): string |
   const why = (text: string | undefined) => (text === undefined || text === '' ? '' : `: ${escapeSlack(text)}`);
   switch (event.type) {
     case 'policy.decided':
-      return event.action === 'deny' ? `🚫 ${who} denied by policy (${escapeSlack(event.rule)})${why(event.reason)}` : undefined;
+      return event.action === 'deny'
+        ? `🚫 ${who} denied by policy (${escapeSlack(event.rule)})${why(event.reason)}`
+        : undefined;
     case 'call.denied_repeatedly':
       return `🚫 ${who} denied by policy ${event.count === 1 ? 'once more' : `${event.count} more times`} with the same arguments (${escapeSlack(event.rule)}) since ${formatClock(Date.parse(event.since), now)}`;
     case 'call.rate_limited':
@@ -184,7 +186,9 @@ export class BurstSummarizer {
   private summarize(burst: Burst): boolean {
     if (burst.count < (burst.hot ? 1 : 2)) return false;
     const times = burst.count === 1 ? 'once' : `${burst.count} times`;
-    this.options.post(`${escapeSlack(burst.tool)} ${VERBS[burst.kind]} ${times} for grant ${escapeSlack(burst.grant)} in the last ${windowText(this.options.windowMs)}`);
+    this.options.post(
+      `${escapeSlack(burst.tool)} ${VERBS[burst.kind]} ${times} for grant ${escapeSlack(burst.grant)} in the last ${windowText(this.options.windowMs)}`,
+    );
     return true;
   }
 }

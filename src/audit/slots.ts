@@ -38,7 +38,10 @@ export function claimSlot(dir: string): ClaimedFile {
     const lock = tryLock(lockPath(file));
     if (lock !== undefined) return held(file, lock);
   }
-  throw new AirlockError('config_invalid', `all ${MAX_SLOTS} audit slots in ${dir} are held by running processes: remove stale ${host}-*.jsonl.lock files`);
+  throw new AirlockError(
+    'config_invalid',
+    `all ${MAX_SLOTS} audit slots in ${dir} are held by running processes: remove stale ${host}-*.jsonl.lock files`,
+  );
 }
 
 /** The explicit `audit.file`, locked; a live holder is refused (one writer per chain). */
@@ -46,7 +49,8 @@ export function claimFixedFile(file: string): ClaimedFile {
   const lock = tryLock(lockPath(file));
   if (lock !== undefined) return held(file, lock);
   const owner = readOwner(lockPath(file));
-  const who = owner === undefined ? 'another Airlock process' : `another Airlock process (pid ${owner.pid} on ${owner.host})`;
+  const who =
+    owner === undefined ? 'another Airlock process' : `another Airlock process (pid ${owner.pid} on ${owner.host})`;
   throw new AirlockError(
     'config_invalid',
     `${who} is writing the audit file ${file}, and audit.file allows one writer only: for several processes leave audit.file (and serve --audit-file) unset, so each one gets its own file in audit.dir`,

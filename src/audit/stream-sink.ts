@@ -83,6 +83,9 @@ export class StreamSink {
     const now = Date.now();
     if (now - this.lastWarning < 10_000) return;
     this.lastWarning = now;
-    this.options.log.warn({ key: this.key, dropped: this.droppedCount, err: why }, 'audit events not written to the Redis stream (the audit file still has them)');
+    this.options.log.warn(
+      { key: this.key, dropped: this.droppedCount, err: why },
+      'audit events not written to the Redis stream (the audit file still has them)',
+    );
   }
 }

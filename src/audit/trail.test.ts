@@ -15,7 +15,17 @@ function setup() {
       events.push(AuditEventSchema.parse(JSON.parse(json)));
     },
   };
-  const trail = new CallTrail(sink, { grant: 'ci-agent', session: 's1', server: 'mlflow', tool: 'copy_model_version', args: { name: 'm', api_token: 'sk-live-123' } }, createRedactor(DEFAULT_REDACT_PATTERNS));
+  const trail = new CallTrail(
+    sink,
+    {
+      grant: 'ci-agent',
+      session: 's1',
+      server: 'mlflow',
+      tool: 'copy_model_version',
+      args: { name: 'm', api_token: 'sk-live-123' },
+    },
+    createRedactor(DEFAULT_REDACT_PATTERNS),
+  );
   return { trail, events, advance: (ms: number) => (clock += ms) };
 }
 
@@ -27,10 +37,20 @@ describe('CallTrail', () => {
     await trail.emit('call.forwarded');
     expect(events.map((e) => e.type)).toEqual(['call.received', 'policy.decided', 'call.forwarded']);
     for (const event of events) {
-      expect(event).toMatchObject({ v: 1, call_id: trail.callId, grant: 'ci-agent', session: 's1', server: 'mlflow', tool: 'copy_model_version' });
+      expect(event).toMatchObject({
+        v: 1,
+        call_id: trail.callId,
+        grant: 'ci-agent',
+        session: 's1',
+        server: 'mlflow',
+        tool: 'copy_model_version',
+      });
       expect(event.args_sha256).toBe(argsSha256({ api_token: 'sk-live-123', name: 'm' }));
     }
-    expect(events[0]).toMatchObject({ args: { name: 'm', api_token: '[redacted]' }, args_bytes: canonicalJson({ api_token: 'sk-live-123', name: 'm' }).length });
+    expect(events[0]).toMatchObject({
+      args: { name: 'm', api_token: '[redacted]' },
+      args_bytes: canonicalJson({ api_token: 'sk-live-123', name: 'm' }).length,
+    });
     for (const later of events.slice(1)) {
       expect(later).not.toHaveProperty('args');
       expect(later).not.toHaveProperty('args_bytes');
@@ -48,27 +68,47 @@ describe('CallTrail', () => {
     await Promise.all([received, decided]);
     const alone = setup();
     await alone.trail.emit('call.received');
-    expect(alone.events).toEqual([expect.objectContaining({ type: 'call.received', args: { name: 'm', api_token: '[redacted]' } })]);
+    expect(alone.events).toEqual([
+      expect.objectContaining({ type: 'call.received', args: { name: 'm', api_token: '[redacted]' } }),
+    ]);
   });
 
   it('writes nothing of a call whose denial the roll-up counts as a repeat, and resolves at once', async () => {
     const written: string[] = [];
     const asked: unknown[] = [];
-    const sink: TrailSink = { now: () => 0, record: async (json) => void written.push(json), rollUpDenial: (denial) => (asked.push(denial), true) };
+    const sink: TrailSink = {
+      now: () => 0,
+      record: async (json) => void written.push(json),
+      rollUpDenial: (denial) => (asked.push(denial), true),
+    };
     const trail = new CallTrail(sink, { grant: 'g', server: 's', tool: 't', args: { n: 1 } }, createRedactor([]));
     const received = trail.emit('call.received');
     await trail.emit('policy.decided', { rule: '/tools/t', action: 'deny', reason: 'no' });
     await received;
     await new Promise((resolve) => setImmediate(resolve));
     expect(written).toEqual([]);
-    expect(asked).toEqual([{ grant: 'g', server: 's', tool: 't', args_sha256: argsSha256({ n: 1 }), rule: '/tools/t', call_id: trail.callId, reason: 'no' }]);
+    expect(asked).toEqual([
+      {
+        grant: 'g',
+        server: 's',
+        tool: 't',
+        args_sha256: argsSha256({ n: 1 }),
+        rule: '/tools/t',
+        call_id: trail.callId,
+        reason: 'no',
+      },
+    ]);
     // Allowed calls, and denials once something of the call is written, never roll up.
     const allowed = new CallTrail(sink, { grant: 'g', server: 's', tool: 't', args: {} }, createRedactor([]));
     await allowed.emit('policy.decided', { rule: '/r', action: 'allow' });
     const late = new CallTrail(sink, { grant: 'g', server: 's', tool: 't', args: {} }, createRedactor([]));
     await late.emit('call.received');
     await late.emit('policy.decided', { rule: '/r', action: 'deny' });
-    expect(written.map((j) => (JSON.parse(j) as AuditEvent).type)).toEqual(['policy.decided', 'call.received', 'policy.decided']);
+    expect(written.map((j) => (JSON.parse(j) as AuditEvent).type)).toEqual([
+      'policy.decided',
+      'call.received',
+      'policy.decided',
+    ]);
     expect(asked).toHaveLength(1);
   });
 
@@ -96,7 +136,9 @@ describe('CallTrail', () => {
     advance(120);
     await trail.emit('call.outcome', { outcome: 'ok' });
     await trail.emit('call.outcome', { outcome: 'ok', duration_ms: 7 });
-    expect(events.filter((e) => e.type === 'call.outcome').map((e) => (e as { duration_ms: number }).duration_ms)).toEqual([120, 7]);
+    expect(
+      events.filter((e) => e.type === 'call.outcome').map((e) => (e as { duration_ms: number }).duration_ms),
+    ).toEqual([120, 7]);
     const other = setup();
     other.advance(30);
     await other.trail.emit('call.outcome', { outcome: 'failure', error: 'x' });
@@ -110,7 +152,10 @@ describe('CallTrail', () => {
     const sink: TrailSink = { now: () => 0, record: async (json) => void events.push(JSON.parse(json) as AuditEvent) };
     const trail = new CallTrail(sink, { grant: 'g', server: 's', tool: 't', args: cyclic }, createRedactor([]));
     await trail.emit('policy.decided', { rule: '/r', action: 'deny', reason: undefined });
-    expect(events[0]).toMatchObject({ args: { a: 1, self: '[circular]' }, args_sha256: expect.stringMatching(/^[0-9a-f]{64}$/u) });
+    expect(events[0]).toMatchObject({
+      args: { a: 1, self: '[circular]' },
+      args_sha256: expect.stringMatching(/^[0-9a-f]{64}$/u),
+    });
     expect(events[0]).not.toHaveProperty('reason');
     expect(events[0]).not.toHaveProperty('session');
   });

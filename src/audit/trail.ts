@@ -119,7 +119,10 @@ export class CallTrail {
    * where the call must not go on unrecorded (the decision, before forwarding); elsewhere it may
    * be ignored (it never rejects unhandled). A repeated denial the roll-up counts resolves at once.
    */
-  emit<T extends TrailEventType>(type: T, ...details: Record<never, never> extends EmitDetails<T> ? [EmitDetails<T>?] : [EmitDetails<T>]): Promise<void> {
+  emit<T extends TrailEventType>(
+    type: T,
+    ...details: Record<never, never> extends EmitDetails<T> ? [EmitDetails<T>?] : [EmitDetails<T>]
+  ): Promise<void> {
     const fields = details[0] as Record<string, unknown> | undefined;
     if (type === 'call.received' && !this.written && this.held === undefined) return this.hold(fields);
     if (type === 'policy.decided' && fields?.action === 'deny' && !this.written && this.isRepeatedDenial(fields)) {
@@ -152,7 +155,15 @@ export class CallTrail {
     if (this.sink.rollUpDenial === undefined) return false;
     const { grant, server, tool } = this.input;
     const reason = typeof fields.reason === 'string' ? fields.reason : undefined;
-    return this.sink.rollUpDenial({ grant, server, tool, args_sha256: this.argsSha256, rule: String(fields.rule), call_id: this.callId, reason });
+    return this.sink.rollUpDenial({
+      grant,
+      server,
+      tool,
+      args_sha256: this.argsSha256,
+      rule: String(fields.rule),
+      call_id: this.callId,
+      reason,
+    });
   }
 
   private write(type: AuditEventType, details: Record<string, unknown> | undefined): Promise<void> {

@@ -64,11 +64,27 @@ class ChainCheck {
 
   checkFile(file: string, fileIndex: number): Failure | undefined {
     const entries: Entry[] = [...linesOf(readFileSync(file))];
-    const fail = (line: number, problem: VerifyProblem, detail: string): Failure => ({ ok: false, file, line, problem, detail });
+    const fail = (line: number, problem: VerifyProblem, detail: string): Failure => ({
+      ok: false,
+      file,
+      line,
+      problem,
+      detail,
+    });
     for (const [k, entry] of entries.entries()) {
-      if (!entry.complete) return fail(entry.number, 'truncated', `the file ends in the middle of line ${entry.number} (no final newline): the rest of that line, and any after it, are missing`);
+      if (!entry.complete)
+        return fail(
+          entry.number,
+          'truncated',
+          `the file ends in the middle of line ${entry.number} (no final newline): the rest of that line, and any after it, are missing`,
+        );
       const parsed = parsedAt(entries, k);
-      if (parsed === undefined) return fail(entry.number, 'malformed', 'not an audit line: expected one JSON object with an integer "seq" and a 64-hex "prev"');
+      if (parsed === undefined)
+        return fail(
+          entry.number,
+          'malformed',
+          'not an audit line: expected one JSON object with an integer "seq" and a 64-hex "prev"',
+        );
       const broken =
         this.expectedSeq === undefined
           ? this.checkFirst(parsed, entry, fail)
@@ -98,21 +114,52 @@ class ChainCheck {
   }
 
   private checkFirst(parsed: Parsed, entry: Entry, fail: FailAt): Failure | undefined {
-    if (parsed.seq === 1 && parsed.prev !== GENESIS_HASH) return fail(entry.number, 'edited', `the chain's first line (seq 1) must have "prev" = 64 zeros, got ${parsed.prev}`);
+    if (parsed.seq === 1 && parsed.prev !== GENESIS_HASH)
+      return fail(
+        entry.number,
+        'edited',
+        `the chain's first line (seq 1) must have "prev" = 64 zeros, got ${parsed.prev}`,
+      );
     if (parsed.seq > 1 && parsed.rotatedFrom === undefined) {
-      return fail(entry.number, 'removed', `the first line has seq ${parsed.seq} and continues no rotated file: ${parsed.seq - 1} line(s) before it are missing`);
+      return fail(
+        entry.number,
+        'removed',
+        `the first line has seq ${parsed.seq} and continues no rotated file: ${parsed.seq - 1} line(s) before it are missing`,
+      );
     }
     this.firstSeq = parsed.seq;
     if (parsed.seq > 1) this.continuesFrom = parsed.rotatedFrom;
     return undefined;
   }
 
-  private checkSeqJump(parsed: Parsed, expected: number, entries: Entry[], k: number, fileIndex: number, entry: Entry, fail: FailAt): Failure {
+  private checkSeqJump(
+    parsed: Parsed,
+    expected: number,
+    entries: Entry[],
+    k: number,
+    fileIndex: number,
+    entry: Entry,
+    fail: FailAt,
+  ): Failure {
     const next = parsedAt(entries, k + 1);
-    if (next?.seq === expected + 1) return fail(entry.number, 'edited', `its seq is ${parsed.seq} where ${expected} was expected, and the next line goes on from ${expected}`);
-    if (parsed.seq < expected) return fail(entry.number, 'reordered', `seq ${parsed.seq} comes after seq ${expected - 1}: lines are out of order or repeated`);
+    if (next?.seq === expected + 1)
+      return fail(
+        entry.number,
+        'edited',
+        `its seq is ${parsed.seq} where ${expected} was expected, and the next line goes on from ${expected}`,
+      );
+    if (parsed.seq < expected)
+      return fail(
+        entry.number,
+        'reordered',
+        `seq ${parsed.seq} comes after seq ${expected - 1}: lines are out of order or repeated`,
+      );
     if (entries.some((_, j) => j > k && parsedAt(entries, j)?.seq === expected)) {
-      return fail(entry.number, 'reordered', `seq ${parsed.seq} comes before seq ${expected}, which appears later: lines are out of order`);
+      return fail(
+        entry.number,
+        'reordered',
+        `seq ${parsed.seq} comes before seq ${expected}, which appears later: lines are out of order`,
+      );
     }
     const missing = parsed.seq - expected;
     if (k === 0 && fileIndex > 0 && this.previous !== undefined) {
@@ -124,17 +171,31 @@ class ChainCheck {
         detail: `the file ends after line ${this.previous.number} (seq ${expected - 1}) but the next file starts at seq ${parsed.seq}: ${missing} line(s) missing at its end`,
       };
     }
-    return fail(entry.number, 'removed', `seq ${parsed.seq} follows seq ${expected - 1}: ${missing} line(s) (seq ${expected}${missing > 1 ? `–${parsed.seq - 1}` : ''}) removed before this line`);
+    return fail(
+      entry.number,
+      'removed',
+      `seq ${parsed.seq} follows seq ${expected - 1}: ${missing} line(s) (seq ${expected}${missing > 1 ? `–${parsed.seq - 1}` : ''}) removed before this line`,
+    );
   }
 
   /** Either the previous line's bytes changed (the usual edit) or this line's own "prev" did; then its hash no longer matches the next line's "prev" either. */
   private checkPrev(parsed: Parsed, entries: Entry[], k: number, file: string, entry: Entry, fail: FailAt): Failure {
     const next = parsedAt(entries, k + 1);
     if (next !== undefined && next.seq === parsed.seq + 1 && next.prev !== sha256Hex(entry.line)) {
-      return fail(entry.number, 'edited', `its "prev" does not match the previous line's hash, and its own hash does not match the next line's "prev"`);
+      return fail(
+        entry.number,
+        'edited',
+        `its "prev" does not match the previous line's hash, and its own hash does not match the next line's "prev"`,
+      );
     }
     const where = this.previous ?? { file, number: entry.number };
-    return { ok: false, file: where.file, line: where.number, problem: 'edited', detail: `its hash no longer matches the "prev" recorded by the line after it (seq ${parsed.seq})` };
+    return {
+      ok: false,
+      file: where.file,
+      line: where.number,
+      problem: 'edited',
+      detail: `its hash no longer matches the "prev" recorded by the line after it (seq ${parsed.seq})`,
+    };
   }
 }
 

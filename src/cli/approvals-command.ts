@@ -1,6 +1,13 @@
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
-import { ApprovalEngine, ApprovalError, ApprovalStateSchema, isoTime, type ApprovalState, type ApprovalView } from '../approvals/index.js';
+import {
+  ApprovalEngine,
+  ApprovalError,
+  ApprovalStateSchema,
+  isoTime,
+  type ApprovalState,
+  type ApprovalView,
+} from '../approvals/index.js';
 import { formatClock, formatSpan, describeError, silentLogger } from '../shared/index.js';
 import type { Config } from '../config/index.js';
 import { withConfiguredRedis } from '../redis/index.js';
@@ -40,7 +47,11 @@ function listCommand(parent: Command): void {
         const all = await engine.list(options.grant === undefined ? {} : { grant: options.grant });
         const views = states === undefined ? all : all.filter((v) => states.includes(v.state));
         if (options.json) return print(JSON.stringify(views, null, 2));
-        print(views.length === 0 ? `no ${options.state === 'all' ? '' : options.state + ' '}approvals` : renderTable(views, Date.now()));
+        print(
+          views.length === 0
+            ? `no ${options.state === 'all' ? '' : options.state + ' '}approvals`
+            : renderTable(views, Date.now()),
+        );
       }),
     );
 }
@@ -69,8 +80,12 @@ function approveCommand(parent: Command): void {
         const approver = actor(options.as, cfg, true);
         const { effect, approval } = await engine.decide(id, 'approve', approver, options.reason);
         const missing = approval.minApprovals - approval.approvals.length;
-        if (effect === 'approved') print(`approved ${id} (${approval.tool} ${approval.argsSummary}) as ${approver}: the held call runs now, or on the agent's next identical call`);
-        else if (effect === 'approval_counted') print(`approval of ${id} by ${approver} counted: ${missing} more needed`);
+        if (effect === 'approved')
+          print(
+            `approved ${id} (${approval.tool} ${approval.argsSummary}) as ${approver}: the held call runs now, or on the agent's next identical call`,
+          );
+        else if (effect === 'approval_counted')
+          print(`approval of ${id} by ${approver} counted: ${missing} more needed`);
         else print(`${approver} had already approved ${id}: ${missing} more needed`);
       }),
     );
@@ -111,7 +126,10 @@ function withdrawCommand(parent: Command): void {
  * and sets a non-zero exit code; every connection is closed either way, so the process ends by
  * itself (no forced exit, which also keeps the command callable in-process from tests).
  */
-async function run(options: CommonOptions, body: (engine: ApprovalEngine, config: Config) => Promise<void>): Promise<void> {
+async function run(
+  options: CommonOptions,
+  body: (engine: ApprovalEngine, config: Config) => Promise<void>,
+): Promise<void> {
   const log = silentLogger();
   try {
     await withConfiguredRedis(loadCliConfig(options), log, async ({ config, prefix, connections }) => {
@@ -133,7 +151,10 @@ function actor(as: string | undefined, config: Config, approver: boolean): strin
   const user = (config.console as { user?: unknown } | undefined)?.user;
   if (typeof user === 'string' && user !== '') return user;
   if (!approver) return `cli:${userInfo().username}`;
-  throw new ApprovalError('not_an_approver', 'who is deciding? pass --as <user id> (a listed approver, e.g. U0123ABCD), or set "console": {"user": …} in the config');
+  throw new ApprovalError(
+    'not_an_approver',
+    'who is deciding? pass --as <user id> (a listed approver, e.g. U0123ABCD), or set "console": {"user": …} in the config',
+  );
 }
 
 /**
@@ -159,7 +180,15 @@ function expiry(view: ApprovalView, now: number): string {
 
 function renderTable(views: ApprovalView[], now: number): string {
   const header = ['ID', 'STATE', 'GRANT', 'TOOL', 'ARGUMENTS', 'AGE', 'EXPIRES'];
-  const rows = views.map((v) => [v.id, v.state + (v.outcome ? `/${v.outcome}` : ''), v.grant, `${v.server}/${v.tool}`, v.argsSummary, formatSpan(now - v.createdAt), expiry(v, now)]);
+  const rows = views.map((v) => [
+    v.id,
+    v.state + (v.outcome ? `/${v.outcome}` : ''),
+    v.grant,
+    `${v.server}/${v.tool}`,
+    v.argsSummary,
+    formatSpan(now - v.createdAt),
+    expiry(v, now),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
@@ -173,9 +202,20 @@ function renderView(v: ApprovalView, now: number): string {
     ['tool', `${v.server}/${v.tool}`],
     ['arguments', JSON.stringify(v.args, null, 2).replace(/\n/gu, '\n             ')],
     ['rule', v.rule + (v.reason ? `: ${v.reason}` : '')],
-    ['approvers', `${v.approvers.join(', ')} (${v.minApprovals} needed${v.allowSelfApproval ? ', self-approval allowed' : ''})`],
-    ['approvals', v.approvals.length === 0 ? '-' : v.approvals.map((a) => `${a.approver} at ${isoTime(a.at)}`).join(', ')],
-    ['decided', v.decidedAt === undefined ? undefined : `${v.decidedBy ?? '(expiry)'} at ${isoTime(v.decidedAt)}${v.decisionReason ? `: ${v.decisionReason}` : ''}`],
+    [
+      'approvers',
+      `${v.approvers.join(', ')} (${v.minApprovals} needed${v.allowSelfApproval ? ', self-approval allowed' : ''})`,
+    ],
+    [
+      'approvals',
+      v.approvals.length === 0 ? '-' : v.approvals.map((a) => `${a.approver} at ${isoTime(a.at)}`).join(', '),
+    ],
+    [
+      'decided',
+      v.decidedAt === undefined
+        ? undefined
+        : `${v.decidedBy ?? '(expiry)'} at ${isoTime(v.decidedAt)}${v.decisionReason ? `: ${v.decisionReason}` : ''}`,
+    ],
     ['created', `${isoTime(v.createdAt)} (${formatSpan(now - v.createdAt)} ago)`],
     ['expires', `${isoTime(v.expiresAt)} (timeout ${v.timeout})`],
     ['channel', v.channel],

@@ -35,11 +35,22 @@ interface CommonOptions extends ConfigOptions {
 type Source = { kind: 'file'; chains: ChainSource } | { kind: 'stream'; redis: Redis; key: string };
 
 type TailOptions = CommonOptions & { lines: number; follow?: boolean };
-type QueryOptions = CommonOptions & { grant?: string; tool?: string; since?: string; decision?: string; type?: string; call?: string; approval?: string; limit?: number };
+type QueryOptions = CommonOptions & {
+  grant?: string;
+  tool?: string;
+  since?: string;
+  decision?: string;
+  type?: string;
+  call?: string;
+  approval?: string;
+  limit?: number;
+};
 
 /** `airlock audit tail | query | verify`: read the audit trail from the file or the Redis stream. */
 export function auditCommand(): Command {
-  const audit = new Command('audit').description('Read and verify the audit trail (hash-chained files, one per process; Redis stream)');
+  const audit = new Command('audit').description(
+    'Read and verify the audit trail (hash-chained files, one per process; Redis stream)',
+  );
   tailCommand(common(audit.command('tail')));
   queryCommand(common(audit.command('query')));
   verifyCommand(audit.command('verify'));
@@ -50,7 +61,11 @@ function common(command: Command): Command {
   return configOptions(
     command
       .option('--json', 'one JSON event per line instead of text')
-      .option('--source <source>', 'file or stream (default: the stream when Redis is configured or the embedded one runs, and answers; else every file of audit.dir)', parseSource),
+      .option(
+        '--source <source>',
+        'file or stream (default: the stream when Redis is configured or the embedded one runs, and answers; else every file of audit.dir)',
+        parseSource,
+      ),
   );
 }
 
@@ -91,7 +106,10 @@ function queryCommand(command: Command): void {
     .option('--grant <grant>', 'only this grant')
     .option('--tool <tool>', 'only this tool (as the policy names it)')
     .option('--since <when>', 'only events since a duration ago ("1h", "15m") or an ISO time')
-    .option('--decision <decision>', 'allow, deny, require_approval, approved, denied, expired, withdrawn, rate_limited or refused')
+    .option(
+      '--decision <decision>',
+      'allow, deny, require_approval, approved, denied, expired, withdrawn, rate_limited or refused',
+    )
     .option('--type <types>', 'only these event types, comma-separated (e.g. call.outcome)')
     .option('--call <id>', 'only this call id')
     .option('--approval <id>', 'only this approval id')
@@ -107,31 +125,51 @@ function queryCommand(command: Command): void {
 
 async function printMatching(source: Source, query: AuditQuery, options: QueryOptions): Promise<void> {
   const print = printer(options.json);
-  const events = source.kind === 'stream' ? readStreamEvents(source.redis, source.key, query.sinceMs) : readChainEvents(listChains(source.chains), query.sinceMs);
+  const events =
+    source.kind === 'stream'
+      ? readStreamEvents(source.redis, source.key, query.sinceMs)
+      : readChainEvents(listChains(source.chains), query.sinceMs);
   let printed = 0;
   for await (const event of events) {
     if (!matchesQuery(event, query)) continue;
     print(event);
     if (++printed === options.limit) break;
   }
-  if (printed === 0 && !options.json) process.stderr.write(`no matching events (${source.kind === 'file' ? describeSource(source.chains) : `stream ${source.key}`})\n`);
+  if (printed === 0 && !options.json)
+    process.stderr.write(
+      `no matching events (${source.kind === 'file' ? describeSource(source.chains) : `stream ${source.key}`})\n`,
+    );
 }
 
 function verifyCommand(command: Command): void {
   configOptions(
     command
-      .description('Check the hash chains: with no arguments every chain of audit.dir (or the chain of audit.file), one line each')
-      .argument('[paths...]', 'audit files of one chain in chain order (oldest first), or audit directories (every chain in each)'),
+      .description(
+        'Check the hash chains: with no arguments every chain of audit.dir (or the chain of audit.file), one line each',
+      )
+      .argument(
+        '[paths...]',
+        'audit files of one chain in chain order (oldest first), or audit directories (every chain in each)',
+      ),
   ).action(async (paths: string[], options: ConfigOptions) => {
     const log = cliLogger();
     await exitOnError(log, async () => {
-      const broken = paths.length === 0 ? verifyChains(configuredChains(loadCliConfig(options).config.audit)) : verifyPaths(paths);
+      const broken =
+        paths.length === 0 ? verifyChains(configuredChains(loadCliConfig(options).config.audit)) : verifyPaths(paths);
       if (broken) process.exitCode = 1;
     });
   });
 }
 
-function buildQuery(options: { grant?: string; tool?: string; since?: string; decision?: string; type?: string; call?: string; approval?: string }): AuditQuery {
+function buildQuery(options: {
+  grant?: string;
+  tool?: string;
+  since?: string;
+  decision?: string;
+  type?: string;
+  call?: string;
+  approval?: string;
+}): AuditQuery {
   const query: AuditQuery = {};
   if (options.grant !== undefined) query.grant = options.grant;
   if (options.tool !== undefined) query.tool = options.tool;
@@ -139,17 +177,22 @@ function buildQuery(options: { grant?: string; tool?: string; since?: string; de
   if (options.approval !== undefined) query.approvalId = options.approval;
   if (options.since !== undefined) {
     const since = parseSince(options.since, Date.now());
-    if (since === undefined) throw new InvalidArgumentError(`--since: expected a duration like "1h" or an ISO time, got ${JSON.stringify(options.since)}`);
+    if (since === undefined)
+      throw new InvalidArgumentError(
+        `--since: expected a duration like "1h" or an ISO time, got ${JSON.stringify(options.since)}`,
+      );
     query.sinceMs = since;
   }
   if (options.decision !== undefined) {
     const decision = parseDecision(options.decision);
-    if (decision === undefined) throw new InvalidArgumentError(`--decision: unknown decision ${JSON.stringify(options.decision)}`);
+    if (decision === undefined)
+      throw new InvalidArgumentError(`--decision: unknown decision ${JSON.stringify(options.decision)}`);
     query.decision = decision;
   }
   if (options.type !== undefined) {
     const parsed = parseTypes(options.type);
-    if ('unknown' in parsed) throw new InvalidArgumentError(`--type: unknown event type ${JSON.stringify(parsed.unknown)}`);
+    if ('unknown' in parsed)
+      throw new InvalidArgumentError(`--type: unknown event type ${JSON.stringify(parsed.unknown)}`);
     query.types = parsed.types;
   }
   return query;
@@ -165,7 +208,8 @@ function configuredChains(audit: AuditConfig): ChainSource {
 /** One line per chain (`<instance>: OK: …` or `<instance>: audit chain broken: …`); true when any is broken. */
 function verifyChains(source: ChainSource): boolean {
   const chains = listChains(source);
-  if (chains.length === 0) throw new AirlockError('config_invalid', `nothing to verify: no audit files in ${describeSource(source)}`);
+  if (chains.length === 0)
+    throw new AirlockError('config_invalid', `nothing to verify: no audit files in ${describeSource(source)}`);
   let broken = false;
   for (const chain of chains) broken = printVerified(chain.files, `${chain.instance}: `) || broken;
   return broken;
@@ -195,11 +239,19 @@ async function withSource(options: CommonOptions, log: Logger, body: (source: So
   const loaded = loadCliConfig(options);
   const files: Source = { kind: 'file', chains: configuredChains(loaded.config.audit) };
   if (options.source === 'file') return body(files);
-  if (options.source === undefined && loaded.config.redis === undefined && !(await embeddedRedisRunning(loaded.dataDir))) return body(files);
+  if (
+    options.source === undefined &&
+    loaded.config.redis === undefined &&
+    !(await embeddedRedisRunning(loaded.dataDir))
+  )
+    return body(files);
   try {
-    await withConfiguredRedis(loaded, log, ({ client, prefix }) => body({ kind: 'stream', redis: client, key: auditStreamKey(prefix) }));
+    await withConfiguredRedis(loaded, log, ({ client, prefix }) =>
+      body({ kind: 'stream', redis: client, key: auditStreamKey(prefix) }),
+    );
   } catch (error) {
-    if (options.source === 'stream' || !(error instanceof AirlockError && error.code === 'redis_unavailable')) throw error;
+    if (options.source === 'stream' || !(error instanceof AirlockError && error.code === 'redis_unavailable'))
+      throw error;
     process.stderr.write(`airlock: ${describeError(error)}; reading the audit files instead\n`);
     await body(files);
   }

@@ -26,11 +26,18 @@ export function checkCommand(): Command {
           tools.map((tool) => ({ server, tool, decision: classify(policy, server, tool) })),
         );
         // With an upstream's tools unknown, no rule can be said to match nothing.
-        const warnings = unreachable.length > 0 ? [] : unmatchedRules(policy, toolsByServer).map((rule) => `rule ${rule} matches no tool of the configured upstreams`);
+        const warnings =
+          unreachable.length > 0
+            ? []
+            : unmatchedRules(policy, toolsByServer).map(
+                (rule) => `rule ${rule} matches no tool of the configured upstreams`,
+              );
         const errors = unreachable.map((u) => `upstream ${u.name}: ${u.error}; its tools were not checked`);
         if (errors.length > 0) process.exitCode = 1;
         if (options.json) {
-          process.stdout.write(JSON.stringify({ policy: policyFile, valid: true, tools: checked, warnings, errors }, null, 2) + '\n');
+          process.stdout.write(
+            JSON.stringify({ policy: policyFile, valid: true, tools: checked, warnings, errors }, null, 2) + '\n',
+          );
           return;
         }
         process.stdout.write(`${policyFile}: valid (default ${policy.default})\n\n${renderTable(checked)}\n`);
@@ -44,13 +51,17 @@ export function checkCommand(): Command {
 async function listUpstreamTools(
   upstreams: Record<string, ConstructorParameters<typeof UpstreamConnection>[1]>,
 ): Promise<{ toolsByServer: Map<string, string[]>; unreachable: { name: string; error: string }[] }> {
-  const connections = Object.entries(upstreams).map(([name, config]) => new UpstreamConnection(name, config, silentLogger()));
+  const connections = Object.entries(upstreams).map(
+    ([name, config]) => new UpstreamConnection(name, config, silentLogger()),
+  );
   try {
     await Promise.all(connections.map((c) => c.start()));
     const ready = connections.filter((c) => c.state === 'ready');
     return {
       toolsByServer: new Map(ready.map((c) => [c.name, c.tools.map((t) => t.name)])),
-      unreachable: connections.filter((c) => c.state !== 'ready').map((c) => ({ name: c.name, error: c.lastError ?? `did not answer (${c.state})` })),
+      unreachable: connections
+        .filter((c) => c.state !== 'ready')
+        .map((c) => ({ name: c.name, error: c.lastError ?? `did not answer (${c.state})` })),
     };
   } finally {
     await Promise.all(connections.map((c) => c.close()));
@@ -65,10 +76,18 @@ function renderTable(rows: CheckedTool[]): string {
     const approval = d.approval
       ? `${d.approval.minApprovals} of ${d.approval.approvers.join(' ')}, expires ${formatDuration(d.approval.timeoutMs)}`
       : '-';
-    return [row.server, row.tool, action, limits, approval, d.rule + (d.reason && d.action === 'deny' ? `: ${d.reason}` : '')];
+    return [
+      row.server,
+      row.tool,
+      action,
+      limits,
+      approval,
+      d.rule + (d.reason && d.action === 'deny' ? `: ${d.reason}` : ''),
+    ];
   });
   const header = ['SERVER', 'TOOL', 'DECISION', 'LIMITS', 'APPROVAL', 'RULE'];
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const render = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const render = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   return [render(header), ...lines.map(render)].join('\n');
 }

@@ -10,7 +10,10 @@ export interface ConfigOptions {
 export function configOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'config file (default ./airlock.config.json, else the embedded default)')
-    .option('--data-dir <dir>', 'local state: embedded Redis, demo token, stand-in store, audit files (default $AIRLOCK_HOME, else $XDG_STATE_HOME/airlock, else ~/.local/state/airlock)');
+    .option(
+      '--data-dir <dir>',
+      'local state: embedded Redis, demo token, stand-in store, audit files (default $AIRLOCK_HOME, else $XDG_STATE_HOME/airlock, else ~/.local/state/airlock)',
+    );
 }
 
 export function loadCliConfig(options: ConfigOptions): LoadedConfig {

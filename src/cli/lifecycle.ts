@@ -68,7 +68,11 @@ export class Lifecycle {
     const all = (async () => {
       for (const cleanup of this.cleanups.splice(0).reverse()) {
         try {
-          if ((await withTimeout(cleanup.run(), cleanup.timeoutMs)) === 'late') this.log.warn({ step: cleanup.name, timeout_ms: cleanup.timeoutMs }, 'cleanup step did not finish in time; going on');
+          if ((await withTimeout(cleanup.run(), cleanup.timeoutMs)) === 'late')
+            this.log.warn(
+              { step: cleanup.name, timeout_ms: cleanup.timeoutMs },
+              'cleanup step did not finish in time; going on',
+            );
         } catch (error) {
           this.log.error({ step: cleanup.name, err: describeError(error) }, 'cleanup step failed');
         }

@@ -4,15 +4,27 @@ import { formatUsageTable } from './limits-command.js';
 
 const now = Date.parse('2026-08-01T12:00:00.000Z');
 const row = (over: Partial<CounterUsage>): CounterUsage => ({
-  counter: 'copy_model_version_rate', scope: 'grant', scopeId: 'demo', grant: 'demo', used: 3, max: 30,
-  window: 'minute', windowMs: 60_000, resetsAt: '2026-08-01T12:00:42.000Z', key: 'k', ...over,
+  counter: 'copy_model_version_rate',
+  scope: 'grant',
+  scopeId: 'demo',
+  grant: 'demo',
+  used: 3,
+  max: 30,
+  window: 'minute',
+  windowMs: 60_000,
+  resetsAt: '2026-08-01T12:00:42.000Z',
+  key: 'k',
+  ...over,
 });
 
 describe('formatUsageTable', () => {
   it('prints one aligned row per counter and limit', () => {
     const text = formatUsageTable(
-      [row({}), row({ counter: 'all', scope: 'global', scopeId: '', used: 0, max: 1000, window: 'day', resetsAt: null }),
-        row({ scope: 'session', scopeId: 's1', used: 30, resetsAt: '2026-08-01T12:00:01.500Z' })],
+      [
+        row({}),
+        row({ counter: 'all', scope: 'global', scopeId: '', used: 0, max: 1000, window: 'day', resetsAt: null }),
+        row({ scope: 'session', scopeId: 's1', used: 30, resetsAt: '2026-08-01T12:00:01.500Z' }),
+      ],
       now,
     );
     expect(text.split('\n')).toEqual([

@@ -17,10 +17,17 @@ export function limitsCommand(): Command {
     .action(async (options: ConfigOptions & { grant?: string; json?: boolean }) => {
       const log = cliLogger();
       await exitOnError(log, () =>
-        withLimiter(options, log, (config) => checkGrant(config, options.grant), async (limiter) => {
-          const rows = await limiter.usage(grantFilter(options.grant));
-          process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : formatUsageTable(rows, Date.now()));
-        }),
+        withLimiter(
+          options,
+          log,
+          (config) => checkGrant(config, options.grant),
+          async (limiter) => {
+            const rows = await limiter.usage(grantFilter(options.grant));
+            process.stdout.write(
+              options.json ? `${JSON.stringify(rows, null, 2)}\n` : formatUsageTable(rows, Date.now()),
+            );
+          },
+        ),
       );
     });
   configOptions(limits.command('reset'))
@@ -30,15 +37,20 @@ export function limitsCommand(): Command {
     .action(async (counter: string, options: ConfigOptions & { grant?: string }) => {
       const log = cliLogger();
       await exitOnError(log, () =>
-        withLimiter(options, log, (config) => (checkGrant(config, options.grant), checkCounter(config, counter)), async (limiter) => {
-          const deleted = await limiter.reset(counter, grantFilter(options.grant));
-          const whose = options.grant === undefined ? '' : ` for grant "${options.grant}"`;
-          process.stdout.write(
-            deleted === 0
-              ? `Counter "${counter}" has no state${whose}: nothing to reset.\n`
-              : `Reset counter "${counter}"${whose}: ${deleted} Redis key${deleted === 1 ? '' : 's'} deleted.\n`,
-          );
-        }),
+        withLimiter(
+          options,
+          log,
+          (config) => (checkGrant(config, options.grant), checkCounter(config, counter)),
+          async (limiter) => {
+            const deleted = await limiter.reset(counter, grantFilter(options.grant));
+            const whose = options.grant === undefined ? '' : ` for grant "${options.grant}"`;
+            process.stdout.write(
+              deleted === 0
+                ? `Counter "${counter}" has no state${whose}: nothing to reset.\n`
+                : `Reset counter "${counter}"${whose}: ${deleted} Redis key${deleted === 1 ? '' : 's'} deleted.\n`,
+            );
+          },
+        ),
       );
     });
   return limits;
@@ -59,7 +71,16 @@ export function formatUsageTable(rows: readonly CounterUsage[], now: number): st
     ]),
   ];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-  return table.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    table
+      .map((row) =>
+        row
+          .map((cell, c) => cell.padEnd(widths[c]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function grantFilter(grant: string | undefined): { grant?: string } {
@@ -71,7 +92,12 @@ function cliLogger(): Logger {
 }
 
 /** Check the arguments against the config, connect to its Redis (or the embedded one), run `body`, clean up. */
-async function withLimiter(options: ConfigOptions, log: Logger, check: (config: Config) => void, body: (limiter: RateLimiter) => Promise<void>): Promise<void> {
+async function withLimiter(
+  options: ConfigOptions,
+  log: Logger,
+  check: (config: Config) => void,
+  body: (limiter: RateLimiter) => Promise<void>,
+): Promise<void> {
   const loaded = loadCliConfig(options);
   check(loaded.config);
   await withConfiguredRedis(loaded, log, ({ client, prefix }) => body(new RateLimiter(client, { prefix })));
@@ -80,7 +106,9 @@ async function withLimiter(options: ConfigOptions, log: Logger, check: (config: 
 /** A typo in --grant would otherwise read as "this grant has no counters". */
 function checkGrant(config: Config, grant: string | undefined): void {
   if (grant === undefined || config.grants.some((g) => g.name === grant)) return;
-  throw new InvalidArgumentError(`--grant ${grant}: no such grant (grants: ${config.grants.map((g) => g.name).join(', ')})`);
+  throw new InvalidArgumentError(
+    `--grant ${grant}: no such grant (grants: ${config.grants.map((g) => g.name).join(', ')})`,
+  );
 }
 
 /** A counter no policy names cannot have state worth resetting: most likely a typo. */
@@ -88,10 +116,16 @@ function checkCounter(config: Config, counter: string): void {
   const files = [config.policy, ...config.grants.flatMap((g) => (g.policy === undefined ? [] : [g.policy]))];
   const known = new Set(files.flatMap((file) => policyCounters(loadPolicyFile(file))));
   if (known.has(counter)) return;
-  throw new InvalidArgumentError(`counter "${counter}" is not named by the policy (counters: ${[...known].sort().join(', ') || 'none'})`);
+  throw new InvalidArgumentError(
+    `counter "${counter}" is not named by the policy (counters: ${[...known].sort().join(', ') || 'none'})`,
+  );
 }
 
 function policyCounters(policy: CompiledPolicy): string[] {
   const sections: CompiledSection[] = [policy.root, ...policy.servers.values()];
-  return sections.flatMap((section) => [...section.limits, ...[...section.exact.values(), ...section.globs].flatMap((rule) => rule.limits)].map((l) => l.counter));
+  return sections.flatMap((section) =>
+    [...section.limits, ...[...section.exact.values(), ...section.globs].flatMap((rule) => rule.limits)].map(
+      (l) => l.counter,
+    ),
+  );
 }

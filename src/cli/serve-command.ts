@@ -61,7 +61,9 @@ async function serve(options: ServeOptions, log: ReturnType<typeof createLogger>
   }
   if (life.isExiting) return;
   const starting = Gateway.start({ config, log, redisUrl });
-  life.defer('close the gateway', async () => (await starting.catch(() => undefined))?.close(), { timeoutMs: stdioGrant ? STDIO_CLOSE_MS : HTTP_CLOSE_MS });
+  life.defer('close the gateway', async () => (await starting.catch(() => undefined))?.close(), {
+    timeoutMs: stdioGrant ? STDIO_CLOSE_MS : HTTP_CLOSE_MS,
+  });
   const gateway = await starting;
 
   if (stdioGrant !== undefined) {
@@ -86,9 +88,18 @@ function listenError(error: unknown, config: Config): Error {
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${config.listen.host}:${config.listen.port}`;
   if (code === 'EADDRINUSE') {
-    return new AirlockError('listen_failed', `cannot listen on ${where}: the port is in use (another Airlock?). Pass --port <n> (0 picks a free one) or set listen.port`, { cause: error });
+    return new AirlockError(
+      'listen_failed',
+      `cannot listen on ${where}: the port is in use (another Airlock?). Pass --port <n> (0 picks a free one) or set listen.port`,
+      { cause: error },
+    );
   }
-  if (code === 'EACCES') return new AirlockError('listen_failed', `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`, { cause: error });
+  if (code === 'EACCES')
+    return new AirlockError(
+      'listen_failed',
+      `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`,
+      { cause: error },
+    );
   return new AirlockError('listen_failed', `cannot listen on ${where}: ${describeError(error)}`, { cause: error });
 }
 

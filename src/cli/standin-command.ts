@@ -11,14 +11,17 @@ import { PACKAGE_ROOT } from '../config/index.js';
  * its own signal handling and exit codes apply unchanged.
  */
 const fromSource = import.meta.url.endsWith('.ts');
-const STANDIN_MODULE = fromSource ? join(PACKAGE_ROOT, 'standin', 'src', 'index.ts') : join(PACKAGE_ROOT, 'dist', 'standin', 'standin', 'src', 'index.js');
+const STANDIN_MODULE = fromSource
+  ? join(PACKAGE_ROOT, 'standin', 'src', 'index.ts')
+  : join(PACKAGE_ROOT, 'dist', 'standin', 'standin', 'src', 'index.js');
 
 interface StandinModule {
   runStandinCli(args: readonly string[], parent?: string): Promise<void>;
 }
 
 async function loadStandin(): Promise<StandinModule> {
-  if (!existsSync(STANDIN_MODULE)) throw new Error(`the MLflow stand-in is not built (${STANDIN_MODULE} is missing): run \`npm run build\``);
+  if (!existsSync(STANDIN_MODULE))
+    throw new Error(`the MLflow stand-in is not built (${STANDIN_MODULE} is missing): run \`npm run build\``);
   return (await import(pathToFileURL(STANDIN_MODULE).href)) as StandinModule;
 }
 

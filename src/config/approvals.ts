@@ -8,7 +8,10 @@ export const ApprovalsConfigSchema = z.strictObject({
   /** An executing call's lease; a holder that dies mid-call is noticed after this and its outcome becomes unknown. */
   execution_lease: duration('15s'),
   /** How often a held request reports progress to an agent that sent a progress token (at most 15 s: clients time out at 60 s). */
-  progress_interval: duration('15s').refine((ms) => ms <= 15_000, 'expected at most 15s: agents must hear from a held call at least that often'),
+  progress_interval: duration('15s').refine(
+    (ms) => ms <= 15_000,
+    'expected at most 15s: agents must hear from a held call at least that often',
+  ),
 });
 
 export type ApprovalsConfig = z.infer<typeof ApprovalsConfigSchema>;

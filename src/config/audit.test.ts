@@ -16,7 +16,10 @@ describe('AuditConfigSchema', () => {
   });
 
   it('adds configured redact patterns to the defaults, or replaces them with redact_defaults: false', () => {
-    expect(AuditConfigSchema.parse({ redact: ['*session*', '*token*'] }).redact).toEqual([...DEFAULT_REDACT_PATTERNS, '*session*']);
+    expect(AuditConfigSchema.parse({ redact: ['*session*', '*token*'] }).redact).toEqual([
+      ...DEFAULT_REDACT_PATTERNS,
+      '*session*',
+    ]);
     expect(AuditConfigSchema.parse({ redact: ['ssn'], redact_defaults: false }).redact).toEqual(['ssn']);
   });
 

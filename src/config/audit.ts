@@ -34,7 +34,11 @@ export const AuditConfigSchema = z
     /** One fixed file instead (one writer only: a second process using it is refused). */
     file: z.string().min(1).optional(),
     /** Rotate the file before it would grow past this many bytes. */
-    max_bytes: z.number().int().min(1).default(64 * 1024 * 1024),
+    max_bytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(64 * 1024 * 1024),
     /** closed: refuse calls while the file cannot be written; open: log and go on. */
     fail_mode: z.enum(['closed', 'open']).default('closed'),
     /** fdatasync after every write batch (power-loss safe, slower). */
@@ -48,7 +52,12 @@ export const AuditConfigSchema = z
      * The most bytes of JSON the arguments take in the audit trail: the call's first event holds
      * them whole when they fit, else a preview cut to this size (src/audit/README.md "Arguments").
      */
-    args_preview_bytes: z.number().int().min(256).max(1024 * 1024).default(4096),
+    args_preview_bytes: z
+      .number()
+      .int()
+      .min(256)
+      .max(1024 * 1024)
+      .default(4096),
     /**
      * The same denial (grant, server, tool, arguments, rule) again within this window is counted,
      * not written; one `call.denied_repeatedly` event sums the repeats up when the window closes.

@@ -6,7 +6,10 @@ export const GrantConfigSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"'),
     token: z.string().min(16, 'expected a token of at least 16 characters').optional(),
-    token_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits').optional(),
+    token_sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits')
+      .optional(),
     /** The Slack user id of the person who runs this agent (for the self-approval rule). */
     owner: z.string().optional(),
     /** A stricter (or looser) policy file for this grant; otherwise the global one. */

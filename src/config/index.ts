@@ -4,10 +4,10 @@
  * place config is parsed; other boundaries import only the types (durations already in ms).
  * @module
  */
-export { loadConfig,   type LoadedConfig, type LoadConfigOptions } from './load.js';
-export {  PACKAGE_ROOT,  } from './embedded.js';
-export { resolveDataDir,  } from './data-dir.js';
-export {  type Config, type ConfigInput, type ParsedConfig, type GrantConfig, type UpstreamConfig } from './schema.js';
+export { loadConfig, type LoadedConfig, type LoadConfigOptions } from './load.js';
+export { PACKAGE_ROOT } from './embedded.js';
+export { resolveDataDir } from './data-dir.js';
+export { type Config, type ConfigInput, type ParsedConfig, type GrantConfig, type UpstreamConfig } from './schema.js';
 export type { ListenerLimits } from './listen.js';
 export { AuditConfigSchema, DEFAULT_REDACT_PATTERNS, type AuditConfig, type AuditConfigInput } from './audit.js';
-export {  parseSlackConfig,   type SlackConfig, type SlackConfigInput } from './slack.js';
+export { parseSlackConfig, type SlackConfig, type SlackConfigInput } from './slack.js';

@@ -11,7 +11,9 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, source: s
   if (typeof value === 'string') return interpolateString(value, env, source, path || '/');
   if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, source, `${path}/${index}`));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, source, `${path}/${key}`)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, source, `${path}/${key}`)]),
+    );
   }
   return value;
 }
@@ -24,7 +26,10 @@ function interpolateString(text: string, env: NodeJS.ProcessEnv, source: string,
         const found = env[name];
         if (found !== undefined && found !== '') return found;
         if (fallback !== undefined) return fallback;
-        throw new AirlockError('config_invalid', `${source}: ${path}: environment variable ${name} is not set (referenced as \${${name}})`);
+        throw new AirlockError(
+          'config_invalid',
+          `${source}: ${path}: environment variable ${name} is not set (referenced as \${${name}})`,
+        );
       }),
     )
     .join('${');

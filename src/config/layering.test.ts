@@ -21,13 +21,18 @@ describe('the config boundary', () => {
   it('gives src/audit and src/slack types only: no runtime import of src/config', () => {
     // `import { type X }` still loads the module under verbatimModuleSyntax; only `import type` does not.
     const runtime = /^(?:import|export)\s+(?!type\s)[^;]*?from\s+'\.\.\/config\/[^']*'/mu;
-    const offenders = [...sources(join(SRC, 'audit')), ...sources(join(SRC, 'slack'))].filter((file) => runtime.test(readFileSync(file, 'utf8')));
+    const offenders = [...sources(join(SRC, 'audit')), ...sources(join(SRC, 'slack'))].filter((file) =>
+      runtime.test(readFileSync(file, 'utf8')),
+    );
     expect(offenders.map(rel)).toEqual([]);
   });
 
   it('is the only place a config section is parsed (loadConfig, once)', () => {
-    const parsers = /\b(?:ConfigSchema|SlackConfigSchema|AuditConfigSchema|parseSlackConfig|slackConfigFromEnv|validateConfig)\b/u;
-    const offenders = sources(SRC).filter((file) => !rel(file).startsWith('config/') && parsers.test(readFileSync(file, 'utf8')));
+    const parsers =
+      /\b(?:ConfigSchema|SlackConfigSchema|AuditConfigSchema|parseSlackConfig|slackConfigFromEnv|validateConfig)\b/u;
+    const offenders = sources(SRC).filter(
+      (file) => !rel(file).startsWith('config/') && parsers.test(readFileSync(file, 'utf8')),
+    );
     expect(offenders.map(rel)).toEqual([]);
   });
 });

@@ -21,7 +21,8 @@ function writeConfig(value: unknown): string {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'airlock-data-'));
-const load = (value: unknown, env: NodeJS.ProcessEnv = { LAPTOP_TOKEN: 'a-long-enough-laptop-token' }) => loadConfig({ file: writeConfig(value), env, dataDir });
+const load = (value: unknown, env: NodeJS.ProcessEnv = { LAPTOP_TOKEN: 'a-long-enough-laptop-token' }) =>
+  loadConfig({ file: writeConfig(value), env, dataDir });
 
 const failure = (fn: () => unknown): AirlockError => {
   try {
@@ -36,7 +37,13 @@ const failure = (fn: () => unknown): AirlockError => {
 describe('loadConfig', () => {
   it('fills defaults and resolves relative paths against the config file', () => {
     const { config, source } = load(minimal);
-    expect(config.listen).toEqual({ host: '127.0.0.1', port: 8787, max_sockets_per_address: 64, header_timeout: 10_000, body_timeout: 10_000 });
+    expect(config.listen).toEqual({
+      host: '127.0.0.1',
+      port: 8787,
+      max_sockets_per_address: 64,
+      header_timeout: 10_000,
+      body_timeout: 10_000,
+    });
     expect(config.sessions).toEqual({ idle_timeout: 1_800_000, max: 1_000, max_per_grant: 100 });
     expect(config.grants[0]).toMatchObject({ token: 'a-long-enough-laptop-token', hold: 50_000, max_pending: 10 });
     expect(config.policy).toBe(join(source, '..', 'policies/mlflow.json'));
@@ -44,7 +51,11 @@ describe('loadConfig', () => {
   });
 
   it('resolves relative paths against the config file, never the working directory', () => {
-    const { config, source } = load({ ...minimal, audit: { dir: 'logs/audit', file: 'one.jsonl' }, upstreams: { mlflow: { command: './bin/server', cwd: 'srv' } } });
+    const { config, source } = load({
+      ...minimal,
+      audit: { dir: 'logs/audit', file: 'one.jsonl' },
+      upstreams: { mlflow: { command: './bin/server', cwd: 'srv' } },
+    });
     const folder = join(source, '..');
     expect(config.audit.dir).toBe(join(folder, 'logs/audit'));
     expect(config.audit.file).toBe(join(folder, 'one.jsonl'));
@@ -65,15 +76,24 @@ describe('loadConfig', () => {
   it('interpolates ${ENV}, honours ${ENV:-fallback} and the $${ escape', () => {
     const { config } = load({
       ...minimal,
-      upstreams: { other: { url: 'http://127.0.0.1:9000/mcp', headers: { authorization: 'Bearer ${OTHER:-fallback}', literal: '$${NOT_A_VAR}' } } },
+      upstreams: {
+        other: {
+          url: 'http://127.0.0.1:9000/mcp',
+          headers: { authorization: 'Bearer ${OTHER:-fallback}', literal: '$${NOT_A_VAR}' },
+        },
+      },
     });
-    expect(config.upstreams.other).toMatchObject({ headers: { authorization: 'Bearer fallback', literal: '${NOT_A_VAR}' } });
+    expect(config.upstreams.other).toMatchObject({
+      headers: { authorization: 'Bearer fallback', literal: '${NOT_A_VAR}' },
+    });
   });
 
   it('names the JSON path and the variable when an environment variable is missing', () => {
     const error = failure(() => load(minimal, {}));
     expect(error.code).toBe('config_invalid');
-    expect(error.message).toMatch(/airlock\.config\.json: \/grants\/0\/token: environment variable LAPTOP_TOKEN is not set/);
+    expect(error.message).toMatch(
+      /airlock\.config\.json: \/grants\/0\/token: environment variable LAPTOP_TOKEN is not set/,
+    );
   });
 
   it('rejects unknown keys, naming them and where they are', () => {
@@ -82,13 +102,23 @@ describe('loadConfig', () => {
   });
 
   it('explains a bad duration', () => {
-    const error = failure(() => load({ ...minimal, grants: [{ name: 'laptop', token: 'a-long-enough-token-xx', hold: 'soon' }] }));
+    const error = failure(() =>
+      load({ ...minimal, grants: [{ name: 'laptop', token: 'a-long-enough-token-xx', hold: 'soon' }] }),
+    );
     expect(error.message).toMatch(/\/grants\/0\/hold: expected a duration like .*got "soon"/);
   });
 
   it('requires a token or token_sha256 for each grant and unique grant names', () => {
-    expect(failure(() => load({ ...minimal, grants: [{ name: 'laptop' }] })).message).toMatch(/\/grants\/0: expected "token" or "token_sha256"/);
-    const twice = { ...minimal, grants: [{ name: 'a', token: 'token-number-one-xxxx' }, { name: 'a', token: 'token-number-two-xxxx' }] };
+    expect(failure(() => load({ ...minimal, grants: [{ name: 'laptop' }] })).message).toMatch(
+      /\/grants\/0: expected "token" or "token_sha256"/,
+    );
+    const twice = {
+      ...minimal,
+      grants: [
+        { name: 'a', token: 'token-number-one-xxxx' },
+        { name: 'a', token: 'token-number-two-xxxx' },
+      ],
+    };
     expect(failure(() => load(twice)).message).toMatch(/\/grants\/1\/name: grant name "a" is used twice/);
   });
 
@@ -104,21 +134,38 @@ describe('loadConfig', () => {
 });
 
 describe('loadConfig: the slack section, parsed once', () => {
-  const slackEnv = { LAPTOP_TOKEN: 'a-long-enough-laptop-token', SLACK_BOT_TOKEN: 'xoxb-env', SLACK_SIGNING_SECRET: 's', SLACK_APPROVALS_CHANNEL: 'C0ENV' };
+  const slackEnv = {
+    LAPTOP_TOKEN: 'a-long-enough-laptop-token',
+    SLACK_BOT_TOKEN: 'xoxb-env',
+    SLACK_SIGNING_SECRET: 's',
+    SLACK_APPROVALS_CHANNEL: 'C0ENV',
+  };
 
   it('takes Slack from SLACK_* without a section, its durations in milliseconds (a second parse would read them as seconds)', () => {
     expect(load(minimal, slackEnv).config.slack).toEqual({
       bot_token: 'xoxb-env',
       signing_secret: 's',
       approvals_channel: 'C0ENV',
-      listen: { host: '127.0.0.1', port: 3000, max_sockets_per_address: 64, header_timeout: 10_000, body_timeout: 10_000 },
+      listen: {
+        host: '127.0.0.1',
+        port: 3000,
+        max_sockets_per_address: 64,
+        header_timeout: 10_000,
+        body_timeout: 10_000,
+      },
       group_cache_ttl: 300_000,
       retry: { attempts: 12, initial_delay: 1_000, max_delay: 60_000 },
     });
   });
 
   it('prefers the file\'s section to SLACK_* and reads its durations once ("100ms" stays 100)', () => {
-    const slack = { bot_token: 'xoxb-file', signing_secret: 's', approvals_channel: 'C0FILE', group_cache_ttl: '2m', retry: { initial_delay: '100ms', max_delay: '1s' } };
+    const slack = {
+      bot_token: 'xoxb-file',
+      signing_secret: 's',
+      approvals_channel: 'C0FILE',
+      group_cache_ttl: '2m',
+      retry: { initial_delay: '100ms', max_delay: '1s' },
+    };
     expect(load({ ...minimal, slack }, slackEnv).config.slack).toMatchObject({
       bot_token: 'xoxb-file',
       approvals_channel: 'C0FILE',
@@ -129,7 +176,9 @@ describe('loadConfig: the slack section, parsed once', () => {
 
   it('leaves Slack off without a section or SLACK_*, and names what is missing when half configured', () => {
     expect(load(minimal).config.slack).toBeUndefined();
-    expect(failure(() => load(minimal, { LAPTOP_TOKEN: 'a-long-enough-laptop-token', SLACK_BOT_TOKEN: 'xoxb-env' })).message).toMatch(/^Slack is half configured: SLACK_SIGNING_SECRET, SLACK_APPROVALS_CHANNEL are not set/u);
+    expect(
+      failure(() => load(minimal, { LAPTOP_TOKEN: 'a-long-enough-laptop-token', SLACK_BOT_TOKEN: 'xoxb-env' })).message,
+    ).toMatch(/^Slack is half configured: SLACK_SIGNING_SECRET, SLACK_APPROVALS_CHANNEL are not set/u);
   });
 });
 
@@ -167,7 +216,9 @@ describe('resolveDataDir', () => {
     expect(resolveDataDir('rel/dir', { AIRLOCK_HOME: '/a' })).toBe(resolve('rel/dir'));
     expect(resolveDataDir(undefined, { AIRLOCK_HOME: '/a', XDG_STATE_HOME: '/x' })).toBe('/a');
     expect(resolveDataDir(undefined, { XDG_STATE_HOME: '/x' })).toBe('/x/airlock');
-    expect(resolveDataDir(undefined, { XDG_STATE_HOME: 'relative/ignored' })).toBe(join(homedir(), '.local', 'state', 'airlock'));
+    expect(resolveDataDir(undefined, { XDG_STATE_HOME: 'relative/ignored' })).toBe(
+      join(homedir(), '.local', 'state', 'airlock'),
+    );
     expect(resolveDataDir(undefined, {})).toBe(join(homedir(), '.local', 'state', 'airlock'));
   });
 });

@@ -38,10 +38,18 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const file = options.file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   if (file === undefined) {
     const source = '(embedded default)';
-    return { config: withSlackFromEnv(validateConfig(embeddedDefaultConfig(dataDir), source, dataDir, dataDir), env), source, embedded: true, dataDir };
+    return {
+      config: withSlackFromEnv(validateConfig(embeddedDefaultConfig(dataDir), source, dataDir, dataDir), env),
+      source,
+      embedded: true,
+      dataDir,
+    };
   }
   if (!existsSync(file)) {
-    throw new AirlockError('config_not_found', `${file}: config file not found (run without --config to use the embedded default)`);
+    throw new AirlockError(
+      'config_not_found',
+      `${file}: config file not found (run without --config to use the embedded default)`,
+    );
   }
   let raw: unknown;
   try {
@@ -50,7 +58,12 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     throw new AirlockError('config_invalid', (error as Error).message);
   }
   const interpolated = interpolateEnv(raw, env, file);
-  return { config: withSlackFromEnv(validateConfig(interpolated, file, dirname(resolve(file)), dataDir), env), source: file, embedded: false, dataDir };
+  return {
+    config: withSlackFromEnv(validateConfig(interpolated, file, dirname(resolve(file)), dataDir), env),
+    source: file,
+    embedded: false,
+    dataDir,
+  };
 }
 
 /**
@@ -86,7 +99,9 @@ function crossFieldProblems(config: ParsedConfig): string[] {
   });
   for (const [tool, upstream] of Object.entries(config.tool_owners)) {
     if (!Object.hasOwn(config.upstreams, upstream)) {
-      problems.push(`/tool_owners/${tool}: no upstream named "${upstream}" (upstreams: ${Object.keys(config.upstreams).join(', ')})`);
+      problems.push(
+        `/tool_owners/${tool}: no upstream named "${upstream}" (upstreams: ${Object.keys(config.upstreams).join(', ')})`,
+      );
     }
   }
   problems.push(...sessionCapProblems(config));
@@ -104,12 +119,17 @@ function sessionCapProblems(config: ParsedConfig): string[] {
   const { max, max_per_grant } = config.sessions;
   const several = config.grants.length > 1;
   const fits = (cap: number) => (several ? cap < max : cap <= max);
-  const limit = several ? `below sessions.max (${max}) so one grant cannot take every session` : `at most sessions.max (${max})`;
+  const limit = several
+    ? `below sessions.max (${max}) so one grant cannot take every session`
+    : `at most sessions.max (${max})`;
   const problems: string[] = [];
-  if (!fits(max_per_grant)) problems.push(`/sessions/max_per_grant: ${max_per_grant} is too high: set it ${limit}, or raise sessions.max`);
+  if (!fits(max_per_grant))
+    problems.push(`/sessions/max_per_grant: ${max_per_grant} is too high: set it ${limit}, or raise sessions.max`);
   config.grants.forEach((grant, index) => {
     if (grant.max_sessions !== undefined && !fits(grant.max_sessions)) {
-      problems.push(`/grants/${index}/max_sessions: ${grant.max_sessions} (grant "${grant.name}") is too high: set it ${limit}, or raise sessions.max`);
+      problems.push(
+        `/grants/${index}/max_sessions: ${grant.max_sessions} (grant "${grant.name}") is too high: set it ${limit}, or raise sessions.max`,
+      );
     }
   });
   return problems;
@@ -121,10 +141,19 @@ function resolvePaths(config: ParsedConfig, baseDir: string, dataDir: string): C
   return {
     ...config,
     policy: abs(config.policy),
-    audit: { ...config.audit, dir: dir === undefined ? join(dataDir, 'audit') : abs(dir), ...(file === undefined ? {} : { file: abs(file) }) },
+    audit: {
+      ...config.audit,
+      dir: dir === undefined ? join(dataDir, 'audit') : abs(dir),
+      ...(file === undefined ? {} : { file: abs(file) }),
+    },
     grants: config.grants.map((g) => (g.policy === undefined ? g : { ...g, policy: abs(g.policy) })),
     // A stdio upstream runs in the config file's folder unless told otherwise, so a relative
     // command or argument means the same whatever directory Airlock was started from.
-    upstreams: Object.fromEntries(Object.entries(config.upstreams).map(([name, u]) => [name, 'command' in u ? { ...u, cwd: abs(u.cwd ?? '.') } : u])),
+    upstreams: Object.fromEntries(
+      Object.entries(config.upstreams).map(([name, u]) => [
+        name,
+        'command' in u ? { ...u, cwd: abs(u.cwd ?? '.') } : u,
+      ]),
+    ),
   };
 }

@@ -24,7 +24,11 @@ export const ConfigSchema = z.strictObject({
   /** The grant used by `serve --stdio` when there are several (overridden by --grant). */
   stdio_grant: z.string().optional(),
   sessions: SessionsConfigSchema.prefault({}),
-  max_request_bytes: z.number().int().min(1_024).default(4 * 1024 * 1024),
+  max_request_bytes: z
+    .number()
+    .int()
+    .min(1_024)
+    .default(4 * 1024 * 1024),
   approvals: ApprovalsConfigSchema.prefault({}),
   /** Slack approvals; without this section, the SLACK_* environment variables (load.ts), else Slack is off. */
   slack: SlackConfigSchema.optional(),

@@ -40,7 +40,11 @@ describe('session caps at config load', () => {
   });
 
   it('lets a lone grant use every session', () => {
-    expect(validate({ ...base, grants: [{ ...base.grants[0], max_sessions: 1_000 }] }).grants[0]!.max_sessions).toBe(1_000);
-    expect(problem({ ...base, grants: [base.grants[0]], sessions: { max: 10, max_per_grant: 11 } })).toMatch(/set it at most sessions\.max \(10\)/u);
+    expect(validate({ ...base, grants: [{ ...base.grants[0], max_sessions: 1_000 }] }).grants[0]!.max_sessions).toBe(
+      1_000,
+    );
+    expect(problem({ ...base, grants: [base.grants[0]], sessions: { max: 10, max_per_grant: 11 } })).toMatch(
+      /set it at most sessions\.max \(10\)/u,
+    );
   });
 });

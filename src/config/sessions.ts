@@ -13,6 +13,9 @@ export const SessionsConfigSchema = z
     /** Sessions one grant may hold (429 beyond it), unless the grant sets `max_sessions`; below `max` (checked at load). */
     max_per_grant: z.number().int().min(1).optional(),
   })
-  .transform((s) => ({ ...s, max_per_grant: s.max_per_grant ?? Math.max(1, Math.min(DEFAULT_MAX_SESSIONS_PER_GRANT, s.max - 1)) }));
+  .transform((s) => ({
+    ...s,
+    max_per_grant: s.max_per_grant ?? Math.max(1, Math.min(DEFAULT_MAX_SESSIONS_PER_GRANT, s.max - 1)),
+  }));
 
 export type SessionsConfig = z.infer<typeof SessionsConfigSchema>;

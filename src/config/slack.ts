@@ -3,7 +3,8 @@ import { AirlockError, durationSchema as duration, formatIssues } from '../share
 import { listenerLimitsShape } from './listen.js';
 
 /** `"${SLACK_APP_TOKEN}"` interpolated from an unset variable reads as absent, not as an empty token. */
-const optionalText = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optionalText = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /**
  * The `slack` section of airlock.config.json. Strict: unknown keys are errors. Without
@@ -15,7 +16,9 @@ export const SlackConfigSchema = z
     /** Checks that requests to /slack/events come from Slack (HTTP mode; Socket Mode does not need it). */
     signing_secret: optionalText(z.string()),
     /** An app-level token ("xapp-…", scope connections:write): Socket Mode, no public URL needed. */
-    app_token: optionalText(z.string().regex(/^xapp-/, 'expected an app-level token ("xapp-…", Basic Information → App-Level Tokens)')),
+    app_token: optionalText(
+      z.string().regex(/^xapp-/, 'expected an app-level token ("xapp-…", Basic Information → App-Level Tokens)'),
+    ),
     /** Where approval messages go unless the rule names its own approval.channel (a channel id is safest). */
     approvals_channel: z.string().min(1),
     /** Compact decision and outcome lines, bursts rolled up. */
@@ -77,7 +80,8 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SlackC
   const signingSecret = get(SLACK_ENV.signingSecret);
   const appToken = get(SLACK_ENV.appToken);
   const channel = get(SLACK_ENV.approvalsChannel);
-  if (botToken === undefined && signingSecret === undefined && channel === undefined && appToken === undefined) return undefined;
+  if (botToken === undefined && signingSecret === undefined && channel === undefined && appToken === undefined)
+    return undefined;
   const missing = [
     botToken === undefined ? SLACK_ENV.botToken : undefined,
     signingSecret === undefined && appToken === undefined ? SLACK_ENV.signingSecret : undefined,
@@ -106,6 +110,9 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SlackC
  * The config file's section when it has one (already parsed by ConfigSchema: passed through
  * as is), else the environment, else undefined (Slack off). loadConfig calls it once.
  */
-export function resolveSlackConfig(section: SlackConfig | undefined, env: NodeJS.ProcessEnv = process.env): SlackConfig | undefined {
+export function resolveSlackConfig(
+  section: SlackConfig | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): SlackConfig | undefined {
   return section ?? slackConfigFromEnv(env);
 }

@@ -13,7 +13,13 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
  * names, which stops DNS-rebinding pages in a browser from reaching it. Deadlines and the
  * per-address socket cap are `limits` (guarded-server.ts).
  */
-export async function startListener(options: { host: string; port: number; limits: ListenerLimits; routes: Record<string, Route>; log: Logger }): Promise<{ server: HttpServer; url: string; port: number }> {
+export async function startListener(options: {
+  host: string;
+  port: number;
+  limits: ListenerLimits;
+  routes: Record<string, Route>;
+  log: Logger;
+}): Promise<{ server: HttpServer; url: string; port: number }> {
   const loopbackOnly = LOOPBACK_HOSTS.has(options.host);
   const server = createGuardedServer({
     name: 'mcp',
@@ -23,7 +29,9 @@ export async function startListener(options: { host: string; port: number; limit
     handle: (req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       if (loopbackOnly && !LOOPBACK_HOSTS.has(hostName(req.headers.host))) {
-        res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: Host header must name a loopback address\n');
+        res
+          .writeHead(403, { 'content-type': 'text/plain' })
+          .end('Forbidden: Host header must name a loopback address\n');
         return;
       }
       const route = options.routes[path];

@@ -16,7 +16,11 @@ const KEEP_ALIVE_MS = 5_000;
  * - `keepAliveTimeout`: an idle connection between requests is closed after it.
  * `server.timeout` (inactivity) stays 0: held responses are silent for as long as the hold lasts.
  */
-export function serverTimeouts(limits: Pick<ListenerLimits, 'header_timeout' | 'body_timeout'>): Required<Pick<ServerOptions, 'headersTimeout' | 'requestTimeout' | 'connectionsCheckingInterval' | 'keepAliveTimeout'>> {
+export function serverTimeouts(
+  limits: Pick<ListenerLimits, 'header_timeout' | 'body_timeout'>,
+): Required<
+  Pick<ServerOptions, 'headersTimeout' | 'requestTimeout' | 'connectionsCheckingInterval' | 'keepAliveTimeout'>
+> {
   const shortest = Math.min(limits.header_timeout, limits.body_timeout);
   return {
     headersTimeout: limits.header_timeout,
@@ -29,7 +33,9 @@ export function serverTimeouts(limits: Pick<ListenerLimits, 'header_timeout' | '
 /** One key per client host: an IPv4 client seen through a dual-stack socket ("::ffff:1.2.3.4") counts as "1.2.3.4". */
 export function addressKey(remoteAddress: string | undefined): string {
   if (remoteAddress === undefined) return 'unknown';
-  return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice('::ffff:'.length) : remoteAddress;
+  return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.')
+    ? remoteAddress.slice('::ffff:'.length)
+    : remoteAddress;
 }
 
 export type SocketAdmission = { admitted: true } | { admitted: false; open: number; firstRefusal: boolean };

@@ -3,6 +3,14 @@
  * call's limits atomically, release when the call never reaches the upstream. See README.md.
  * @module
  */
-export { RateLimiter, type CounterUsage, type LimitedBy, type RateLimiterOptions, type Reservation, type ReservationEntry, type ReserveResult } from './rate-limiter.js';
+export {
+  RateLimiter,
+  type CounterUsage,
+  type LimitedBy,
+  type RateLimiterOptions,
+  type Reservation,
+  type ReservationEntry,
+  type ReserveResult,
+} from './rate-limiter.js';
 export { LimitsUnavailableError } from './errors.js';
 export { rateLimitedMessage, type RateLimitedMessage } from './outcome.js';

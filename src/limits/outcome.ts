@@ -4,7 +4,9 @@ import type { LimitedBy } from './rate-limiter.js';
 /** What the agent reads when a limit refuses its call. */
 export type RateLimitedMessage = AgentOutcome<'rate_limited'>;
 
-export function rateLimitedMessage(limited: Pick<LimitedBy, 'counter' | 'max' | 'window' | 'scope' | 'retryAfterMs'>): RateLimitedMessage {
+export function rateLimitedMessage(
+  limited: Pick<LimitedBy, 'counter' | 'max' | 'window' | 'scope' | 'retryAfterMs'>,
+): RateLimitedMessage {
   const { counter, max, window, scope, retryAfterMs } = limited;
   const calls = max === 1 ? '1 call' : `${max} calls`;
   return agentOutcome(

@@ -5,7 +5,14 @@ import { LimitsUnavailableError } from './errors.js';
 import { RateLimiter } from './rate-limiter.js';
 import { releaseLimits, reserveLimits } from '../redis/index.js';
 
-const limit: NormalizedLimit = { counter: 'c', window: 'minute', windowMs: 60_000, max: 3, scope: 'grant', rule: '/tools/t/limits/0' };
+const limit: NormalizedLimit = {
+  counter: 'c',
+  window: 'minute',
+  windowMs: 60_000,
+  max: 3,
+  scope: 'grant',
+  rule: '/tools/t/limits/0',
+};
 const who = { grant: 'g', session: 's' };
 
 /** A Redis stand-in answering evalsha/eval with `answer`; anything else is a test failure. */
@@ -26,12 +33,24 @@ function fakeRedis(answer: (sha: string) => Promise<unknown>) {
 
 describe('RateLimiter.reserve', () => {
   it('admits a call without limits with no Redis round trip', async () => {
-    const untouchable = new Proxy({}, { get: () => { throw new Error('Redis was used'); } }) as Redis;
-    await expect(new RateLimiter(untouchable).reserve([], who)).resolves.toEqual({ ok: true, reservation: { entries: [] } });
+    const untouchable = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('Redis was used');
+        },
+      },
+    ) as Redis;
+    await expect(new RateLimiter(untouchable).reserve([], who)).resolves.toEqual({
+      ok: true,
+      reservation: { entries: [] },
+    });
   });
 
   it('turns a Redis error into LimitsUnavailableError saying the call was refused', async () => {
-    const { redis } = fakeRedis(async () => { throw new Error("Stream isn't writeable and enableOfflineQueue options is false"); });
+    const { redis } = fakeRedis(async () => {
+      throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+    });
     const error = await new RateLimiter(redis).reserve([limit], who).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LimitsUnavailableError);
     expect(error).toMatchObject({ code: 'limits_unavailable' });
@@ -41,10 +60,16 @@ describe('RateLimiter.reserve', () => {
   it('gives up after timeoutMs on a Redis that never answers, and releases a late admission', async () => {
     let admit: (reply: unknown) => void = () => {};
     const { redis, calls } = fakeRedis((sha) =>
-      sha === reserveLimits.sha1 ? new Promise((resolve) => { admit = resolve; }) : Promise.resolve(1),
+      sha === reserveLimits.sha1
+        ? new Promise((resolve) => {
+            admit = resolve;
+          })
+        : Promise.resolve(1),
     );
     const started = Date.now();
-    await expect(new RateLimiter(redis, { timeoutMs: 100 }).reserve([limit], who)).rejects.toBeInstanceOf(LimitsUnavailableError);
+    await expect(new RateLimiter(redis, { timeoutMs: 100 }).reserve([limit], who)).rejects.toBeInstanceOf(
+      LimitsUnavailableError,
+    );
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(calls).toEqual([reserveLimits.sha1, 'release']);
     admit([1, 42]);
@@ -52,7 +77,9 @@ describe('RateLimiter.reserve', () => {
   });
 
   it('loads the script when Redis does not have it cached', async () => {
-    const { redis, raw, calls } = fakeRedis(async () => { throw new Error('NOSCRIPT No matching script. Please use EVAL.'); });
+    const { redis, raw, calls } = fakeRedis(async () => {
+      throw new Error('NOSCRIPT No matching script. Please use EVAL.');
+    });
     const result = await new RateLimiter(redis).reserve([limit], who);
     expect(result).toMatchObject({ ok: true, reservation: { admittedAtUs: 42 } });
     expect(raw.eval).toHaveBeenCalledOnce();

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { NormalizedLimit, Scope } from '../policy/index.js';
-import { evalScript, LimitKeys, releaseLimits, ReserveCode, reserveLimits, runScript, type CallerIds } from '../redis/index.js';
+import {
+  evalScript,
+  LimitKeys,
+  releaseLimits,
+  ReserveCode,
+  reserveLimits,
+  runScript,
+  type CallerIds,
+} from '../redis/index.js';
 import { LimitsUnavailableError } from './errors.js';
 import { readUsage, resetCounter } from './usage.js';
 
@@ -131,17 +139,26 @@ export class RateLimiter {
 
   /** Forget a counter's admissions (of one grant, or everywhere). Resolves to the keys deleted. */
   reset(counter: string, filter: { grant?: string } = {}): Promise<number> {
-    return this.bounded(`counter "${counter}" could not be reset`, resetCounter(this.redis, this.keys, counter, filter));
+    return this.bounded(
+      `counter "${counter}" could not be reset`,
+      resetCounter(this.redis, this.keys, counter, filter),
+    );
   }
 
-  private reserveResult(reply: unknown, limits: readonly NormalizedLimit[], logs: string[], member: string): ReserveResult {
+  private reserveResult(
+    reply: unknown,
+    limits: readonly NormalizedLimit[],
+    logs: string[],
+    member: string,
+  ): ReserveResult {
     if (!Array.isArray(reply)) throw new Error(`reserveLimits: unexpected reply ${JSON.stringify(reply)}`);
     const [code, a, b] = reply as number[];
     if (code === ReserveCode.Admitted) {
       return { ok: true, reservation: { entries: logs.map((key) => ({ key, member })), admittedAtUs: Number(a) } };
     }
     const limit = code === ReserveCode.LimitExceeded && a !== undefined ? limits[a - 1] : undefined;
-    if (limit === undefined || b === undefined) throw new Error(`reserveLimits: unexpected reply ${JSON.stringify(reply)}`);
+    if (limit === undefined || b === undefined)
+      throw new Error(`reserveLimits: unexpected reply ${JSON.stringify(reply)}`);
     const { counter, max, window, windowMs, scope, rule } = limit;
     return { ok: false, limited: { counter, max, window, windowMs, scope, rule, retryAfterMs: b } };
   }
@@ -166,7 +183,12 @@ export class RateLimiter {
 }
 
 function checkLimit(limit: NormalizedLimit): void {
-  if (!Number.isSafeInteger(limit.windowMs) || limit.windowMs <= 0 || !Number.isSafeInteger(limit.max) || limit.max < 1) {
+  if (
+    !Number.isSafeInteger(limit.windowMs) ||
+    limit.windowMs <= 0 ||
+    !Number.isSafeInteger(limit.max) ||
+    limit.max < 1
+  ) {
     throw new TypeError(`invalid limit at ${limit.rule}: window ${limit.windowMs} ms, max ${limit.max}`);
   }
 }

@@ -67,17 +67,29 @@ export async function readUsage(redis: Redis, keys: LimitKeys, filter: { grant?:
     const [oldestError, oldest] = countReplies[2 * i + 1] ?? [null, []];
     if (countError ?? oldestError) throw countError ?? oldestError;
     const oldestUs = (oldest as string[])[1];
-    const resetsAt = oldestUs === undefined ? null : new Date(Math.ceil((Number(oldestUs) + row.windowMs * 1_000) / 1_000)).toISOString();
+    const resetsAt =
+      oldestUs === undefined
+        ? null
+        : new Date(Math.ceil((Number(oldestUs) + row.windowMs * 1_000) / 1_000)).toISOString();
     return { ...row, used: Number(used), resetsAt };
   });
   return usage.sort(
     (a, b) =>
-      a.counter.localeCompare(b.counter) || a.scope.localeCompare(b.scope) || a.scopeId.localeCompare(b.scopeId) ||
-      (a.grant ?? '').localeCompare(b.grant ?? '') || a.windowMs - b.windowMs || a.max - b.max,
+      a.counter.localeCompare(b.counter) ||
+      a.scope.localeCompare(b.scope) ||
+      a.scopeId.localeCompare(b.scopeId) ||
+      (a.grant ?? '').localeCompare(b.grant ?? '') ||
+      a.windowMs - b.windowMs ||
+      a.max - b.max,
   );
 }
 
-export async function resetCounter(redis: Redis, keys: LimitKeys, counter: string, filter: { grant?: string }): Promise<number> {
+export async function resetCounter(
+  redis: Redis,
+  keys: LimitKeys,
+  counter: string,
+  filter: { grant?: string },
+): Promise<number> {
   const logs = await findLogs(redis, keys, counter, filter.grant);
   if (logs.length === 0) return 0;
   return redis.del(...logs.flatMap(({ key }) => [key, keys.metaOf(key)]));

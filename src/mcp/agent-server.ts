@@ -1,5 +1,12 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { classify } from '../policy/index.js';
 import type { GrantConfig } from '../config/index.js';
 import type { Caller } from './call-context.js';
@@ -27,22 +34,34 @@ export function createAgentServer(grant: GrantConfig, deps: AgentServerDeps, std
     { name: 'airlock', version: '0.1.0' },
     {
       capabilities: { tools: { listChanged: true }, prompts: { listChanged: true } },
-      instructions: 'Airlock MCP gateway: tool calls are checked against policy; some need a human\'s approval and may answer "pending" first.',
+      instructions:
+        'Airlock MCP gateway: tool calls are checked against policy; some need a human\'s approval and may answer "pending" first.',
       debouncedNotificationMethods: ['notifications/tools/list_changed', 'notifications/prompts/list_changed'],
     },
   );
   // Streamable HTTP names the session in each request; stdio has one implicit session.
-  const callerOf = (sessionId: string | undefined): Caller => ({ grant, sessionId: sessionId ?? stdioSessionId ?? 'unknown' });
-  server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({ tools: visibleTools(callerOf(extra.sessionId), deps) }));
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => deps.pipeline.handle(callerOf(extra.sessionId), request.params, extra));
+  const callerOf = (sessionId: string | undefined): Caller => ({
+    grant,
+    sessionId: sessionId ?? stdioSessionId ?? 'unknown',
+  });
+  server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({
+    tools: visibleTools(callerOf(extra.sessionId), deps),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+    deps.pipeline.handle(callerOf(extra.sessionId), request.params, extra),
+  );
   // Prompts are read-only templates the upstreams publish; they pass through under the tools' names rule.
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: deps.catalogue.listPrompts().map((entry) => ({ ...entry.prompt, name: entry.name })) }));
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({
+    prompts: deps.catalogue.listPrompts().map((entry) => ({ ...entry.prompt, name: entry.name })),
+  }));
   server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
     const entry = deps.catalogue.resolvePrompt(request.params.name);
     if (entry === undefined) throw invalidParams(`Unknown prompt: ${request.params.name}`);
-    return entry.upstream.getPrompt({ ...request.params, name: entry.upstreamPrompt }, { signal: extra.signal }).catch((error: unknown) => {
-      throw error instanceof McpError ? asPassedThrough(error) : error;
-    });
+    return entry.upstream
+      .getPrompt({ ...request.params, name: entry.upstreamPrompt }, { signal: extra.signal })
+      .catch((error: unknown) => {
+        throw error instanceof McpError ? asPassedThrough(error) : error;
+      });
   });
   return server;
 }

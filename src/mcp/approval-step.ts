@@ -65,7 +65,12 @@ export async function holdForApproval(deps: ApprovalStepDeps, call: CallContext)
 }
 
 function heldCall(call: CallContext): Pick<ApprovalRequestInput, 'grant' | 'server' | 'tool' | 'args'> {
-  return { grant: call.caller.grant.name, server: call.entry.upstream.name, tool: call.entry.upstreamTool, args: call.params.arguments ?? {} };
+  return {
+    grant: call.caller.grant.name,
+    server: call.entry.upstream.name,
+    tool: call.entry.upstreamTool,
+    args: call.params.arguments ?? {},
+  };
 }
 
 function holdInput(call: CallContext, reservation: unknown): ApprovalRequestInput {
@@ -91,7 +96,10 @@ function progressReporter(deps: ApprovalStepDeps, call: CallContext): Pick<HoldO
     progress: async (message: string, view: ApprovalView) => {
       const note = await deps.deliveryNote?.(view.id).catch(() => undefined);
       const text = note === undefined ? message : `${message}. ${note}`;
-      await call.extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progress, message: text } });
+      await call.extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress: ++progress, message: text },
+      });
     },
   };
 }
@@ -100,7 +108,10 @@ function recordRequest(call: CallContext, request: RequestResult): void {
   const { trail, decision } = call;
   const view = request.approval;
   trail.setApproval(view.id);
-  call.log.info({ ...logContext(call), approval: view.id, kind: request.kind }, request.kind === 'created' ? 'approval requested' : 're-attached to approval');
+  call.log.info(
+    { ...logContext(call), approval: view.id, kind: request.kind },
+    request.kind === 'created' ? 'approval requested' : 're-attached to approval',
+  );
   void trail.emit('approval.requested', {
     rule: decision.rule,
     ...(decision.reason === undefined ? {} : { reason: decision.reason }),
@@ -114,14 +125,23 @@ function answer(call: CallContext, held: HoldOutcome): CallToolResult {
   const context = logContext(call);
   switch (held.kind) {
     case 'executed':
-      call.log.info({ ...context, approval: held.view.id, ran_now: held.ranNow, outcome: held.isError ? 'error' : 'ok' }, 'approved call result');
+      call.log.info(
+        { ...context, approval: held.view.id, ran_now: held.ranNow, outcome: held.isError ? 'error' : 'ok' },
+        'approved call result',
+      );
       return held.result as CallToolResult;
     case 'detached':
       // The agent cancelled or left; the SDK drops whatever we answer.
-      call.log.info({ ...context, approval: held.view?.id }, 'agent detached from a held call; the approval stays decidable');
+      call.log.info(
+        { ...context, approval: held.view?.id },
+        'agent detached from a held call; the approval stays decidable',
+      );
       return outcome('pending', 'Detached from the held call.', { approval_id: held.view?.id ?? null });
     case 'unknown':
-      void call.trail.emit('call.outcome', { outcome: 'unknown', ...(held.error === undefined ? {} : { error: held.error }) });
+      void call.trail.emit('call.outcome', {
+        outcome: 'unknown',
+        ...(held.error === undefined ? {} : { error: held.error }),
+      });
       call.log.info({ ...context, approval: held.view.id, outcome: held.kind }, 'held call answered');
       return toToolResult(messageForOutcome(held, { toolName: call.params.name }));
     case 'denied':

@@ -33,5 +33,11 @@ export interface CallContext {
 
 /** Log fields every step of a call shares. */
 export function logContext(call: CallContext): Record<string, string> {
-  return { grant: call.caller.grant.name, session: call.caller.sessionId, tool: call.params.name, rule: call.decision.rule, call: call.trail.callId };
+  return {
+    grant: call.caller.grant.name,
+    session: call.caller.sessionId,
+    tool: call.params.name,
+    rule: call.decision.rule,
+    call: call.trail.callId,
+  };
 }

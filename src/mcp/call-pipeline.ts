@@ -60,27 +60,52 @@ export class CallPipeline {
   async settled(timeoutMs: number): Promise<void> {
     if (this.inflight.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.inflight), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    await Promise.race([
+      Promise.all(this.inflight),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
     clearTimeout(timer);
   }
 
-  private async decide(caller: Caller, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
+  private async decide(
+    caller: Caller,
+    params: CallToolRequest['params'],
+    extra: HandlerExtra,
+  ): Promise<CallToolResult> {
     const { catalogue, policies, audit, log } = this.deps;
     const entry = catalogue.resolve(params.name);
     if (entry === undefined) throw invalidParams(`Unknown tool: ${params.name}`);
     const args = params.arguments ?? {};
     if (nestedDeeperThan(args, MAX_ARGUMENT_DEPTH)) {
       log.warn({ grant: caller.grant.name, tool: params.name }, 'call refused: arguments nested too deep');
-      throw invalidParams(`Invalid arguments for ${params.name}: nested deeper than ${MAX_ARGUMENT_DEPTH} levels (Airlock's limit); the call was not run`);
+      throw invalidParams(
+        `Invalid arguments for ${params.name}: nested deeper than ${MAX_ARGUMENT_DEPTH} levels (Airlock's limit); the call was not run`,
+      );
     }
-    const trail = audit.call({ grant: caller.grant.name, session: caller.sessionId, server: entry.upstream.name, tool: entry.upstreamTool, args });
+    const trail = audit.call({
+      grant: caller.grant.name,
+      session: caller.sessionId,
+      server: entry.upstream.name,
+      tool: entry.upstreamTool,
+      args,
+    });
     void trail.emit('call.received', {});
 
-    const decision = evaluate(policies.policyFor(caller.grant), { server: entry.upstream.name, tool: entry.upstreamTool, args });
+    const decision = evaluate(policies.policyFor(caller.grant), {
+      server: entry.upstream.name,
+      tool: entry.upstreamTool,
+      args,
+    });
     const call: CallContext = { caller, entry, params, extra, decision, trail, log };
     log.info({ ...logContext(call), action: decision.action }, 'policy decision');
     // The decision is on disk before anything happens because of it (fail closed by default).
-    const refused = await this.recordOrRefuse(trail, () => trail.emit('policy.decided', { rule: decision.rule, action: decision.action, ...(decision.reason === undefined ? {} : { reason: decision.reason }) }));
+    const refused = await this.recordOrRefuse(trail, () =>
+      trail.emit('policy.decided', {
+        rule: decision.rule,
+        action: decision.action,
+        ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+      }),
+    );
     if (refused) return refused;
 
     switch (decision.action) {
@@ -104,7 +129,11 @@ export class CallPipeline {
     } catch (error) {
       this.deps.log.error({ call: trail.callId, err: describeError(error) }, 'audit trail unavailable; call refused');
       void trail.emit('call.refused', { reason: 'audit_unavailable', error: describeError(error) });
-      return outcome('unavailable', `Refused: Airlock cannot write its audit trail (${describeError(error)}), and it refuses calls it cannot record. Try again shortly.`, { reason: 'audit_unavailable' });
+      return outcome(
+        'unavailable',
+        `Refused: Airlock cannot write its audit trail (${describeError(error)}), and it refuses calls it cannot record. Try again shortly.`,
+        { reason: 'audit_unavailable' },
+      );
     }
   }
 }

@@ -12,7 +12,12 @@ import type { CatalogueEntry } from './tool-catalogue.js';
  * Throws AirlockError when the call was never sent (upstream down) and McpError when the
  * upstream answered with a JSON-RPC error or the connection died under the call.
  */
-export async function sendUpstream(entry: CatalogueEntry, params: CallToolRequest['params'], extra: HandlerExtra, { cancellable = true } = {}): Promise<CallToolResult> {
+export async function sendUpstream(
+  entry: CatalogueEntry,
+  params: CallToolRequest['params'],
+  extra: HandlerExtra,
+  { cancellable = true } = {},
+): Promise<CallToolResult> {
   const { progressToken, ...meta } = params._meta ?? {};
   const upstreamParams: CallToolRequest['params'] = { ...params, name: entry.upstreamTool };
   if (Object.keys(meta).length > 0) upstreamParams._meta = meta;
@@ -27,7 +32,9 @@ export async function sendUpstream(entry: CatalogueEntry, params: CallToolReques
       ? {
           onprogress: (progress) => {
             relayed = relayed.then(() =>
-              extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {}),
+              extra
+                .sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } })
+                .catch(() => {}),
             );
           },
         }
@@ -44,7 +51,11 @@ export async function sendUpstream(entry: CatalogueEntry, params: CallToolReques
 export function upstreamFailure(entry: CatalogueEntry, error: unknown): CallToolResult | undefined {
   const server = entry.upstream.name;
   if (error instanceof AirlockError) {
-    return outcome('upstream_unavailable', `The upstream MCP server "${server}" is unavailable: ${error.message}. The call was not sent; try again shortly.`, { server });
+    return outcome(
+      'upstream_unavailable',
+      `The upstream MCP server "${server}" is unavailable: ${error.message}. The call was not sent; try again shortly.`,
+      { server },
+    );
   }
   if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
     return outcome(
@@ -54,7 +65,11 @@ export function upstreamFailure(entry: CatalogueEntry, error: unknown): CallTool
     );
   }
   if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-    return outcome('upstream_unavailable', `The upstream MCP server "${server}" did not answer in time: ${error.message}. The call may still complete upstream.`, { server, detail: error.message });
+    return outcome(
+      'upstream_unavailable',
+      `The upstream MCP server "${server}" did not answer in time: ${error.message}. The call may still complete upstream.`,
+      { server, detail: error.message },
+    );
   }
   return undefined;
 }

@@ -25,7 +25,9 @@ export interface McpEndpointOptions {
  * Everything decided from the headers (401, 403, 404, a declared 413) is answered before the
  * body is read; every refusal closes its connection (src/http/guarded-server.ts).
  */
-export function createMcpEndpoint(options: McpEndpointOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createMcpEndpoint(
+  options: McpEndpointOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const endpoint = new McpEndpoint(options);
   return (req, res) => endpoint.handle(req, res);
 }
@@ -45,7 +47,8 @@ class McpEndpoint {
     const session = sessionId === undefined ? undefined : this.options.sessions.get(sessionId);
     if (sessionId !== undefined) {
       if (session === undefined) return sendJsonRpcError(res, 404, -32001, SESSION_GONE);
-      if (session.grantName !== grant.name) return sendJsonRpcError(res, 403, -32001, 'Forbidden: this session belongs to another grant');
+      if (session.grantName !== grant.name)
+        return sendJsonRpcError(res, 403, -32001, 'Forbidden: this session belongs to another grant');
     }
     const read = await this.readJsonBody(req, res);
     if (!read.ok) return;
@@ -70,8 +73,14 @@ class McpEndpoint {
   private authenticate(req: IncomingMessage, res: ServerResponse): GrantConfig | undefined {
     const result = this.options.auth.authenticate(req.headers.authorization);
     if (!('error' in result)) return result.grant;
-    const description = result.error === 'missing_token' ? 'Authorization: Bearer <token> is required' : 'the bearer token is not a known grant';
-    res.setHeader('WWW-Authenticate', `Bearer realm="airlock", error="invalid_token", error_description="${description}"`);
+    const description =
+      result.error === 'missing_token'
+        ? 'Authorization: Bearer <token> is required'
+        : 'the bearer token is not a known grant';
+    res.setHeader(
+      'WWW-Authenticate',
+      `Bearer realm="airlock", error="invalid_token", error_description="${description}"`,
+    );
     sendJsonRpcError(res, 401, -32001, `Unauthorized: ${description}`);
     return undefined;
   }
@@ -84,10 +93,20 @@ class McpEndpoint {
       case 'aborted':
         return { ok: false };
       case 'too_large':
-        sendJsonRpcError(res, 413, -32600, `Request body exceeds the limit of ${maxRequestBytes} bytes (config "max_request_bytes")`);
+        sendJsonRpcError(
+          res,
+          413,
+          -32600,
+          `Request body exceeds the limit of ${maxRequestBytes} bytes (config "max_request_bytes")`,
+        );
         return { ok: false };
       case 'timeout':
-        sendJsonRpcError(res, 408, -32600, `Request body not received within ${formatDuration(bodyTimeoutMs)} (config "listen.body_timeout"); send the whole body at once`);
+        sendJsonRpcError(
+          res,
+          408,
+          -32600,
+          `Request body not received within ${formatDuration(bodyTimeoutMs)} (config "listen.body_timeout"); send the whole body at once`,
+        );
         return { ok: false };
       case 'ok':
         try {
@@ -99,7 +118,12 @@ class McpEndpoint {
     }
   }
 
-  private async openSession(grant: GrantConfig, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  private async openSession(
+    grant: GrantConfig,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+  ): Promise<void> {
     const { sessions, log } = this.options;
     let session: AgentSession | undefined;
     const transport = new StreamableHTTPServerTransport({
@@ -123,7 +147,12 @@ class McpEndpoint {
     if (session === undefined) await server.close().catch(() => {});
   }
 
-  private async serveInSession(session: AgentSession, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  private async serveInSession(
+    session: AgentSession,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+  ): Promise<void> {
     session.lastSeen = Date.now();
     session.openRequests += 1;
     res.once('close', () => {
@@ -142,10 +171,18 @@ class McpEndpoint {
    */
   private refuseSession(res: ServerResponse, refusal: Exclude<SessionAdmission, { admitted: true }>): void {
     if (refusal.scope === 'global') {
-      return sendJsonRpcError(res, 503, -32000, `Too many sessions (limit ${refusal.cap}); close idle clients or raise sessions.max`);
+      return sendJsonRpcError(
+        res,
+        503,
+        -32000,
+        `Too many sessions (limit ${refusal.cap}); close idle clients or raise sessions.max`,
+      );
     }
     const retryAfterS = Math.ceil(refusal.retryAfterMs / 1_000);
-    this.options.log.warn({ grant: refusal.grant, open: refusal.open, cap: refusal.cap }, 'session refused: the grant is at its session cap');
+    this.options.log.warn(
+      { grant: refusal.grant, open: refusal.open, cap: refusal.cap },
+      'session refused: the grant is at its session cap',
+    );
     res.setHeader('Retry-After', String(retryAfterS));
     sendJsonRpcError(
       res,
@@ -166,5 +203,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, data?: unknown): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message, ...(data === undefined ? {} : { data }) }, id: null }));
+  res.end(
+    JSON.stringify({ jsonrpc: '2.0', error: { code, message, ...(data === undefined ? {} : { data }) }, id: null }),
+  );
 }

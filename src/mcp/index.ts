@@ -4,7 +4,7 @@
  * @module
  */
 export { CallPipeline, type CallPipelineDeps } from './call-pipeline.js';
-export { createAgentServer,  } from './agent-server.js';
+export { createAgentServer } from './agent-server.js';
 export { createMcpEndpoint, type McpEndpointOptions } from './http-endpoint.js';
 export { GrantAuthenticator } from './grant-auth.js';
 export { SessionRegistry, type AgentSession } from './sessions.js';

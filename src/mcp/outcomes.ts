@@ -1,5 +1,11 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { agentOutcome, OUTCOME_STATUSES, type AgentOutcome, type OutcomeDetails, type OutcomeStatus } from '../shared/index.js';
+import {
+  agentOutcome,
+  OUTCOME_STATUSES,
+  type AgentOutcome,
+  type OutcomeDetails,
+  type OutcomeStatus,
+} from '../shared/index.js';
 
 /**
  * The one converter from Airlock's outcome vocabulary (src/shared/outcome.ts) to what agents see:
@@ -7,7 +13,11 @@ import { agentOutcome, OUTCOME_STATUSES, type AgentOutcome, type OutcomeDetails,
  * can switch on.
  */
 export function toToolResult<S extends OutcomeStatus>(outcome: AgentOutcome<S>): CallToolResult {
-  return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.structuredContent, isError: outcome.isError };
+  return {
+    content: [{ type: 'text', text: outcome.text }],
+    structuredContent: outcome.structuredContent,
+    isError: outcome.isError,
+  };
 }
 
 /** `toToolResult(agentOutcome(…))`, for outcomes the gateway itself words. */
@@ -23,7 +33,8 @@ export function policyDenial(rule: string, reason: string | undefined): CallTool
 /** The JSON Schema of our outcome objects, in the form tools/list advertises it. */
 const OUTCOME_SCHEMA = {
   type: 'object',
-  description: "An Airlock gateway outcome (denied, rate limited, pending approval, ...) instead of the tool's own result",
+  description:
+    "An Airlock gateway outcome (denied, rate limited, pending approval, ...) instead of the tool's own result",
   properties: { status: { type: 'string', enum: [...OUTCOME_STATUSES] } },
   required: ['status'],
 } as const;

@@ -7,7 +7,9 @@ const registries: SessionRegistry[] = [];
 const evicted: string[] = [];
 
 function registry(limits: Partial<SessionLimits> = {}): SessionRegistry {
-  const r = new SessionRegistry({ idleTimeoutMs: IDLE, max: 10, maxPerGrant: 2, perGrant: new Map(), ...limits }, (s) => evicted.push(s.id));
+  const r = new SessionRegistry({ idleTimeoutMs: IDLE, max: 10, maxPerGrant: 2, perGrant: new Map(), ...limits }, (s) =>
+    evicted.push(s.id),
+  );
   registries.push(r);
   return r;
 }
@@ -37,7 +39,14 @@ describe('SessionRegistry caps', () => {
     const r = registry();
     open(r, 'alpha');
     open(r, 'alpha');
-    expect(r.admit('alpha', T0 + 1_000)).toMatchObject({ admitted: false, scope: 'grant', grant: 'alpha', cap: 2, capSetting: 'sessions.max_per_grant', open: 2 });
+    expect(r.admit('alpha', T0 + 1_000)).toMatchObject({
+      admitted: false,
+      scope: 'grant',
+      grant: 'alpha',
+      cap: 2,
+      capSetting: 'sessions.max_per_grant',
+      open: 2,
+    });
     expect(r.admit('bravo', T0 + 1_000)).toMatchObject({ admitted: true });
   });
 

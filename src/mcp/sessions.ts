@@ -23,7 +23,15 @@ export interface SessionLimits {
 /** May a grant open one more session? Admitted: a slot is held until `release()` (after the session is added, or the initialize failed). */
 export type SessionAdmission =
   | { admitted: true; release: () => void }
-  | { admitted: false; scope: 'grant'; grant: string; cap: number; capSetting: string; open: number; retryAfterMs: number }
+  | {
+      admitted: false;
+      scope: 'grant';
+      grant: string;
+      cap: number;
+      capSetting: string;
+      open: number;
+      retryAfterMs: number;
+    }
   | { admitted: false; scope: 'global'; cap: number; open: number };
 
 /**
@@ -66,10 +74,19 @@ export class SessionRegistry {
     const open = this.openFor(grantName);
     if (open >= cap) {
       const capSetting = this.limits.perGrant.has(grantName) ? 'grants[].max_sessions' : 'sessions.max_per_grant';
-      return { admitted: false, scope: 'grant', grant: grantName, cap, capSetting, open, retryAfterMs: this.nextFreeSlotMs(grantName, now) };
+      return {
+        admitted: false,
+        scope: 'grant',
+        grant: grantName,
+        cap,
+        capSetting,
+        open,
+        retryAfterMs: this.nextFreeSlotMs(grantName, now),
+      };
     }
     if (this.totalOpen() >= this.limits.max) this.sweep(now);
-    if (this.totalOpen() >= this.limits.max) return { admitted: false, scope: 'global', cap: this.limits.max, open: this.totalOpen() };
+    if (this.totalOpen() >= this.limits.max)
+      return { admitted: false, scope: 'global', cap: this.limits.max, open: this.totalOpen() };
     this.reserved.set(grantName, (this.reserved.get(grantName) ?? 0) + 1);
     let released = false;
     return {

@@ -70,7 +70,11 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
 
   /** Prompts follow the tools' naming rule, so a prefixed upstream's prompts are prefixed too. */
   private rebuildPrompts(): void {
-    const { entries } = this.byAgentName('prompt', (u) => u.prompts, (name, prompt, upstream) => ({ name, upstreamPrompt: prompt.name, upstream, prompt }));
+    const { entries } = this.byAgentName(
+      'prompt',
+      (u) => u.prompts,
+      (name, prompt, upstream) => ({ name, upstreamPrompt: prompt.name, upstream, prompt }),
+    );
     this.prompts = entries;
     this.emit('promptsChanged');
   }
@@ -89,7 +93,11 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
   }
 
   private rebuild(): void {
-    const { entries, collisions } = this.byAgentName('tool', (u) => u.tools, (name, tool, upstream) => ({ name, upstreamTool: tool.name, upstream, tool }));
+    const { entries, collisions } = this.byAgentName(
+      'tool',
+      (u) => u.tools,
+      (name, tool, upstream) => ({ name, upstreamTool: tool.name, upstream, tool }),
+    );
     this.entries = entries;
     const before = JSON.stringify(this.toolCollisions);
     this.toolCollisions = collisions;
@@ -127,7 +135,10 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
           collisions.push({ name, upstreams });
           continue;
         } else {
-          this.log.warn({ prompt: name, kept: chosen.upstream.name, upstreams }, 'two upstreams offer the same prompt name; serving the first-listed one (set "prefix" on one of them)');
+          this.log.warn(
+            { prompt: name, kept: chosen.upstream.name, upstreams },
+            'two upstreams offer the same prompt name; serving the first-listed one (set "prefix" on one of them)',
+          );
         }
       }
       entries.set(name, entry(name, chosen.item, chosen.upstream));

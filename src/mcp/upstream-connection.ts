@@ -74,7 +74,10 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
     let timer: NodeJS.Timeout | undefined;
     const slow = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        this.log.warn({ upstream: this.name, after_ms: timeoutMs }, `upstream ${this.name} has not answered within ${timeoutMs} ms; serving without it until it does`);
+        this.log.warn(
+          { upstream: this.name, after_ms: timeoutMs },
+          `upstream ${this.name} has not answered within ${timeoutMs} ms; serving without it until it does`,
+        );
         resolve();
       }, timeoutMs);
     });
@@ -109,10 +112,17 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
   async callTool(params: CallToolRequest['params'], options: RequestOptions): Promise<CallToolResult> {
     const client = this.client;
     if (this.state !== 'ready' || client === undefined) {
-      throw new AirlockError('upstream_unavailable', `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}${this.lastError ? ` (${this.lastError})` : ''}`);
+      throw new AirlockError(
+        'upstream_unavailable',
+        `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}${this.lastError ? ` (${this.lastError})` : ''}`,
+      );
     }
     const timeout = this.config.call_timeout;
-    return client.request({ method: 'tools/call', params }, CallToolResultSchema, { timeout, maxTotalTimeout: timeout, ...options });
+    return client.request({ method: 'tools/call', params }, CallToolResultSchema, {
+      timeout,
+      maxTotalTimeout: timeout,
+      ...options,
+    });
   }
 
   private async connect(): Promise<void> {
@@ -133,12 +143,17 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
       this.onDisconnected(client, reason);
     };
     client.onclose = () => disconnected('connection closed');
-    client.onerror = (error) => this.log.debug({ upstream: this.name, err: describeError(error) }, 'upstream transport error');
+    client.onerror = (error) =>
+      this.log.debug({ upstream: this.name, err: describeError(error) }, 'upstream transport error');
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-      void this.refreshTools(client).catch((error) => this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream tools'));
+      void this.refreshTools(client).catch((error) =>
+        this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream tools'),
+      );
     });
     client.setNotificationHandler(PromptListChangedNotificationSchema, () => {
-      void this.refreshPrompts(client).catch((error) => this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream prompts'));
+      void this.refreshPrompts(client).catch((error) =>
+        this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream prompts'),
+      );
     });
     try {
       await client.connect(transport);
@@ -149,7 +164,10 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
       this.lastError = undefined;
       this.readyAt = Date.now();
       this.setState('ready');
-      this.log.info({ upstream: this.name, tools: this.tools.length, after_attempts: this.attempt }, 'upstream connected');
+      this.log.info(
+        { upstream: this.name, tools: this.tools.length, after_attempts: this.attempt },
+        'upstream connected',
+      );
       this.markReady();
     } catch (error) {
       const reason = this.describeFailure(error);
@@ -165,7 +183,9 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
     if ('command' in this.config) {
       const { command, cwd } = this.config;
       if (code === 'ENOENT') {
-        return cwd !== undefined && !existsSync(cwd) ? `working directory ${cwd} does not exist (ENOENT)` : `command ${command} not found (ENOENT)`;
+        return cwd !== undefined && !existsSync(cwd)
+          ? `working directory ${cwd} does not exist (ENOENT)`
+          : `command ${command} not found (ENOENT)`;
       }
       if (code === 'EACCES') return `command ${command} is not executable (EACCES)`;
     }
@@ -206,8 +226,13 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
     this.setState('down');
     const fields = { upstream: this.name, reason, retry_in_ms: delay, attempt: this.attempt };
     // The first failure of a start is an error a person must see; later ones are the retries.
-    if (!wasReady && this.attempt === 1) this.log.error(fields, `upstream ${this.name}: ${reason}; retrying in ${formatDuration(delay)}`);
-    else this.log.warn(fields, `upstream ${this.name} ${wasReady ? 'went down' : 'still failing'}: ${reason}; retrying in ${formatDuration(delay)}`);
+    if (!wasReady && this.attempt === 1)
+      this.log.error(fields, `upstream ${this.name}: ${reason}; retrying in ${formatDuration(delay)}`);
+    else
+      this.log.warn(
+        fields,
+        `upstream ${this.name} ${wasReady ? 'went down' : 'still failing'}: ${reason}; retrying in ${formatDuration(delay)}`,
+      );
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
     this.retryTimer.unref();
@@ -217,21 +242,32 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
   async getPrompt(params: GetPromptRequest['params'], options: RequestOptions): Promise<GetPromptResult> {
     const client = this.client;
     if (this.state !== 'ready' || client === undefined) {
-      throw new AirlockError('upstream_unavailable', `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}`);
+      throw new AirlockError(
+        'upstream_unavailable',
+        `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}`,
+      );
     }
     return client.request({ method: 'prompts/get', params }, GetPromptResultSchema, options);
   }
 
   private async refreshPrompts(client: Client): Promise<void> {
     if (client.getServerCapabilities()?.prompts === undefined) return;
-    const prompts = await listAll((cursor) => client.listPrompts(cursor === undefined ? {} : { cursor }).then((p) => ({ items: p.prompts, nextCursor: p.nextCursor })));
+    const prompts = await listAll((cursor) =>
+      client
+        .listPrompts(cursor === undefined ? {} : { cursor })
+        .then((p) => ({ items: p.prompts, nextCursor: p.nextCursor })),
+    );
     const changed = JSON.stringify(prompts) !== JSON.stringify(this.prompts);
     this.prompts = prompts;
     if (changed) this.emit('prompts', prompts);
   }
 
   private async refreshTools(client: Client): Promise<void> {
-    const tools = await listAll((cursor) => client.listTools(cursor === undefined ? {} : { cursor }).then((p) => ({ items: p.tools, nextCursor: p.nextCursor })));
+    const tools = await listAll((cursor) =>
+      client
+        .listTools(cursor === undefined ? {} : { cursor })
+        .then((p) => ({ items: p.tools, nextCursor: p.nextCursor })),
+    );
     const changed = JSON.stringify(tools) !== JSON.stringify(this.tools);
     this.tools = tools;
     if (changed) this.emit('tools', tools);
@@ -255,7 +291,9 @@ function inheritedEnv(): Record<string, string> {
 }
 
 /** Every page of a paginated MCP list. */
-async function listAll<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>): Promise<T[]> {
+async function listAll<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>,
+): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | undefined;
   do {

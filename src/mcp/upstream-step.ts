@@ -39,7 +39,10 @@ export async function runUpstream(call: CallContext, mode: RunMode): Promise<Cal
 function allowedFailure(call: CallContext, error: unknown): CallToolResult {
   const failure = upstreamFailure(call.entry, error);
   if (failure !== undefined) return failure;
-  void call.trail.emit('call.outcome', call.extra.signal.aborted ? { outcome: 'cancelled' } : { outcome: 'failure', error: describeError(error) });
+  void call.trail.emit(
+    'call.outcome',
+    call.extra.signal.aborted ? { outcome: 'cancelled' } : { outcome: 'failure', error: describeError(error) },
+  );
   throw error instanceof McpError ? asPassedThrough(error) : error;
 }
 
@@ -49,5 +52,8 @@ function approvedFailure(call: CallContext, error: unknown): CallToolResult {
   if (error instanceof AirlockError) return failure!;
   // Sent, then the connection died or timed out: it may have run. Unknown, never run again.
   if (failure !== undefined) throw error;
-  return { content: [{ type: 'text', text: `The upstream refused the approved call: ${describeError(error)}` }], isError: true };
+  return {
+    content: [{ type: 'text', text: `The upstream refused the approved call: ${describeError(error)}` }],
+    isError: true,
+  };
 }

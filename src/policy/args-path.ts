@@ -20,8 +20,7 @@ export const MISSING: unique symbol = Symbol('missing');
 
 /** What the path reaches at one place: `at` is that place as a path without `[*]` ("args.tags.1.env"). */
 export type Reached =
-  | { readonly at: string; readonly value: unknown }
-  | { readonly at: string; readonly mismatch: string };
+  { readonly at: string; readonly value: unknown } | { readonly at: string; readonly mismatch: string };
 
 const INDEX = /^(?:0|[1-9]\d*)$/;
 const EACH = '[*]';
@@ -74,11 +73,16 @@ function* walk(current: unknown, steps: readonly PathStep[], index: number, at: 
     if (Array.isArray(current)) {
       for (let i = 0; i < current.length; i += 1) yield* walk(current[i], steps, index + 1, `${at}.${i}`);
     } else {
-      yield current === null ? { at, value: MISSING } : { at, mismatch: `${at} must be an array for ${render(steps)}, got ${describeType(current)}` };
+      yield current === null
+        ? { at, value: MISSING }
+        : { at, mismatch: `${at} must be an array for ${render(steps)}, got ${describeType(current)}` };
     }
   } else if (Array.isArray(current) && !INDEX.test(step.key)) {
     const hint = render([...steps.slice(0, index), { each: true }, ...steps.slice(index)]);
-    yield { at, mismatch: `${at} is an array, so ${render(steps)} cannot be looked up in it (write ${hint} to check each element)` };
+    yield {
+      at,
+      mismatch: `${at} is an array, so ${render(steps)} cannot be looked up in it (write ${hint} to check each element)`,
+    };
   } else {
     yield* walk(child(current, step.key), steps, index + 1, `${at}.${step.key}`);
   }
@@ -87,6 +91,7 @@ function* walk(current: unknown, steps: readonly PathStep[], index: number, at: 
 /** An array's element by index, an object's own key, or MISSING (also below primitives and null). */
 function child(current: unknown, key: string): unknown {
   if (Array.isArray(current)) return Number(key) < current.length ? current[Number(key)] : MISSING;
-  if (typeof current === 'object' && current !== null && Object.hasOwn(current, key)) return (current as Record<string, unknown>)[key];
+  if (typeof current === 'object' && current !== null && Object.hasOwn(current, key))
+    return (current as Record<string, unknown>)[key];
   return MISSING;
 }

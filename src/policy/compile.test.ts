@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicy, durationMs } from './compile.js';
 import { PolicySchema } from './schema.js';
 
-const compile = (body: object) => compilePolicy(PolicySchema.parse({ version: '1', default: 'deny', ...body }), 'c.json');
+const compile = (body: object) =>
+  compilePolicy(PolicySchema.parse({ version: '1', default: 'deny', ...body }), 'c.json');
 
 describe('compilePolicy', () => {
   it('gives every rule its JSON pointer, escaping "/" and "~"', () => {
-    const p = compile({ tools: { copy_model_version: {}, 'a/b': {}, 'x~*': {} }, servers: { mlflow: { tools: { 'get_*': {} } } } });
+    const p = compile({
+      tools: { copy_model_version: {}, 'a/b': {}, 'x~*': {} },
+      servers: { mlflow: { tools: { 'get_*': {} } } },
+    });
     expect(p.root.exact.get('copy_model_version')?.id).toBe('/tools/copy_model_version');
     expect(p.root.exact.get('a/b')?.id).toBe('/tools/a~1b');
     expect(p.root.globs[0]?.id).toBe('/tools/x~0*');
@@ -20,7 +24,10 @@ describe('compilePolicy', () => {
           action: 'require_approval',
           limits: [{ counter: 'c', window: 'minute', max: 1 }],
           require: [{ path: 'args.a', op: 'exists' }],
-          deny_if: [{ path: 'args.b', op: 'exists' }, { path: 'args.c', op: 'exists' }],
+          deny_if: [
+            { path: 'args.b', op: 'exists' },
+            { path: 'args.c', op: 'exists' },
+          ],
           approval: { approvers: ['U0A'] },
         },
       },
@@ -61,21 +68,42 @@ describe('compilePolicy', () => {
   });
 
   it('expands rate_limit into one per-grant limit named after the tool key (server sections prefix the server)', () => {
-    const p = compile({ tools: { 'set_*': { rate_limit: { max: 10, window: 60 } } }, servers: { mlflow: { tools: { health: { rate_limit: { max: 2, window: 'minute' } } } } } });
-    expect(p.root.globs[0]?.limits).toEqual([{ counter: 'set_*', window: '60s', windowMs: 60_000, max: 10, scope: 'grant', rule: '/tools/set_*/rate_limit' }]);
-    expect(p.servers.get('mlflow')?.exact.get('health')?.limits[0]).toMatchObject({ counter: 'mlflow:health', rule: '/servers/mlflow/tools/health/rate_limit' });
+    const p = compile({
+      tools: { 'set_*': { rate_limit: { max: 10, window: 60 } } },
+      servers: { mlflow: { tools: { health: { rate_limit: { max: 2, window: 'minute' } } } } },
+    });
+    expect(p.root.globs[0]?.limits).toEqual([
+      { counter: 'set_*', window: '60s', windowMs: 60_000, max: 10, scope: 'grant', rule: '/tools/set_*/rate_limit' },
+    ]);
+    expect(p.servers.get('mlflow')?.exact.get('health')?.limits[0]).toMatchObject({
+      counter: 'mlflow:health',
+      rule: '/servers/mlflow/tools/health/rate_limit',
+    });
   });
 
   it('applies approval defaults: 15 minutes, one approval, no self-approval', () => {
-    const p = compile({ tools: { t: { action: 'require_approval', approval: { approvers: ['W0A'], channel: '#ml-approvals' } } } });
+    const p = compile({
+      tools: { t: { action: 'require_approval', approval: { approvers: ['W0A'], channel: '#ml-approvals' } } },
+    });
     expect(p.root.exact.get('t')?.approval).toEqual({
-      approvers: ['W0A'], channel: '#ml-approvals', timeout: '15m', timeoutMs: 900_000, minApprovals: 1, allowSelfApproval: false, rule: '/tools/t/approval',
+      approvers: ['W0A'],
+      channel: '#ml-approvals',
+      timeout: '15m',
+      timeoutMs: 900_000,
+      minApprovals: 1,
+      allowSelfApproval: false,
+      rule: '/tools/t/approval',
     });
   });
 
   it('produces an immutable policy', () => {
     const p = compile({ hide: ['x'], all_tools: { limits: [{ counter: 'a', window: 1, max: 1 }] }, tools: { t: {} } });
-    expect(Object.isFrozen(p) && Object.isFrozen(p.root) && Object.isFrozen(p.root.limits[0]) && Object.isFrozen(p.root.exact.get('t'))).toBe(true);
+    expect(
+      Object.isFrozen(p) &&
+        Object.isFrozen(p.root) &&
+        Object.isFrozen(p.root.limits[0]) &&
+        Object.isFrozen(p.root.exact.get('t')),
+    ).toBe(true);
     expect(Object.isFrozen(p.document.hide)).toBe(true);
     expect(() => (p.root.limits as unknown[]).push(1)).toThrow();
   });
@@ -83,6 +111,12 @@ describe('compilePolicy', () => {
 
 describe('durationMs', () => {
   it('reads named windows, unit durations and seconds', () => {
-    expect([durationMs('minute').ms, durationMs('500ms').ms, durationMs('2h').ms, durationMs('1d').ms, durationMs(0.5).ms]).toEqual([60_000, 500, 7_200_000, 86_400_000, 500]);
+    expect([
+      durationMs('minute').ms,
+      durationMs('500ms').ms,
+      durationMs('2h').ms,
+      durationMs('1d').ms,
+      durationMs(0.5).ms,
+    ]).toEqual([60_000, 500, 7_200_000, 86_400_000, 500]);
   });
 });

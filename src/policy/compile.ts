@@ -2,7 +2,15 @@ import { parseDuration } from '../shared/index.js';
 import picomatch from 'picomatch';
 import { compileCondition, type CompiledCondition } from './conditions.js';
 import { jsonPointer } from './issues.js';
-import { type Action, type Approval, type Limit, type Policy, type Rule, type Scope, type ServerSection } from './schema.js';
+import {
+  type Action,
+  type Approval,
+  type Limit,
+  type Policy,
+  type Rule,
+  type Scope,
+  type ServerSection,
+} from './schema.js';
 
 /**
  * The compiled policy: what evaluate() and classify() read. Built once per (re)load and frozen,
@@ -114,7 +122,12 @@ function compileRule(key: string, rule: Rule, id: string, counterPrefix: string)
   if (rule.rate_limit) {
     // PolicyLayer's shorthand: one per-grant limit on a counter named after the tool key (so the
     // tools a glob key matches share it). Server sections prefix the server to keep them apart.
-    limits.push(limit({ counter: counterPrefix + key, window: rule.rate_limit.window, max: rule.rate_limit.max, scope: 'grant' }, `${id}/rate_limit`));
+    limits.push(
+      limit(
+        { counter: counterPrefix + key, window: rule.rate_limit.window, max: rule.rate_limit.max, scope: 'grant' },
+        `${id}/rate_limit`,
+      ),
+    );
   }
   return Object.freeze({
     id,
@@ -131,7 +144,9 @@ function compileRule(key: string, rule: Rule, id: string, counterPrefix: string)
 }
 
 function compileSection(section: ServerSection, id: string, counterPrefix: string): CompiledSection {
-  const rules = Object.entries(section.tools ?? {}).map(([key, rule]) => compileRule(key, rule, `${id}${jsonPointer('tools', key)}`, counterPrefix));
+  const rules = Object.entries(section.tools ?? {}).map(([key, rule]) =>
+    compileRule(key, rule, `${id}${jsonPointer('tools', key)}`, counterPrefix),
+  );
   const exact = new Map(rules.filter((r) => !r.glob).map((r) => [r.key, r]));
   // Array.prototype.sort is stable, so equal-length globs keep their file order.
   const globs = rules.filter((r) => r.glob).sort((a, b) => b.key.length - a.key.length);
@@ -157,7 +172,10 @@ function deepFreeze<T>(value: T): T {
 export function compilePolicy(policy: Policy, source = '(inline policy)'): CompiledPolicy {
   const { default: _ignored, ...root } = policy;
   const servers = new Map(
-    Object.entries(policy.servers ?? {}).map(([name, section]) => [name, compileSection(section, jsonPointer('servers', name), `${name}:`)]),
+    Object.entries(policy.servers ?? {}).map(([name, section]) => [
+      name,
+      compileSection(section, jsonPointer('servers', name), `${name}:`),
+    ]),
   );
   return Object.freeze({
     source,

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { compileCondition, jsonEqual, MAX_CHECKED_STRING_LENGTH, type ConditionRole } from './conditions.js';
 import { ConditionSchema } from './schema.js';
 
-const compile = (condition: object, role: ConditionRole = 'deny_if') => compileCondition(ConditionSchema.parse(condition), '/c', role);
+const compile = (condition: object, role: ConditionRole = 'deny_if') =>
+  compileCondition(ConditionSchema.parse(condition), '/c', role);
 /** holds / fails / unchecked (the arguments have a shape the condition cannot check: it denies). */
-const outcome = (condition: object, args: unknown, role?: ConditionRole) => compile(condition, role).check(args).outcome;
+const outcome = (condition: object, args: unknown, role?: ConditionRole) =>
+  compile(condition, role).check(args).outcome;
 const holds = (condition: object, args: unknown) => outcome(condition, args) === 'holds';
 /** The reason the agent reads when the condition denies, or undefined when it lets the call through. */
 const denial = (condition: object, args: unknown, role?: ConditionRole) => compile(condition, role).check(args).denial;
@@ -16,7 +18,9 @@ describe('compileCondition', () => {
     });
 
     it('indexes arrays with a number segment', () => {
-      expect(holds({ path: 'args.items.1.name', op: 'eq', value: 'b' }, { items: [{ name: 'a' }, { name: 'b' }] })).toBe(true);
+      expect(
+        holds({ path: 'args.items.1.name', op: 'eq', value: 'b' }, { items: [{ name: 'a' }, { name: 'b' }] }),
+      ).toBe(true);
       expect(holds({ path: 'args.items.2', op: 'exists' }, { items: [1, 2] })).toBe(false);
     });
 
@@ -57,7 +61,9 @@ describe('compileCondition', () => {
 
   describe('in / not_in', () => {
     it('tests membership with structural equality', () => {
-      expect(holds({ path: 'args.stage', op: 'in', value: ['Staging', 'Production'] }, { stage: 'Staging' })).toBe(true);
+      expect(holds({ path: 'args.stage', op: 'in', value: ['Staging', 'Production'] }, { stage: 'Staging' })).toBe(
+        true,
+      );
       expect(holds({ path: 'args.stage', op: 'in', value: ['Staging'] }, { stage: 'staging' })).toBe(false);
       expect(holds({ path: 'args.n', op: 'in', value: [1, 2] }, { n: '1' })).toBe(false);
       expect(outcome({ path: 'args.n', op: 'in', value: [1, 2] }, { n: '1' })).toBe('unchecked');
@@ -84,9 +90,14 @@ describe('compileCondition', () => {
 
     it('cannot check numeric strings and other types (no coercion): denies, as a deny_if and as a require', () => {
       // Was "false": a deny_if `gt 10000` let {"amount": "20000"} through.
-      for (const n of ['5', true, [5], { n: 5 }]) expect(outcome({ path: 'args.n', op: 'lt', value: 10 }, { n }), JSON.stringify(n)).toBe('unchecked');
-      expect(denial({ path: 'args.amount', op: 'gt', value: 10_000 }, { amount: '20000' })).toBe('args.amount must be a number to be compared with 10000, got a string');
-      expect(denial({ path: 'args.amount', op: 'lte', value: 100 }, { amount: '5' }, 'require')).toBe('args.amount must be a number to be compared with 100, got a string');
+      for (const n of ['5', true, [5], { n: 5 }])
+        expect(outcome({ path: 'args.n', op: 'lt', value: 10 }, { n }), JSON.stringify(n)).toBe('unchecked');
+      expect(denial({ path: 'args.amount', op: 'gt', value: 10_000 }, { amount: '20000' })).toBe(
+        'args.amount must be a number to be compared with 10000, got a string',
+      );
+      expect(denial({ path: 'args.amount', op: 'lte', value: 100 }, { amount: '5' }, 'require')).toBe(
+        'args.amount must be a number to be compared with 100, got a string',
+      );
     });
   });
 
@@ -109,7 +120,9 @@ describe('compileCondition', () => {
         outcome: 'unchecked',
         denial: 'args.dst_model_name must be a string to be checked against ^prod-, got an array',
       });
-      expect(denial(c, { dst_model_name: ['prod-x'] }, 'require')).toBe('args.dst_model_name must be a string to be checked against ^prod-, got an array');
+      expect(denial(c, { dst_model_name: ['prod-x'] }, 'require')).toBe(
+        'args.dst_model_name must be a string to be checked against ^prod-, got an array',
+      );
       expect(denial(c, { dst_model_name: { name: 'prod-x' } })).toMatch(/got an object$/);
     });
 
@@ -146,7 +159,9 @@ describe('compileCondition', () => {
     });
 
     it('finds an element in an array, structurally', () => {
-      expect(holds({ path: 'args.stages', op: 'contains', value: 'Production' }, { stages: ['Staging', 'Production'] })).toBe(true);
+      expect(
+        holds({ path: 'args.stages', op: 'contains', value: 'Production' }, { stages: ['Staging', 'Production'] }),
+      ).toBe(true);
       expect(holds({ path: 'args.ids', op: 'contains', value: { id: 1 } }, { ids: [{ id: 1 }] })).toBe(true);
       expect(holds({ path: 'args.ids', op: 'contains', value: 1 }, { ids: ['1'] })).toBe(false);
     });
@@ -158,14 +173,20 @@ describe('compileCondition', () => {
 
     it('cannot check other types: a string needle needs a string or an array, any other needle an array', () => {
       // Was "false": a deny_if let {"q": {"a": 1}} through a contains "a".
-      expect(denial({ path: 'args.q', op: 'contains', value: '1' }, { q: 123 })).toBe('args.q must be a string or an array to be searched for "1", got a number');
+      expect(denial({ path: 'args.q', op: 'contains', value: '1' }, { q: 123 })).toBe(
+        'args.q must be a string or an array to be searched for "1", got a number',
+      );
       expect(outcome({ path: 'args.q', op: 'contains', value: 'a' }, { q: { a: 1 } })).toBe('unchecked');
-      expect(denial({ path: 'args.ids', op: 'contains', value: { id: 1 } }, { ids: '{"id":1}' }, 'require')).toBe('args.ids must be an array to be searched for {"id":1}, got a string');
+      expect(denial({ path: 'args.ids', op: 'contains', value: { id: 1 } }, { ids: '{"id":1}' }, 'require')).toBe(
+        'args.ids must be an array to be searched for {"id":1}, got a string',
+      );
     });
 
     it(`does not search a string longer than ${MAX_CHECKED_STRING_LENGTH} characters, but compares array elements of any length`, () => {
       const long = 'x'.repeat(MAX_CHECKED_STRING_LENGTH + 1);
-      expect(denial({ path: 'args.q', op: 'contains', value: 'DROP' }, { q: long })).toMatch(/^args\.q is too long to be searched for "DROP": 65537 characters/);
+      expect(denial({ path: 'args.q', op: 'contains', value: 'DROP' }, { q: long })).toMatch(
+        /^args\.q is too long to be searched for "DROP": 65537 characters/,
+      );
       expect(outcome({ path: 'args.q', op: 'contains', value: 'DROP' }, { q: [long, 'DROP'] })).toBe('holds');
     });
   });
@@ -184,8 +205,16 @@ describe('compileCondition', () => {
   });
 
   it('names the condition for denial reasons', () => {
-    const c = compileCondition(ConditionSchema.parse({ path: 'args.stage', op: 'in', value: ['a', 'b'] }), '/tools/t/require/0', 'require');
-    expect(c).toMatchObject({ id: '/tools/t/require/0', holds: 'args.stage is one of ["a","b"]', required: 'requires args.stage to be one of ["a","b"]' });
+    const c = compileCondition(
+      ConditionSchema.parse({ path: 'args.stage', op: 'in', value: ['a', 'b'] }),
+      '/tools/t/require/0',
+      'require',
+    );
+    expect(c).toMatchObject({
+      id: '/tools/t/require/0',
+      holds: 'args.stage is one of ["a","b"]',
+      required: 'requires args.stage to be one of ["a","b"]',
+    });
     expect(c.check({ stage: 'c' })).toEqual({ outcome: 'fails', denial: 'requires args.stage to be one of ["a","b"]' });
     expect(c.check({ stage: 'a' })).toEqual({ outcome: 'holds' });
   });
@@ -196,7 +225,9 @@ describe('shape: conditions fail closed', () => {
     it('cannot check a value of another type: eq and neq alike deny', () => {
       for (const op of ['eq', 'neq']) {
         for (const role of ['deny_if', 'require'] as const) {
-          expect(denial({ path: 'args.env', op, value: 'prod' }, { env: ['prod'] }, role), `${op} ${role}`).toBe('args.env must be a string to be compared with "prod", got an array');
+          expect(denial({ path: 'args.env', op, value: 'prod' }, { env: ['prod'] }, role), `${op} ${role}`).toBe(
+            'args.env must be a string to be compared with "prod", got an array',
+          );
         }
       }
       expect(outcome({ path: 'args.opts', op: 'eq', value: { a: 1 } }, { opts: [{ a: 1 }] })).toBe('unchecked');
@@ -204,7 +235,9 @@ describe('shape: conditions fail closed', () => {
     });
 
     it('expects any of the types an in / not_in list holds', () => {
-      expect(denial({ path: 'args.x', op: 'in', value: [1, 'a', [2]] }, { x: true })).toBe('args.x must be a number, a string or an array to be compared with [1,"a",[2]], got a boolean');
+      expect(denial({ path: 'args.x', op: 'in', value: [1, 'a', [2]] }, { x: true })).toBe(
+        'args.x must be a number, a string or an array to be compared with [1,"a",[2]], got a boolean',
+      );
       expect(outcome({ path: 'args.x', op: 'in', value: [1, 'a'] }, { x: 'a' })).toBe('holds');
       expect(outcome({ path: 'args.x', op: 'not_in', value: [1, 'a'] }, { x: 2 })).toBe('holds');
       expect(outcome({ path: 'args.x', op: 'not_in', value: ['a'] }, { x: 2 }, 'require')).toBe('unchecked');
@@ -230,13 +263,16 @@ describe('shape: conditions fail closed', () => {
 
     it('denies as a deny_if and as a require, pointing at [*]', () => {
       // Was "missing": the deny_if did not hold and the call went through.
-      const why = 'args.tags is an array, so args.tags.env cannot be looked up in it (write args.tags[*].env to check each element)';
+      const why =
+        'args.tags is an array, so args.tags.env cannot be looked up in it (write args.tags[*].env to check each element)';
       expect(compile(c, 'deny_if').check(tags)).toEqual({ outcome: 'unchecked', denial: why });
       expect(compile({ ...c, op: 'neq' }, 'require').check(tags)).toEqual({ outcome: 'unchecked', denial: why });
     });
 
     it('names the array where it is met, below earlier steps', () => {
-      expect(denial({ path: 'args.a.b.c', op: 'exists' }, { a: { b: [] } })).toBe('args.a.b is an array, so args.a.b.c cannot be looked up in it (write args.a.b[*].c to check each element)');
+      expect(denial({ path: 'args.a.b.c', op: 'exists' }, { a: { b: [] } })).toBe(
+        'args.a.b is an array, so args.a.b.c cannot be looked up in it (write args.a.b[*].c to check each element)',
+      );
     });
   });
 
@@ -244,7 +280,10 @@ describe('shape: conditions fail closed', () => {
     const prodTag = { path: 'args.tags[*].env', op: 'eq', value: 'prod' };
 
     it('makes a deny_if hold if it holds for any element, naming it', () => {
-      expect(compile(prodTag, 'deny_if').check({ tags: [{ env: 'dev' }, { env: 'prod' }] })).toEqual({ outcome: 'holds', denial: 'args.tags[*].env equals "prod" (at args.tags.1.env)' });
+      expect(compile(prodTag, 'deny_if').check({ tags: [{ env: 'dev' }, { env: 'prod' }] })).toEqual({
+        outcome: 'holds',
+        denial: 'args.tags[*].env equals "prod" (at args.tags.1.env)',
+      });
       expect(compile(prodTag, 'deny_if').check({ tags: [{ env: 'dev' }, {}] })).toEqual({ outcome: 'fails' });
     });
 
@@ -255,13 +294,20 @@ describe('shape: conditions fail closed', () => {
         outcome: 'fails',
         denial: 'requires args.tags[*].env to equal "dev" (at args.tags.1.env)',
       });
-      expect(denial(dev, { tags: [{ env: 'dev' }, {}] }, 'require')).toBe('requires args.tags[*].env to equal "dev" (at args.tags.1.env)');
+      expect(denial(dev, { tags: [{ env: 'dev' }, {}] }, 'require')).toBe(
+        'requires args.tags[*].env to equal "dev" (at args.tags.1.env)',
+      );
     });
 
     it('fails closed on an element of the wrong shape, in both roles', () => {
       const why = 'args.tags.1.env must be a string to be compared with "prod", got an array';
-      expect(compile(prodTag, 'deny_if').check({ tags: [{ env: 'dev' }, { env: ['prod'] }] })).toEqual({ outcome: 'unchecked', denial: why });
-      expect(compile({ ...prodTag, op: 'neq' }, 'require').check({ tags: [{ env: 'dev' }, { env: ['prod'] }] })).toEqual({ outcome: 'unchecked', denial: why });
+      expect(compile(prodTag, 'deny_if').check({ tags: [{ env: 'dev' }, { env: ['prod'] }] })).toEqual({
+        outcome: 'unchecked',
+        denial: why,
+      });
+      expect(
+        compile({ ...prodTag, op: 'neq' }, 'require').check({ tags: [{ env: 'dev' }, { env: ['prod'] }] }),
+      ).toEqual({ outcome: 'unchecked', denial: why });
     });
 
     it('has nothing to check in an empty array: a deny_if does not hold, a require holds', () => {
@@ -279,20 +325,48 @@ describe('shape: conditions fail closed', () => {
       for (const tags of [{ env: 'prod' }, 'prod', 1]) {
         expect(compile(prodTag, 'deny_if').check({ tags }).outcome, JSON.stringify(tags)).toBe('unchecked');
       }
-      expect(denial(prodTag, { tags: { env: 'prod' } }, 'require')).toBe('args.tags must be an array for args.tags[*].env, got an object');
+      expect(denial(prodTag, { tags: { env: 'prod' } }, 'require')).toBe(
+        'args.tags must be an array for args.tags[*].env, got an object',
+      );
     });
 
     it('nests, and applies to the values themselves', () => {
       const matrix = { path: 'args.m[*][*]', op: 'gt', value: 9 };
-      expect(compile(matrix, 'deny_if').check({ m: [[1, 2], [3, 10]] })).toEqual({ outcome: 'holds', denial: 'args.m[*][*] is greater than 9 (at args.m.1.1)' });
-      expect(outcome(matrix, { m: [[1, 2], [3, 4]] })).toBe('fails');
-      expect(outcome({ path: 'args.runs[*].tags[*]', op: 'regex', value: '^prod-' }, { runs: [{ tags: ['a'] }, { tags: ['b', 'prod-x'] }] })).toBe('holds');
-      expect(outcome({ path: 'args.names[*]', op: 'regex', value: '^prod-' }, { names: ['dev', ['prod-x']] })).toBe('unchecked');
+      expect(
+        compile(matrix, 'deny_if').check({
+          m: [
+            [1, 2],
+            [3, 10],
+          ],
+        }),
+      ).toEqual({ outcome: 'holds', denial: 'args.m[*][*] is greater than 9 (at args.m.1.1)' });
+      expect(
+        outcome(matrix, {
+          m: [
+            [1, 2],
+            [3, 4],
+          ],
+        }),
+      ).toBe('fails');
+      expect(
+        outcome(
+          { path: 'args.runs[*].tags[*]', op: 'regex', value: '^prod-' },
+          { runs: [{ tags: ['a'] }, { tags: ['b', 'prod-x'] }] },
+        ),
+      ).toBe('holds');
+      expect(outcome({ path: 'args.names[*]', op: 'regex', value: '^prod-' }, { names: ['dev', ['prod-x']] })).toBe(
+        'unchecked',
+      );
     });
 
     it('stops at the first element that decides', () => {
       let reads = 0;
-      const items = Array.from({ length: 1000 }, (_, i) => ({ get env() { reads += 1; return i === 2 ? 'prod' : 'dev'; } }));
+      const items = Array.from({ length: 1000 }, (_, i) => ({
+        get env() {
+          reads += 1;
+          return i === 2 ? 'prod' : 'dev';
+        },
+      }));
       expect(outcome(prodTag, { tags: items }, 'deny_if')).toBe('holds');
       expect(reads).toBe(3);
     });

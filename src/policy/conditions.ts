@@ -60,7 +60,12 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a);
   const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every(
+      (k) => Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    )
+  );
 }
 
 /** One operator on one reached value: true/false, or why the value cannot be checked. */
@@ -70,7 +75,14 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 const show = (v: unknown) => JSON.stringify(v);
 
 type JsonType = 'string' | 'number' | 'boolean' | 'null' | 'array' | 'object';
-const TYPE_WORDS: Record<JsonType, string> = { string: 'a string', number: 'a number', boolean: 'a boolean', null: 'null', array: 'an array', object: 'an object' };
+const TYPE_WORDS: Record<JsonType, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'a boolean',
+  null: 'null',
+  array: 'an array',
+  object: 'an object',
+};
 
 function jsonType(v: unknown): JsonType | undefined {
   if (v === null) return 'null';
@@ -104,7 +116,8 @@ function structural(values: readonly unknown[], purpose: string, negate: boolean
   const words = oneOf([...expected].map((t) => TYPE_WORDS[t]));
   return (v, at) => {
     const type = jsonType(v);
-    if (v !== MISSING && type !== 'null' && expected.size > 0 && (type === undefined || !expected.has(type))) return wrongType(at, words, purpose, v);
+    if (v !== MISSING && type !== 'null' && expected.size > 0 && (type === undefined || !expected.has(type)))
+      return wrongType(at, words, purpose, v);
     const found = v !== MISSING && values.some((x) => jsonEqual(v, x));
     return negate ? !found : found;
   };
@@ -112,16 +125,30 @@ function structural(values: readonly unknown[], purpose: string, negate: boolean
 
 function ordered(condition: Extract<Condition, { op: 'lt' | 'lte' | 'gt' | 'gte' }>): Test {
   const bound = condition.value;
-  const compare = { lt: (v: number) => v < bound, lte: (v: number) => v <= bound, gt: (v: number) => v > bound, gte: (v: number) => v >= bound }[condition.op];
-  return (v, at) => (v === MISSING || v === null ? false : isNumber(v) ? compare(v) : wrongType(at, 'a number', `compared with ${bound}`, v));
+  const compare = {
+    lt: (v: number) => v < bound,
+    lte: (v: number) => v <= bound,
+    gt: (v: number) => v > bound,
+    gte: (v: number) => v >= bound,
+  }[condition.op];
+  return (v, at) =>
+    v === MISSING || v === null
+      ? false
+      : isNumber(v)
+        ? compare(v)
+        : wrongType(at, 'a number', `compared with ${bound}`, v);
 }
 
 function operator(condition: Condition): Test {
   switch (condition.op) {
-    case 'eq': return structural([condition.value], `compared with ${show(condition.value)}`, false);
-    case 'neq': return structural([condition.value], `compared with ${show(condition.value)}`, true);
-    case 'in': return structural(condition.value, `compared with ${show(condition.value)}`, false);
-    case 'not_in': return structural(condition.value, `compared with ${show(condition.value)}`, true);
+    case 'eq':
+      return structural([condition.value], `compared with ${show(condition.value)}`, false);
+    case 'neq':
+      return structural([condition.value], `compared with ${show(condition.value)}`, true);
+    case 'in':
+      return structural(condition.value, `compared with ${show(condition.value)}`, false);
+    case 'not_in':
+      return structural(condition.value, `compared with ${show(condition.value)}`, true);
     case 'lt':
     case 'lte':
     case 'gt':
@@ -158,17 +185,28 @@ function operator(condition: Condition): Test {
 /** [third person, infinitive] phrasing of a condition, for denial reasons. */
 function phrases(c: Condition): [string, string] {
   switch (c.op) {
-    case 'eq': return [`equals ${show(c.value)}`, `to equal ${show(c.value)}`];
-    case 'neq': return [`does not equal ${show(c.value)}`, `not to equal ${show(c.value)}`];
-    case 'in': return [`is one of ${show(c.value)}`, `to be one of ${show(c.value)}`];
-    case 'not_in': return [`is not one of ${show(c.value)}`, `not to be one of ${show(c.value)}`];
-    case 'lt': return [`is less than ${c.value}`, `to be a number less than ${c.value}`];
-    case 'lte': return [`is at most ${c.value}`, `to be a number at most ${c.value}`];
-    case 'gt': return [`is greater than ${c.value}`, `to be a number greater than ${c.value}`];
-    case 'gte': return [`is at least ${c.value}`, `to be a number at least ${c.value}`];
-    case 'regex': return [`matches ${c.value}`, `to match ${c.value}`];
-    case 'contains': return [`contains ${show(c.value)}`, `to contain ${show(c.value)}`];
-    case 'exists': return c.value ? ['exists', 'to exist'] : ['is absent', 'to be absent'];
+    case 'eq':
+      return [`equals ${show(c.value)}`, `to equal ${show(c.value)}`];
+    case 'neq':
+      return [`does not equal ${show(c.value)}`, `not to equal ${show(c.value)}`];
+    case 'in':
+      return [`is one of ${show(c.value)}`, `to be one of ${show(c.value)}`];
+    case 'not_in':
+      return [`is not one of ${show(c.value)}`, `not to be one of ${show(c.value)}`];
+    case 'lt':
+      return [`is less than ${c.value}`, `to be a number less than ${c.value}`];
+    case 'lte':
+      return [`is at most ${c.value}`, `to be a number at most ${c.value}`];
+    case 'gt':
+      return [`is greater than ${c.value}`, `to be a number greater than ${c.value}`];
+    case 'gte':
+      return [`is at least ${c.value}`, `to be a number at least ${c.value}`];
+    case 'regex':
+      return [`matches ${c.value}`, `to match ${c.value}`];
+    case 'contains':
+      return [`contains ${show(c.value)}`, `to contain ${show(c.value)}`];
+    case 'exists':
+      return c.value ? ['exists', 'to exist'] : ['is absent', 'to be absent'];
   }
 }
 
@@ -188,11 +226,21 @@ export function compileCondition(condition: Condition, id: string, role: Conditi
       const result = 'mismatch' in place ? { unchecked: place.mismatch } : test(place.value, place.at);
       const outcome: Outcome = typeof result === 'object' ? 'unchecked' : result ? 'holds' : 'fails';
       if (outcome === passing) continue;
-      const denial = typeof result === 'object' ? result.unchecked : (role === 'require' ? required : holds) + where(place);
+      const denial =
+        typeof result === 'object' ? result.unchecked : (role === 'require' ? required : holds) + where(place);
       return { outcome, denial };
     }
     return { outcome: passing };
   };
 
-  return Object.freeze({ id, role, path: condition.path, op: condition.op, value: condition.value, holds, required, check });
+  return Object.freeze({
+    id,
+    role,
+    path: condition.path,
+    op: condition.op,
+    value: condition.value,
+    holds,
+    required,
+    check,
+  });
 }

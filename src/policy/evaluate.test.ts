@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { classify, evaluate, type ToolCall } from './evaluate.js';
 import { parsePolicy } from './load.js';
 
-const policy = (body: object, base: object = { version: '1', default: 'deny' }) => parsePolicy({ ...base, ...body }, 'test.json');
+const policy = (body: object, base: object = { version: '1', default: 'deny' }) =>
+  parsePolicy({ ...base, ...body }, 'test.json');
 const call = (tool: string, args: unknown = {}, server = 'mlflow'): ToolCall => ({ server, tool, args });
 const approval = { approvers: ['U0APPROVER'] };
 
@@ -58,8 +59,15 @@ describe('evaluate', () => {
     });
 
     it('consults the server section before the top-level tools, even against an exact top-level name', () => {
-      const p = policy({ tools: { get_run: {} }, servers: { mlflow: { tools: { 'get_*': { action: 'deny', reason: 'not here' } } } } });
-      expect(evaluate(p, call('get_run'))).toMatchObject({ action: 'deny', rule: '/servers/mlflow/tools/get_*', reason: 'not here' });
+      const p = policy({
+        tools: { get_run: {} },
+        servers: { mlflow: { tools: { 'get_*': { action: 'deny', reason: 'not here' } } } },
+      });
+      expect(evaluate(p, call('get_run'))).toMatchObject({
+        action: 'deny',
+        rule: '/servers/mlflow/tools/get_*',
+        reason: 'not here',
+      });
       expect(evaluate(p, call('get_run', {}, 'other'))).toMatchObject({ action: 'allow', rule: '/tools/get_run' });
     });
 
@@ -72,7 +80,10 @@ describe('evaluate', () => {
       const p = policy({ default: 'allow', servers: { mlflow: { default: 'deny' } } });
       expect(evaluate(p, call('x'))).toMatchObject({ action: 'deny', rule: '/servers/mlflow/default' });
       expect(evaluate(p, call('x', {}, 'other'))).toMatchObject({ action: 'allow', rule: '/default' });
-      expect(evaluate(policy({ servers: { mlflow: {} } }), call('x'))).toMatchObject({ action: 'deny', rule: '/default' });
+      expect(evaluate(policy({ servers: { mlflow: {} } }), call('x'))).toMatchObject({
+        action: 'deny',
+        rule: '/default',
+      });
     });
 
     it('denies a hidden tool even when a rule allows it (top-level hide)', () => {
@@ -91,18 +102,41 @@ describe('evaluate', () => {
     });
 
     it('denies with the reason of a deny rule and consumes no limits', () => {
-      const p = policy({ all_tools: { limits: [{ counter: 'all', window: 60, max: 5 }] }, tools: { 'delete_*': { action: 'deny', reason: 'Destructive' } } });
-      expect(evaluate(p, call('delete_run'))).toEqual({ action: 'deny', rule: '/tools/delete_*', reason: 'Destructive', limits: [] });
+      const p = policy({
+        all_tools: { limits: [{ counter: 'all', window: 60, max: 5 }] },
+        tools: { 'delete_*': { action: 'deny', reason: 'Destructive' } },
+      });
+      expect(evaluate(p, call('delete_run'))).toEqual({
+        action: 'deny',
+        rule: '/tools/delete_*',
+        reason: 'Destructive',
+        limits: [],
+      });
     });
 
     it('returns require_approval with the normalized approval', () => {
-      const p = policy({ tools: { copy: { action: 'require_approval', reason: 'Promotes', approval: { approvers: ['U0A', 'S0GROUP'], timeout: '2h', min_approvals: 2 } } } });
+      const p = policy({
+        tools: {
+          copy: {
+            action: 'require_approval',
+            reason: 'Promotes',
+            approval: { approvers: ['U0A', 'S0GROUP'], timeout: '2h', min_approvals: 2 },
+          },
+        },
+      });
       expect(evaluate(p, call('copy'))).toEqual({
         action: 'require_approval',
         rule: '/tools/copy',
         reason: 'Promotes',
         limits: [],
-        approval: { approvers: ['U0A', 'S0GROUP'], timeout: '2h', timeoutMs: 7_200_000, minApprovals: 2, allowSelfApproval: false, rule: '/tools/copy/approval' },
+        approval: {
+          approvers: ['U0A', 'S0GROUP'],
+          timeout: '2h',
+          timeoutMs: 7_200_000,
+          minApprovals: 2,
+          allowSelfApproval: false,
+          rule: '/tools/copy/approval',
+        },
       });
     });
   });
@@ -110,17 +144,33 @@ describe('evaluate', () => {
   describe('conditions', () => {
     const guarded = policy({
       tools: {
-        refund: { require: [{ path: 'args.reason', op: 'exists' }], deny_if: [{ path: 'args.amount', op: 'gt', value: 10_000 }] },
-        copy: { action: 'require_approval', approval, deny_if: [{ path: 'args.dst_model_name', op: 'regex', value: '^prod-.*-legacy$' }] },
+        refund: {
+          require: [{ path: 'args.reason', op: 'exists' }],
+          deny_if: [{ path: 'args.amount', op: 'gt', value: 10_000 }],
+        },
+        copy: {
+          action: 'require_approval',
+          approval,
+          deny_if: [{ path: 'args.dst_model_name', op: 'regex', value: '^prod-.*-legacy$' }],
+        },
       },
     });
 
     it('denies when a require condition fails, naming it', () => {
-      expect(evaluate(guarded, call('refund', { amount: 5 }))).toEqual({ action: 'deny', rule: '/tools/refund/require/0', reason: 'requires args.reason to exist', limits: [] });
+      expect(evaluate(guarded, call('refund', { amount: 5 }))).toEqual({
+        action: 'deny',
+        rule: '/tools/refund/require/0',
+        reason: 'requires args.reason to exist',
+        limits: [],
+      });
     });
 
     it('denies when a deny_if condition holds, naming it', () => {
-      expect(evaluate(guarded, call('refund', { reason: 'dup', amount: 20_000 }))).toMatchObject({ action: 'deny', rule: '/tools/refund/deny_if/0', reason: 'args.amount is greater than 10000' });
+      expect(evaluate(guarded, call('refund', { reason: 'dup', amount: 20_000 }))).toMatchObject({
+        action: 'deny',
+        rule: '/tools/refund/deny_if/0',
+        reason: 'args.amount is greater than 10000',
+      });
     });
 
     it('checks require before deny_if', () => {
@@ -132,17 +182,39 @@ describe('evaluate', () => {
     });
 
     it('applies conditions to require_approval rules too', () => {
-      expect(evaluate(guarded, call('copy', { dst_model_name: 'prod-churn-legacy' }))).toMatchObject({ action: 'deny', rule: '/tools/copy/deny_if/0', reason: 'args.dst_model_name matches ^prod-.*-legacy$' });
+      expect(evaluate(guarded, call('copy', { dst_model_name: 'prod-churn-legacy' }))).toMatchObject({
+        action: 'deny',
+        rule: '/tools/copy/deny_if/0',
+        reason: 'args.dst_model_name matches ^prod-.*-legacy$',
+      });
       expect(evaluate(guarded, call('copy', { dst_model_name: 'prod-churn' })).action).toBe('require_approval');
     });
 
-    it.each([null, undefined, 'text', 42, [1, 2], { reason: { nested: true } }])('never throws for arguments %j', (args) => {
-      expect(() => evaluate(guarded, call('refund', args))).not.toThrow();
-      expect(evaluate(guarded, call('refund', args)).action).toBe(args && typeof args === 'object' && 'reason' in args ? 'allow' : 'deny');
-    });
+    it.each([null, undefined, 'text', 42, [1, 2], { reason: { nested: true } }])(
+      'never throws for arguments %j',
+      (args) => {
+        expect(() => evaluate(guarded, call('refund', args))).not.toThrow();
+        expect(evaluate(guarded, call('refund', args)).action).toBe(
+          args && typeof args === 'object' && 'reason' in args ? 'allow' : 'deny',
+        );
+      },
+    );
 
     it('fails closed with rule "(error)" when reading the arguments throws', () => {
-      const hostile = new Proxy({}, { has: () => { throw new Error('boom'); }, get: () => { throw new Error('boom'); }, getOwnPropertyDescriptor: () => { throw new Error('boom'); } });
+      const hostile = new Proxy(
+        {},
+        {
+          has: () => {
+            throw new Error('boom');
+          },
+          get: () => {
+            throw new Error('boom');
+          },
+          getOwnPropertyDescriptor: () => {
+            throw new Error('boom');
+          },
+        },
+      );
       expect(evaluate(guarded, call('refund', hostile))).toMatchObject({ action: 'deny', rule: '(error)', limits: [] });
     });
   });
@@ -150,7 +222,11 @@ describe('evaluate', () => {
   describe('hostile argument shapes and sizes (fail closed)', () => {
     const p = policy({
       tools: {
-        copy: { action: 'require_approval', approval, deny_if: [{ path: 'args.dst_model_name', op: 'regex', value: '^prod-' }] },
+        copy: {
+          action: 'require_approval',
+          approval,
+          deny_if: [{ path: 'args.dst_model_name', op: 'regex', value: '^prod-' }],
+        },
         tag: { deny_if: [{ path: 'args.tags.env', op: 'eq', value: 'prod' }] },
         tag_each: { deny_if: [{ path: 'args.tags[*].env', op: 'eq', value: 'prod' }] },
         tag_dev: { require: [{ path: 'args.tags.env', op: 'eq', value: 'dev' }] },
@@ -171,45 +247,89 @@ describe('evaluate', () => {
     });
 
     it('denies when a path meets a list where it needs a key, in a deny_if and in a require', () => {
-      const why = 'args.tags is an array, so args.tags.env cannot be looked up in it (write args.tags[*].env to check each element)';
-      expect(evaluate(p, call('tag', { tags }))).toMatchObject({ action: 'deny', rule: '/tools/tag/deny_if/0', reason: why });
-      expect(evaluate(p, call('tag_dev', { tags: [{ env: 'dev' }] }))).toMatchObject({ action: 'deny', rule: '/tools/tag_dev/require/0', reason: why });
+      const why =
+        'args.tags is an array, so args.tags.env cannot be looked up in it (write args.tags[*].env to check each element)';
+      expect(evaluate(p, call('tag', { tags }))).toMatchObject({
+        action: 'deny',
+        rule: '/tools/tag/deny_if/0',
+        reason: why,
+      });
+      expect(evaluate(p, call('tag_dev', { tags: [{ env: 'dev' }] }))).toMatchObject({
+        action: 'deny',
+        rule: '/tools/tag_dev/require/0',
+        reason: why,
+      });
       expect(evaluate(p, call('tag', { tags: { env: 'dev' } })).action).toBe('allow');
     });
 
     it('checks every element with [*]: any for deny_if, every for require', () => {
-      expect(evaluate(p, call('tag_each', { tags }))).toMatchObject({ action: 'deny', rule: '/tools/tag_each/deny_if/0', reason: 'args.tags[*].env equals "prod" (at args.tags.1.env)' });
+      expect(evaluate(p, call('tag_each', { tags }))).toMatchObject({
+        action: 'deny',
+        rule: '/tools/tag_each/deny_if/0',
+        reason: 'args.tags[*].env equals "prod" (at args.tags.1.env)',
+      });
       expect(evaluate(p, call('tag_each', { tags: [{ env: 'dev' }, { env: 'qa' }] })).action).toBe('allow');
-      expect(evaluate(p, call('tag_dev_each', { tags }))).toMatchObject({ action: 'deny', rule: '/tools/tag_dev_each/require/0', reason: 'requires args.tags[*].env to equal "dev" (at args.tags.1.env)' });
+      expect(evaluate(p, call('tag_dev_each', { tags }))).toMatchObject({
+        action: 'deny',
+        rule: '/tools/tag_dev_each/require/0',
+        reason: 'requires args.tags[*].env to equal "dev" (at args.tags.1.env)',
+      });
       expect(evaluate(p, call('tag_dev_each', { tags: [{ env: 'dev' }] })).action).toBe('allow');
     });
 
     it('decides a catastrophic-backtracking pattern at once', () => {
       const started = performance.now();
       expect(evaluate(p, call('get_registered_model', { name: `${'a'.repeat(49)}!` })).action).toBe('allow');
-      expect(evaluate(p, call('get_registered_model', { name: 'aaaa' }))).toMatchObject({ action: 'deny', rule: '/tools/get_registered_model/deny_if/0', reason: 'args.name matches ^(a+)+$' });
+      expect(evaluate(p, call('get_registered_model', { name: 'aaaa' }))).toMatchObject({
+        action: 'deny',
+        rule: '/tools/get_registered_model/deny_if/0',
+        reason: 'args.name matches ^(a+)+$',
+      });
       expect(performance.now() - started).toBeLessThan(1_000);
     });
 
     it('denies a value too long to check, naming the condition and the length', () => {
       const d = evaluate(p, call('copy', { dst_model_name: 'd'.repeat(70_000) }));
       expect(d).toMatchObject({ action: 'deny', rule: '/tools/copy/deny_if/0' });
-      expect(d.reason).toBe('args.dst_model_name is too long to be checked against ^prod-: 70000 characters, at most 65536 are checked');
+      expect(d.reason).toBe(
+        'args.dst_model_name is too long to be checked against ^prod-: 70000 characters, at most 65536 are checked',
+      );
     });
   });
 
   describe('limits', () => {
     const p = policy({
       all_tools: { limits: [{ counter: 'all', window: 'minute', max: 600 }] },
-      tools: { copy: { limits: [{ counter: 'copy_rate', window: '90s', max: 30, scope: 'global' }], rate_limit: { max: 10, window: 60 } } },
-      servers: { mlflow: { all_tools: { limits: [{ counter: 'mlflow_all', window: 'hour', max: 1000, scope: 'session' }] } } },
+      tools: {
+        copy: {
+          limits: [{ counter: 'copy_rate', window: '90s', max: 30, scope: 'global' }],
+          rate_limit: { max: 10, window: 60 },
+        },
+      },
+      servers: {
+        mlflow: { all_tools: { limits: [{ counter: 'mlflow_all', window: 'hour', max: 1000, scope: 'session' }] } },
+      },
     });
 
     it('combines top-level all_tools, server all_tools and rule limits, in that order', () => {
       expect(evaluate(p, call('copy')).limits).toEqual([
         { counter: 'all', window: 'minute', windowMs: 60_000, max: 600, scope: 'grant', rule: '/all_tools/limits/0' },
-        { counter: 'mlflow_all', window: 'hour', windowMs: 3_600_000, max: 1000, scope: 'session', rule: '/servers/mlflow/all_tools/limits/0' },
-        { counter: 'copy_rate', window: '90s', windowMs: 90_000, max: 30, scope: 'global', rule: '/tools/copy/limits/0' },
+        {
+          counter: 'mlflow_all',
+          window: 'hour',
+          windowMs: 3_600_000,
+          max: 1000,
+          scope: 'session',
+          rule: '/servers/mlflow/all_tools/limits/0',
+        },
+        {
+          counter: 'copy_rate',
+          window: '90s',
+          windowMs: 90_000,
+          max: 30,
+          scope: 'global',
+          rule: '/tools/copy/limits/0',
+        },
         { counter: 'copy', window: '60s', windowMs: 60_000, max: 10, scope: 'grant', rule: '/tools/copy/rate_limit' },
       ]);
     });
@@ -231,11 +351,21 @@ describe('classify', () => {
   });
 
   it('marks hidden tools hidden and denied', () => {
-    expect(classify(p, 'mlflow', 'delete_registered_model')).toMatchObject({ action: 'deny', rule: '/hide', hidden: true, conditional: false });
+    expect(classify(p, 'mlflow', 'delete_registered_model')).toMatchObject({
+      action: 'deny',
+      rule: '/hide',
+      hidden: true,
+      conditional: false,
+    });
   });
 
   it('reports the static action of a rule and whether arguments can still deny', () => {
-    expect(classify(p, 'mlflow', 'copy')).toMatchObject({ action: 'require_approval', rule: '/tools/copy', conditional: true, hidden: false });
+    expect(classify(p, 'mlflow', 'copy')).toMatchObject({
+      action: 'require_approval',
+      rule: '/tools/copy',
+      conditional: true,
+      hidden: false,
+    });
     expect(classify(p, 'mlflow', 'get_run')).toMatchObject({ action: 'allow', conditional: false, hidden: false });
     expect(classify(p, 'mlflow', 'delete_run')).toMatchObject({ action: 'deny', reason: 'Destructive', hidden: false });
     expect(classify(p, 'mlflow', 'health')).toMatchObject({ action: 'deny', rule: '/default', hidden: false });

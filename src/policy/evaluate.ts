@@ -79,9 +79,22 @@ interface Resolved {
 /** Steps 1–4 and 7 of the precedence: everything that does not look at arguments. */
 function resolve(policy: CompiledPolicy, server: string, tool: string): Resolved {
   const section = policy.servers.get(server);
-  const hiddenBy = policy.root.hide.some((m) => m(tool)) ? '/hide' : section?.hide.some((m) => m(tool)) ? `${section.id}/hide` : undefined;
+  const hiddenBy = policy.root.hide.some((m) => m(tool))
+    ? '/hide'
+    : section?.hide.some((m) => m(tool))
+      ? `${section.id}/hide`
+      : undefined;
   if (hiddenBy !== undefined) {
-    return { view: { action: 'deny', rule: hiddenBy, reason: 'hidden by policy', limits: NO_LIMITS, conditional: false, hidden: true } };
+    return {
+      view: {
+        action: 'deny',
+        rule: hiddenBy,
+        reason: 'hidden by policy',
+        limits: NO_LIMITS,
+        conditional: false,
+        hidden: true,
+      },
+    };
   }
   const limits = section ? [...policy.root.limits, ...section.limits] : policy.root.limits;
   const rule = (section && findRule(section, tool)) ?? findRule(policy.root, tool);
@@ -94,7 +107,14 @@ function resolve(policy: CompiledPolicy, server: string, tool: string): Resolved
   const view: ToolClassification =
     action === 'allow'
       ? { action, rule: id, limits: [...limits], conditional: false, hidden: false }
-      : { action, rule: id, reason: 'not listed in the policy (default deny)', limits: NO_LIMITS, conditional: false, hidden: false };
+      : {
+          action,
+          rule: id,
+          reason: 'not listed in the policy (default deny)',
+          limits: NO_LIMITS,
+          conditional: false,
+          hidden: false,
+        };
   return { view };
 }
 
@@ -121,6 +141,11 @@ export function evaluate(policy: CompiledPolicy, call: ToolCall): Decision {
   try {
     return decide(policy, call);
   } catch {
-    return { action: 'deny', rule: '(error)', reason: 'the policy could not be evaluated for this call; denied to be safe', limits: NO_LIMITS };
+    return {
+      action: 'deny',
+      rule: '(error)',
+      reason: 'the policy could not be evaluated for this call; denied to be safe',
+      limits: NO_LIMITS,
+    };
   }
 }

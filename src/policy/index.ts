@@ -2,11 +2,25 @@
  * Policy files: schema, load + watch, evaluation (pure) and the static view of tools.
  * Precedence and condition semantics: src/policy/README.md.
  */
-export {  type Action, type Approval, type Condition, type Limit, type Policy, type Rule, type Scope } from './schema.js';
-export {  type CompiledPolicy, type CompiledRule, type CompiledSection, type NormalizedApproval, type NormalizedLimit } from './compile.js';
-export { loadPolicyFile,   type PolicyErrorCode } from './load.js';
+export {
+  type Action,
+  type Approval,
+  type Condition,
+  type Limit,
+  type Policy,
+  type Rule,
+  type Scope,
+} from './schema.js';
+export {
+  type CompiledPolicy,
+  type CompiledRule,
+  type CompiledSection,
+  type NormalizedApproval,
+  type NormalizedLimit,
+} from './compile.js';
+export { loadPolicyFile, type PolicyErrorCode } from './load.js';
 export type { PolicyIssue } from './issues.js';
-export {  type PolicyWatch, type PolicyWatchHandlers } from './watch.js';
+export { type PolicyWatch, type PolicyWatchHandlers } from './watch.js';
 export { classify, evaluate, type Decision, type ToolCall, type ToolClassification } from './evaluate.js';
 export { unmatchedRules } from './unmatched-rules.js';
 export { PolicySet, type PolicyGrant, type PolicyLog } from './policy-set.js';

@@ -34,13 +34,15 @@ export function policyErrorMap(issue: z.core.$ZodRawIssue): string | undefined {
       return got === undefined ? `missing: expected ${expected}` : `expected ${expected}${found}`;
     }
     case 'invalid_value': {
-      const expected = issue.values.length === 1
-        ? showValue(issue.values[0])
-        : `one of ${issue.values.map((v) => (typeof v === 'string' ? v : showValue(v))).join(', ')}`;
+      const expected =
+        issue.values.length === 1
+          ? showValue(issue.values[0])
+          : `one of ${issue.values.map((v) => (typeof v === 'string' ? v : showValue(v))).join(', ')}`;
       return got === undefined ? `missing: expected ${expected}` : `expected ${expected}${found}`;
     }
     case 'too_small':
-      if (issue.origin === 'array') return `expected at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}`;
+      if (issue.origin === 'array')
+        return `expected at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}`;
       if (issue.origin === 'string') return `expected a non-empty string`;
       return `expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}${found}`;
     case 'too_big':

@@ -10,7 +10,10 @@ describe('policyJsonSchema', () => {
   });
 
   it('closes every object to unknown keys and documents the fields', () => {
-    const schema = policyJsonSchema() as { additionalProperties: boolean; $defs: Record<string, { description?: string; additionalProperties?: boolean }> };
+    const schema = policyJsonSchema() as {
+      additionalProperties: boolean;
+      $defs: Record<string, { description?: string; additionalProperties?: boolean }>;
+    };
     expect(schema.additionalProperties).toBe(false);
     expect(schema.$defs.Rule).toMatchObject({ additionalProperties: false, description: expect.any(String) });
     expect(schema.$defs.Limit).toMatchObject({ additionalProperties: false, description: expect.any(String) });

@@ -53,9 +53,12 @@ export function readPolicyText(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new PolicyError('policy_not_found', path, [{ path: '', message: 'file not found' }], { cause: error });
+    if (code === 'ENOENT')
+      throw new PolicyError('policy_not_found', path, [{ path: '', message: 'file not found' }], { cause: error });
     const why = error instanceof Error ? error.message : String(error);
-    throw new PolicyError('policy_unreadable', path, [{ path: '', message: `cannot read the file: ${why}` }], { cause: error });
+    throw new PolicyError('policy_unreadable', path, [{ path: '', message: `cannot read the file: ${why}` }], {
+      cause: error,
+    });
   }
 }
 

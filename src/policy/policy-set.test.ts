@@ -21,21 +21,31 @@ function files() {
     writeFileSync(path, JSON.stringify({ version: '1', ...body }));
     return path;
   };
-  return { global: write('global.json', { default: 'deny' }), strict: write('strict.json', { default: 'deny', hide: ['*'] }), write };
+  return {
+    global: write('global.json', { default: 'deny' }),
+    strict: write('strict.json', { default: 'deny', hide: ['*'] }),
+    write,
+  };
 }
 
 function recordingLog() {
   const lines: { level: string; message: string }[] = [];
-  return { lines, info: (_: object, message: string) => lines.push({ level: 'info', message }), error: (_: object, message: string) => lines.push({ level: 'error', message }) };
+  return {
+    lines,
+    info: (_: object, message: string) => lines.push({ level: 'info', message }),
+    error: (_: object, message: string) => lines.push({ level: 'error', message }),
+  };
 }
 
 describe('PolicySet', () => {
   let set: PolicySet | undefined;
   afterEach(() => set?.close());
 
-  it("gives a grant its own policy file, and the others the global one", () => {
+  it('gives a grant its own policy file, and the others the global one', () => {
     const f = files();
-    set = PolicySet.open(f.global, [{ name: 'ci', policy: f.strict }, { name: 'laptop' }], recordingLog(), { watch: false });
+    set = PolicySet.open(f.global, [{ name: 'ci', policy: f.strict }, { name: 'laptop' }], recordingLog(), {
+      watch: false,
+    });
     expect(set.policyFor({ policy: f.strict }).source).toBe(f.strict);
     expect(set.policyFor({}).source).toBe(f.global);
   });
@@ -59,6 +69,8 @@ describe('PolicySet', () => {
     await until(() => log.lines.some((l) => l.level === 'error'), 'error logged');
     expect(set.policyFor({}).default).toBe('allow');
     expect(changed).toEqual([f.global]);
-    expect(log.lines.find((l) => l.level === 'error')?.message).toMatch(/rejected.*\n.*\/default: expected one of allow, deny, got "maybe"/);
+    expect(log.lines.find((l) => l.level === 'error')?.message).toMatch(
+      /rejected.*\n.*\/default: expected one of allow, deny, got "maybe"/,
+    );
   });
 });

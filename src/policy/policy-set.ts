@@ -42,7 +42,11 @@ export class PolicySet extends EventEmitter<{ changed: [file: string] }> {
             log.info({ file }, 'policy reloaded');
             set.emit('changed', file);
           },
-          onError: (error: PolicyError) => log.error({ file, code: error.code, issues: error.issues }, `policy change rejected, previous policy stays in force:\n${error.message}`),
+          onError: (error: PolicyError) =>
+            log.error(
+              { file, code: error.code, issues: error.issues },
+              `policy change rejected, previous policy stays in force:\n${error.message}`,
+            ),
         }),
       );
     }

@@ -39,7 +39,9 @@ export function regexProblem(pattern: string): string | undefined {
   return tryCompile(pattern).problem;
 }
 
-function tryCompile(pattern: string): { compiled: RE2JS; problem?: undefined } | { compiled?: undefined; problem: string } {
+function tryCompile(
+  pattern: string,
+): { compiled: RE2JS; problem?: undefined } | { compiled?: undefined; problem: string } {
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(pattern);
@@ -64,24 +66,80 @@ interface Unsupported {
 
 const NO_LOOKAROUND = 'RE2 has no lookaround; match the text itself, or split the check into several conditions';
 const UNSUPPORTED: readonly Unsupported[] = [
-  { error: /unsupported Perl syntax/, at: /^\(\?=/, describe: () => `lookahead \`(?=…)\` is not supported: ${RE2_SYNTAX}, and ${NO_LOOKAROUND}` },
-  { error: /unsupported Perl syntax/, at: /^\(\?!/, describe: () => `negative lookahead \`(?!…)\` is not supported: ${RE2_SYNTAX}, and ${NO_LOOKAROUND}` },
-  { error: /invalid named capture/, at: /^\(\?<=/, describe: () => `lookbehind \`(?<=…)\` is not supported: ${RE2_SYNTAX}, and ${NO_LOOKAROUND}` },
-  { error: /invalid named capture/, at: /^\(\?<!/, describe: () => `negative lookbehind \`(?<!…)\` is not supported: ${RE2_SYNTAX}, and ${NO_LOOKAROUND}` },
-  { error: /unsupported Perl syntax/, at: /^\(\?>/, describe: () => `atomic group \`(?>…)\` is not supported: ${RE2_SYNTAX}, which never backtracks; write \`(?:…)\`` },
-  { error: /unsupported Perl syntax/, at: /^\(\?#/, describe: () => `comment \`(?#…)\` is not supported: ${RE2_SYNTAX}; remove it` },
-  { error: /unsupported Perl syntax/, at: /^\(\?/, describe: (at) => `group syntax \`${at}\` is not supported: ${RE2_SYNTAX}` },
-  { error: /invalid escape/, at: /^\\[1-9]/, describe: (at) => `backreference \`${at}\` is not supported: ${RE2_SYNTAX}, which cannot refer back to a captured group` },
-  { error: /invalid escape/, at: /^\\k/, describe: () => `named backreference \`\\k<…>\` is not supported: ${RE2_SYNTAX}, which cannot refer back to a captured group` },
-  { error: /invalid escape/, at: /^\\u/, describe: () => `the escape \`\\u\` is not supported: ${RE2_SYNTAX}; write a code point as \`\\x{00E9}\`` },
-  { error: /invalid escape/, at: /^\\Z/, describe: () => `the escape \`\\Z\` is not supported: ${RE2_SYNTAX}; write \`\\z\` or \`$\`` },
-  { error: /invalid escape/, at: /^\\/, describe: (at) => `the escape \`${at}\` is not supported: ${RE2_SYNTAX} (see https://github.com/google/re2/wiki/Syntax)` },
+  {
+    error: /unsupported Perl syntax/,
+    at: /^\(\?=/,
+    describe: () => `lookahead \`(?=…)\` is not supported: ${RE2_SYNTAX}, and ${NO_LOOKAROUND}`,
+  },
+  {
+    error: /unsupported Perl syntax/,
+    at: /^\(\?!/,
+    describe: () => `negative lookahead \`(?!…)\` is not supported: ${RE2_SYNTAX}, and ${NO_LOOKAROUND}`,
+  },
+  {
+    error: /invalid named capture/,
+    at: /^\(\?<=/,
+    describe: () => `lookbehind \`(?<=…)\` is not supported: ${RE2_SYNTAX}, and ${NO_LOOKAROUND}`,
+  },
+  {
+    error: /invalid named capture/,
+    at: /^\(\?<!/,
+    describe: () => `negative lookbehind \`(?<!…)\` is not supported: ${RE2_SYNTAX}, and ${NO_LOOKAROUND}`,
+  },
+  {
+    error: /unsupported Perl syntax/,
+    at: /^\(\?>/,
+    describe: () => `atomic group \`(?>…)\` is not supported: ${RE2_SYNTAX}, which never backtracks; write \`(?:…)\``,
+  },
+  {
+    error: /unsupported Perl syntax/,
+    at: /^\(\?#/,
+    describe: () => `comment \`(?#…)\` is not supported: ${RE2_SYNTAX}; remove it`,
+  },
+  {
+    error: /unsupported Perl syntax/,
+    at: /^\(\?/,
+    describe: (at) => `group syntax \`${at}\` is not supported: ${RE2_SYNTAX}`,
+  },
+  {
+    error: /invalid escape/,
+    at: /^\\[1-9]/,
+    describe: (at) =>
+      `backreference \`${at}\` is not supported: ${RE2_SYNTAX}, which cannot refer back to a captured group`,
+  },
+  {
+    error: /invalid escape/,
+    at: /^\\k/,
+    describe: () =>
+      `named backreference \`\\k<…>\` is not supported: ${RE2_SYNTAX}, which cannot refer back to a captured group`,
+  },
+  {
+    error: /invalid escape/,
+    at: /^\\u/,
+    describe: () => `the escape \`\\u\` is not supported: ${RE2_SYNTAX}; write a code point as \`\\x{00E9}\``,
+  },
+  {
+    error: /invalid escape/,
+    at: /^\\Z/,
+    describe: () => `the escape \`\\Z\` is not supported: ${RE2_SYNTAX}; write \`\\z\` or \`$\``,
+  },
+  {
+    error: /invalid escape/,
+    at: /^\\/,
+    describe: (at) =>
+      `the escape \`${at}\` is not supported: ${RE2_SYNTAX} (see https://github.com/google/re2/wiki/Syntax)`,
+  },
   {
     error: /invalid nested repetition/,
     at: /^(?:[*+?]|\{[\d,]*\})\+$/,
-    describe: (at) => `possessive quantifier \`${at}\` is not supported: ${RE2_SYNTAX}, which never backtracks; write \`${at.slice(0, -1)}\``,
+    describe: (at) =>
+      `possessive quantifier \`${at}\` is not supported: ${RE2_SYNTAX}, which never backtracks; write \`${at.slice(0, -1)}\``,
   },
-  { error: /invalid repeat count/, at: /^/, describe: (at) => `the repeat count \`${at}\` is not supported: RE2 allows at most {1000}, and min ≤ max` },
+  {
+    error: /invalid repeat count/,
+    at: /^/,
+    describe: (at) => `the repeat count \`${at}\` is not supported: RE2 allows at most {1000}, and min ≤ max`,
+  },
 ];
 
 function explain(pattern: string, error: unknown): string {

@@ -46,30 +46,60 @@ const DurationSchema = z
 
 const windowMessage = expecting(`"second", "minute", "hour", "day", ${DURATION_HINT}`);
 const WindowSchema = z
-  .union([z.enum(NAMED_WINDOWS, windowMessage), z.string().regex(DURATION_PATTERN, windowMessage), z.number().positive(windowMessage)], windowMessage)
-  .meta({ id: 'Window', description: 'Sliding window length: "second", "minute", "hour", "day", a duration like "90s" or "15m", or a number of seconds.' });
+  .union(
+    [
+      z.enum(NAMED_WINDOWS, windowMessage),
+      z.string().regex(DURATION_PATTERN, windowMessage),
+      z.number().positive(windowMessage),
+    ],
+    windowMessage,
+  )
+  .meta({
+    id: 'Window',
+    description:
+      'Sliding window length: "second", "minute", "hour", "day", a duration like "90s" or "15m", or a number of seconds.',
+  });
 
-const positiveInt = (what: string) => z.number().int().positive(expecting(what)).meta({ description: what[0]!.toUpperCase() + what.slice(1) + '.' });
+const positiveInt = (what: string) =>
+  z
+    .number()
+    .int()
+    .positive(expecting(what))
+    .meta({ description: what[0]!.toUpperCase() + what.slice(1) + '.' });
 
-export const ScopeSchema = z
-  .enum(['grant', 'session', 'global'])
-  .meta({ description: 'Whose calls share the counter: one agent credential (grant), one MCP session, or everyone (global).' });
+export const ScopeSchema = z.enum(['grant', 'session', 'global']).meta({
+  description: 'Whose calls share the counter: one agent credential (grant), one MCP session, or everyone (global).',
+});
 
 export const LimitSchema = strict({
-  counter: z.string().min(1, 'expected a non-empty counter name').meta({ description: 'Counter name; limits that name the same counter share it.' }),
+  counter: z
+    .string()
+    .min(1, 'expected a non-empty counter name')
+    .meta({ description: 'Counter name; limits that name the same counter share it.' }),
   window: WindowSchema,
   max: positiveInt('the most calls admitted in any window (a positive integer)'),
   scope: ScopeSchema.default('grant'),
-}).meta({ id: 'Limit', title: 'Limit', description: 'At most `max` calls in any rolling `window`. All limits of a call must pass, or none is consumed.' });
+}).meta({
+  id: 'Limit',
+  title: 'Limit',
+  description: 'At most `max` calls in any rolling `window`. All limits of a call must pass, or none is consumed.',
+});
 
 const RateLimitSchema = strict({
   max: positiveInt('the most calls admitted in any window (a positive integer)'),
   window: WindowSchema,
-}).meta({ id: 'RateLimit', title: 'Rate limit', description: "Shorthand for one limit scoped per grant, on a counter named after this rule's tool key." });
+}).meta({
+  id: 'RateLimit',
+  title: 'Rate limit',
+  description: "Shorthand for one limit scoped per grant, on a counter named after this rule's tool key.",
+});
 
 const ArgsPathSchema = z
   .string()
-  .regex(ARGS_PATH_PATTERN, expecting('a dotted path below the arguments, like "args.name", "args.items.0" or "args.tags[*].env"'))
+  .regex(
+    ARGS_PATH_PATTERN,
+    expecting('a dotted path below the arguments, like "args.name", "args.items.0" or "args.tags[*].env"'),
+  )
   .meta({
     description:
       'Where to look in the call\'s arguments: "args.a.b"; a number segment indexes an array ("args.items.0"); "[*]" after a key means every element of an array ("args.tags[*].env").',
@@ -106,16 +136,32 @@ export const ConditionSchema = z
       condition('lte', numberValue(), 'The value is a number at most `value`.'),
       condition('gt', numberValue(), 'The value is a number greater than `value`.'),
       condition('gte', numberValue(), 'The value is a number at least `value`.'),
-      condition('regex', RegexValueSchema, `The value is a string matching the regular expression \`value\` (RE2 syntax: linear time, no backreferences or lookaround; unanchored). A string longer than ${MAX_CHECKED_STRING_LENGTH} characters is not matched: the condition denies.`),
-      condition('contains', JsonValueSchema, `A string value contains the substring \`value\` (strings longer than ${MAX_CHECKED_STRING_LENGTH} characters deny), or an array value contains the element \`value\`.`),
-      condition('exists', z.boolean(expecting('true or false')).default(true), 'The path is present and not null (`value: false`: absent or null).'),
+      condition(
+        'regex',
+        RegexValueSchema,
+        `The value is a string matching the regular expression \`value\` (RE2 syntax: linear time, no backreferences or lookaround; unanchored). A string longer than ${MAX_CHECKED_STRING_LENGTH} characters is not matched: the condition denies.`,
+      ),
+      condition(
+        'contains',
+        JsonValueSchema,
+        `A string value contains the substring \`value\` (strings longer than ${MAX_CHECKED_STRING_LENGTH} characters deny), or an array value contains the element \`value\`.`,
+      ),
+      condition(
+        'exists',
+        z.boolean(expecting('true or false')).default(true),
+        'The path is present and not null (`value: false`: absent or null).',
+      ),
     ],
-    { error: (issue) => `expected "op" to be one of ${CONDITION_OPS.join(', ')}, got ${showValue((issue.input as { op?: unknown } | undefined)?.op)}` },
+    {
+      error: (issue) =>
+        `expected "op" to be one of ${CONDITION_OPS.join(', ')}, got ${showValue((issue.input as { op?: unknown } | undefined)?.op)}`,
+    },
   )
   .meta({
     id: 'Condition',
     title: 'Condition',
-    description: "A test on the call's arguments: {path, op, value}. A value of another type than the operator compares (or an array where the path needs a key) denies, in require and deny_if alike.",
+    description:
+      "A test on the call's arguments: {path, op, value}. A value of another type than the operator compares (or an array where the path needs a key) denies, in require and deny_if alike.",
   });
 
 export const ApprovalSchema = strict({
@@ -128,7 +174,9 @@ export const ApprovalSchema = strict({
     .regex(CHANNEL_PATTERN, expecting('a Slack channel id (C…, G…) or name ("#ml-approvals")'))
     .optional()
     .meta({ description: 'Where the approval request is posted; default: the configured approvals channel.' }),
-  timeout: DurationSchema.default('15m').meta({ description: 'How long the request may wait for a decision before it expires.' }),
+  timeout: DurationSchema.default('15m').meta({
+    description: 'How long the request may wait for a decision before it expires.',
+  }),
   min_approvals: positiveInt('how many distinct approvers must approve (a positive integer)').default(1),
   allow_self_approval: z
     .boolean(expecting('true or false'))
@@ -149,35 +197,54 @@ export const ApprovalSchema = strict({
   })
   .meta({ id: 'Approval', title: 'Approval', description: 'Who approves a held call, where, and for how long.' });
 
-export const ActionSchema = z
-  .enum(['allow', 'deny', 'require_approval'])
-  .meta({ description: 'allow (the default for a listed tool), deny, or require_approval (hold the call for a human).' });
-const DefaultActionSchema = z.enum(['allow', 'deny']).meta({ description: 'What happens to a tool that no rule matches.' });
+export const ActionSchema = z.enum(['allow', 'deny', 'require_approval']).meta({
+  description: 'allow (the default for a listed tool), deny, or require_approval (hold the call for a human).',
+});
+const DefaultActionSchema = z
+  .enum(['allow', 'deny'])
+  .meta({ description: 'What happens to a tool that no rule matches.' });
 
 export const RuleSchema = strict({
   action: ActionSchema.default('allow'),
   reason: z.string().optional().meta({ description: 'Shown to the agent and to approvers.' }),
   limits: z.array(LimitSchema).optional(),
   rate_limit: RateLimitSchema.optional(),
-  require: z.array(ConditionSchema).optional().meta({ description: 'Every condition must hold, or the call is denied.' }),
+  require: z
+    .array(ConditionSchema)
+    .optional()
+    .meta({ description: 'Every condition must hold, or the call is denied.' }),
   deny_if: z.array(ConditionSchema).optional().meta({ description: 'Any condition that holds denies the call.' }),
   approval: ApprovalSchema.optional(),
 })
   .superRefine((rule, ctx) => {
     if (rule.approval !== undefined && rule.action !== 'require_approval') {
-      ctx.addIssue({ code: 'custom', path: ['approval'], message: `only valid with "action": "require_approval" (this rule's action is "${rule.action}")` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval'],
+        message: `only valid with "action": "require_approval" (this rule's action is "${rule.action}")`,
+      });
     }
     // Stricter choice: no implicit "anyone may approve". Naming one approver is cheap.
     if (rule.action === 'require_approval' && rule.approval === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['approval'], message: 'missing: "action": "require_approval" needs "approval": {"approvers": [...]}' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval'],
+        message: 'missing: "action": "require_approval" needs "approval": {"approvers": [...]}',
+      });
     }
   })
-  .meta({ id: 'Rule', title: 'Rule', description: 'What happens to calls of the tools this key names (an exact name or a glob).' });
+  .meta({
+    id: 'Rule',
+    title: 'Rule',
+    description: 'What happens to calls of the tools this key names (an exact name or a glob).',
+  });
 
 const HideSchema = z
   .array(z.string().min(1, 'expected a tool name or glob'))
   .meta({ description: 'Tools (exact names or globs) removed from tools/list and denied.' });
-const AllToolsSchema = strict({ limits: z.array(LimitSchema).optional() }).meta({ description: 'Limits every call counts against.' });
+const AllToolsSchema = strict({ limits: z.array(LimitSchema).optional() }).meta({
+  description: 'Limits every call counts against.',
+});
 const ToolsSchema = z
   .record(z.string().min(1, 'expected a tool name or glob'), RuleSchema)
   .meta({ description: 'Rules by tool name or glob; an exact name beats a glob, a longer glob beats a shorter one.' });
@@ -188,7 +255,11 @@ export const ServerSectionSchema = strict({
   hide: HideSchema.optional(),
   all_tools: AllToolsSchema.optional(),
   tools: ToolsSchema.optional(),
-}).meta({ id: 'ServerSection', title: 'Server section', description: "Rules for one upstream; they are consulted before the top-level ones." });
+}).meta({
+  id: 'ServerSection',
+  title: 'Server section',
+  description: 'Rules for one upstream; they are consulted before the top-level ones.',
+});
 
 export const PolicySchema = strict({
   $schema: z.string().optional().meta({ description: 'For editors: where the JSON Schema of this file is.' }),
@@ -202,7 +273,10 @@ export const PolicySchema = strict({
     .record(z.string().min(1, 'expected an upstream name'), ServerSectionSchema)
     .optional()
     .meta({ description: 'Per-upstream sections, by the upstream names of airlock.config.json.' }),
-}).meta({ title: 'Airlock policy', description: 'Which MCP tools agents may call, under which limits, and which need a human.' });
+}).meta({
+  title: 'Airlock policy',
+  description: 'Which MCP tools agents may call, under which limits, and which need a human.',
+});
 
 export type Policy = z.infer<typeof PolicySchema>;
 export type ServerSection = z.infer<typeof ServerSectionSchema>;

@@ -5,7 +5,11 @@ import { loadPolicyFile } from './load.js';
 
 const file = (path: string) => new URL(`../../${path}`, import.meta.url).pathname;
 /** The MLflow MCP Server's 40 tools with their annotations, as the stand-in serves them. */
-const tools = (JSON.parse(readFileSync(file('standin/src/mlflow-mcp.tools.json'), 'utf8')) as { tools: { name: string; annotations: { readOnlyHint?: boolean } }[] }).tools;
+const tools = (
+  JSON.parse(readFileSync(file('standin/src/mlflow-mcp.tools.json'), 'utf8')) as {
+    tools: { name: string; annotations: { readOnlyHint?: boolean } }[];
+  }
+).tools;
 const readOnly = tools.filter((t) => t.annotations.readOnlyHint).map((t) => t.name);
 const writes = tools.filter((t) => !t.annotations.readOnlyHint).map((t) => t.name);
 
@@ -18,7 +22,8 @@ describe('policies/mlflow.json', () => {
   });
 
   it('allows all 27 read-only tools, unconditionally', () => {
-    for (const tool of readOnly) expect(view(tool), tool).toMatchObject({ action: 'allow', conditional: false, hidden: false });
+    for (const tool of readOnly)
+      expect(view(tool), tool).toMatchObject({ action: 'allow', conditional: false, hidden: false });
   });
 
   it('holds copy_model_version for approval under the 30/minute grant limit', () => {
@@ -27,13 +32,25 @@ describe('policies/mlflow.json', () => {
       rule: '/tools/copy_model_version',
       approval: { timeoutMs: 900_000, minApprovals: 1, allowSelfApproval: false },
     });
-    expect(view('copy_model_version').limits).toContainEqual({ counter: 'copy_model_version_rate', window: 'minute', windowMs: 60_000, max: 30, scope: 'grant', rule: '/tools/copy_model_version/limits/0' });
+    expect(view('copy_model_version').limits).toContainEqual({
+      counter: 'copy_model_version_rate',
+      window: 'minute',
+      windowMs: 60_000,
+      max: 30,
+      scope: 'grant',
+      rule: '/tools/copy_model_version/limits/0',
+    });
   });
 
   it('denies every delete_* tool with the destructive reason', () => {
     const deletes = writes.filter((t) => t.startsWith('delete_'));
     expect(deletes).toHaveLength(5);
-    for (const tool of deletes) expect(view(tool), tool).toMatchObject({ action: 'deny', rule: '/tools/delete_*', reason: 'Destructive: ask a human to do it in the MLflow UI' });
+    for (const tool of deletes)
+      expect(view(tool), tool).toMatchObject({
+        action: 'deny',
+        rule: '/tools/delete_*',
+        reason: 'Destructive: ask a human to do it in the MLflow UI',
+      });
   });
 
   it('decides every other write explicitly, and denies tools it does not know', () => {
@@ -45,9 +62,20 @@ describe('policies/mlflow.json', () => {
   });
 
   it('keeps production models out of register_model and legacy targets out of copy_model_version', () => {
-    expect(evaluate(policy, { server: 'mlflow', tool: 'register_model', args: { model_name: 'prod-churn', model_uri: 'runs:/r/model' } })).toMatchObject({ action: 'deny', rule: '/tools/register_model/deny_if/0' });
-    expect(evaluate(policy, { server: 'mlflow', tool: 'register_model', args: { model_name: 'churn-dev' } }).action).toBe('allow');
-    expect(evaluate(policy, { server: 'mlflow', tool: 'copy_model_version', args: { dst_model_name: 'prod-churn-legacy' } }).action).toBe('deny');
+    expect(
+      evaluate(policy, {
+        server: 'mlflow',
+        tool: 'register_model',
+        args: { model_name: 'prod-churn', model_uri: 'runs:/r/model' },
+      }),
+    ).toMatchObject({ action: 'deny', rule: '/tools/register_model/deny_if/0' });
+    expect(
+      evaluate(policy, { server: 'mlflow', tool: 'register_model', args: { model_name: 'churn-dev' } }).action,
+    ).toBe('allow');
+    expect(
+      evaluate(policy, { server: 'mlflow', tool: 'copy_model_version', args: { dst_model_name: 'prod-churn-legacy' } })
+        .action,
+    ).toBe('deny');
   });
 });
 

@@ -25,7 +25,10 @@ describe('watchPolicyFile', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'airlock-watch-')), 'policy.json');
     writeFileSync(file, policyText('deny'));
     const events: ({ change: CompiledPolicy } | { error: PolicyError })[] = [];
-    watch = watchPolicyFile(file, { onChange: (change) => events.push({ change }), onError: (error) => events.push({ error }) });
+    watch = watchPolicyFile(file, {
+      onChange: (change) => events.push({ change }),
+      onError: (error) => events.push({ error }),
+    });
     return { file, events };
   }
 
@@ -43,7 +46,12 @@ describe('watchPolicyFile', () => {
     writeFileSync(file, policyText('allow'));
     await until(() => events.length > 1, 'onChange');
     expect(events).toHaveLength(2);
-    expect(events[0]).toEqual({ error: expect.objectContaining({ code: 'policy_invalid', issues: [{ path: '/default', message: 'expected one of allow, deny, got "maybe"' }] }) });
+    expect(events[0]).toEqual({
+      error: expect.objectContaining({
+        code: 'policy_invalid',
+        issues: [{ path: '/default', message: 'expected one of allow, deny, got "maybe"' }],
+      }),
+    });
     expect(events[1]).toEqual({ change: expect.objectContaining({ default: 'allow' }) });
   });
 
@@ -52,7 +60,21 @@ describe('watchPolicyFile', () => {
     const deny_if = [{ path: 'args.dst_model_name', op: 'regex', value: '^prod-(?!staging)' }];
     writeFileSync(file, JSON.stringify({ version: '1', default: 'deny', tools: { copy_model_version: { deny_if } } }));
     await until(() => events.length > 0, 'onError');
-    expect(events).toEqual([{ error: expect.objectContaining({ code: 'policy_invalid', issues: [{ path: '/tools/copy_model_version/deny_if/0/value', message: expect.stringMatching(/^negative lookahead `\(\?!…\)` is not supported: policy regexes use RE2 syntax/) }] }) }]);
+    expect(events).toEqual([
+      {
+        error: expect.objectContaining({
+          code: 'policy_invalid',
+          issues: [
+            {
+              path: '/tools/copy_model_version/deny_if/0/value',
+              message: expect.stringMatching(
+                /^negative lookahead `\(\?!…\)` is not supported: policy regexes use RE2 syntax/,
+              ),
+            },
+          ],
+        }),
+      },
+    ]);
   });
 
   it('follows a file replaced by rename, as editors save', async () => {

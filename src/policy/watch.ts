@@ -43,7 +43,11 @@ export function watchPolicyFile(path: string, handlers: PolicyWatchHandlers, { d
     try {
       policy = parsePolicy(text, path);
     } catch (error) {
-      handlers.onError(error instanceof PolicyError ? error : new PolicyError('policy_invalid', path, [{ path: '', message: String(error) }], { cause: error }));
+      handlers.onError(
+        error instanceof PolicyError
+          ? error
+          : new PolicyError('policy_invalid', path, [{ path: '', message: String(error) }], { cause: error }),
+      );
       return;
     }
     handlers.onChange(policy);
@@ -57,7 +61,12 @@ export function watchPolicyFile(path: string, handlers: PolicyWatchHandlers, { d
     timer.unref();
   });
   watcher.on('error', (error) => {
-    if (!closed) handlers.onError(new PolicyError('policy_unreadable', path, [{ path: '', message: `cannot watch the file: ${error.message}` }], { cause: error }));
+    if (!closed)
+      handlers.onError(
+        new PolicyError('policy_unreadable', path, [{ path: '', message: `cannot watch the file: ${error.message}` }], {
+          cause: error,
+        }),
+      );
   });
 
   return {

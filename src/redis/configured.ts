@@ -25,7 +25,11 @@ export interface ConfiguredRedis {
  * unless a gateway uses it), connected with a fail-fast client; `body` runs, then everything is
  * cleaned up.
  */
-export async function withConfiguredRedis<T>(loaded: LoadedConfig, log: Logger, body: (redis: ConfiguredRedis) => Promise<T>): Promise<T> {
+export async function withConfiguredRedis<T>(
+  loaded: LoadedConfig,
+  log: Logger,
+  body: (redis: ConfiguredRedis) => Promise<T>,
+): Promise<T> {
   const { config } = loaded;
   let embedded: EmbeddedRedis | undefined;
   // Interrupted mid-command (Ctrl-C): still leave the embedded Redis, so it is not left behind.
@@ -41,7 +45,13 @@ export async function withConfiguredRedis<T>(loaded: LoadedConfig, log: Logger, 
     try {
       // A person is waiting: the first connection error is the answer.
       await whenReady(connections.request, { timeoutMs: CONNECT_TIMEOUT_MS, failOnError: true, url });
-      return await body({ config, url, prefix: config.redis?.prefix ?? DEFAULT_PREFIX, client: connections.request, connections });
+      return await body({
+        config,
+        url,
+        prefix: config.redis?.prefix ?? DEFAULT_PREFIX,
+        client: connections.request,
+        connections,
+      });
     } finally {
       await connections.close();
     }

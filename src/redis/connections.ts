@@ -64,7 +64,11 @@ export class RedisConnections implements RedisClients {
     this.request = connectRedis(url, 'request');
     let warned = false;
     this.request.on('error', (error: Error) => {
-      if (!warned) log?.warn({ err: error.message }, 'redis unreachable; rate-limited and approval calls fail closed until it returns');
+      if (!warned)
+        log?.warn(
+          { err: error.message },
+          'redis unreachable; rate-limited and approval calls fail closed until it returns',
+        );
       warned = true;
     });
     this.request.on('ready', () => {

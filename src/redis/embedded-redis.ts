@@ -74,7 +74,12 @@ class Member {
       async () => {
         const started = await this.startIfDown();
         this.presence = await this.connectPresence();
-        this.log.info({ socket: this.socket, started }, started ? 'started the embedded redis-server' : 'using the embedded redis-server another Airlock process started');
+        this.log.info(
+          { socket: this.socket, started },
+          started
+            ? 'started the embedded redis-server'
+            : 'using the embedded redis-server another Airlock process started',
+        );
       },
       { timeoutMs: LOCK_WAIT_MS },
     );
@@ -96,7 +101,10 @@ class Member {
         { timeoutMs: STOP_WAIT_MS },
       );
     } catch (error) {
-      this.log.warn({ err: describeError(error) }, 'could not tell whether other Airlock processes use the embedded redis-server; leaving it running');
+      this.log.warn(
+        { err: describeError(error) },
+        'could not tell whether other Airlock processes use the embedded redis-server; leaving it running',
+      );
     } finally {
       presence.disconnect();
     }
@@ -132,10 +140,14 @@ class Member {
       for (let attempt = 0; !this.leaving; attempt++) {
         try {
           const started = await withLock(this.lockFile, () => this.startIfDown(), { timeoutMs: LOCK_WAIT_MS });
-          if (started) this.log.warn({ socket: this.socket }, 'the embedded redis-server had stopped; started it again');
+          if (started)
+            this.log.warn({ socket: this.socket }, 'the embedded redis-server had stopped; started it again');
           return;
         } catch (error) {
-          this.log.error({ err: describeError(error), attempt }, 'cannot restart the embedded redis-server; calls that need Redis fail closed');
+          this.log.error(
+            { err: describeError(error), attempt },
+            'cannot restart the embedded redis-server; calls that need Redis fail closed',
+          );
           await sleep(Math.min(250 * 2 ** attempt, 10_000));
         }
       }

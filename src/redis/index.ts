@@ -14,18 +14,51 @@
  * await redis.close(); // the owner closes the connections, last
  * @module
  */
-export { connectRedis,  RedisConnections, type RedisClients, type RedisRole } from './connections.js';
+export { connectRedis, RedisConnections, type RedisClients, type RedisRole } from './connections.js';
 export { whenReady, type WhenReadyOptions } from './ready.js';
 export { withConfiguredRedis, type ConfiguredRedis } from './configured.js';
 export {
-  APPROVALS_QUEUE, ApprovalKeys, AUDIT_STREAM_FIELD, auditStreamKey,   DEFAULT_PREFIX,  isValidPrefix,
-  LimitKeys, PREFIX_RULE, SLACK_QUEUE, SlackKeys, type CallerIds, type ParsedLogKey,
+  APPROVALS_QUEUE,
+  ApprovalKeys,
+  AUDIT_STREAM_FIELD,
+  auditStreamKey,
+  DEFAULT_PREFIX,
+  isValidPrefix,
+  LimitKeys,
+  PREFIX_RULE,
+  SLACK_QUEUE,
+  SlackKeys,
+  type CallerIds,
+  type ParsedLogKey,
 } from './keys.js';
 export {
-  appendAuditEvents, beginExecution, claimRelease, createApproval, decideApproval, expireApproval, finishExecution, markCollected, reapExecution,
-  releaseLimits, releaseLock, renewLease, reserveLimits, withdrawApproval, type RedisScript,
+  appendAuditEvents,
+  beginExecution,
+  claimRelease,
+  createApproval,
+  decideApproval,
+  expireApproval,
+  finishExecution,
+  markCollected,
+  reapExecution,
+  releaseLimits,
+  releaseLock,
+  renewLease,
+  reserveLimits,
+  withdrawApproval,
+  type RedisScript,
 } from './scripts.js';
-export { BeginCode, CollectCode, CreateCode, DecideCode, ExpireCode, FinishCode, ReapCode, ReserveCode, WithdrawCode } from './script-codes.js';
+export {
+  BeginCode,
+  CollectCode,
+  CreateCode,
+  DecideCode,
+  ExpireCode,
+  FinishCode,
+  ReapCode,
+  ReserveCode,
+  WithdrawCode,
+} from './script-codes.js';
 export { evalScript, runScript, type ScriptClient } from './run-script.js';
-export {  embeddedRedisRunning, embeddedRedisSocket, joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
-export { answersPing, spawnRedisServer,  type RedisProcess, type SpawnRedisOptions } from './redis-process.js';
+export { embeddedRedisRunning, embeddedRedisSocket, joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+export { answersPing, spawnRedisServer, type RedisProcess, type SpawnRedisOptions } from './redis-process.js';

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ApprovalKeys, auditStreamKey, checkPrefix, DEFAULT_PREFIX, LimitKeys, SlackKeys, decodeSegment, encodeSegment } from './keys.js';
+import {
+  ApprovalKeys,
+  auditStreamKey,
+  checkPrefix,
+  DEFAULT_PREFIX,
+  LimitKeys,
+  SlackKeys,
+  decodeSegment,
+  encodeSegment,
+} from './keys.js';
 
 const who = { grant: 'ci-runner', session: 'sess-1' };
 
@@ -63,7 +72,14 @@ describe('LimitKeys', () => {
     const log = keys.log('srv:tool', 'session', { grant: 'g', session: 's:1' });
     expect(keys.parseLog(log)).toEqual({ counter: 'srv:tool', scope: 'session', scopeId: 's:1', grant: 'g' });
     expect(keys.logOfMeta(keys.metaOf(log))).toBe(log);
-    for (const bad of ['{t}:limit:c', '{t}:limit:c:grant', '{t}:limit:c:grant:a:b', '{t}:limit:c:global:x', '{t}:limit:c:other:x', '{u}:limit:c:global']) {
+    for (const bad of [
+      '{t}:limit:c',
+      '{t}:limit:c:grant',
+      '{t}:limit:c:grant:a:b',
+      '{t}:limit:c:global:x',
+      '{t}:limit:c:other:x',
+      '{u}:limit:c:global',
+    ]) {
       expect(keys.parseLog(bad)).toBeUndefined();
     }
     expect(keys.logOfMeta(log)).toBeUndefined();

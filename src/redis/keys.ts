@@ -39,7 +39,8 @@ export function isValidPrefix(prefix: string): boolean {
 }
 
 export function checkPrefix(prefix: string): string {
-  if (!isValidPrefix(prefix)) throw new TypeError(`the Redis key prefix must be ${PREFIX_RULE}; got ${JSON.stringify(prefix)}`);
+  if (!isValidPrefix(prefix))
+    throw new TypeError(`the Redis key prefix must be ${PREFIX_RULE}; got ${JSON.stringify(prefix)}`);
   return prefix;
 }
 

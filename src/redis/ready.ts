@@ -24,7 +24,13 @@ export function whenReady(client: Redis, options: WhenReadyOptions): Promise<voi
       client.off('ready', onReady).off('error', onError);
       if (error === undefined) return resolve();
       const why = error === 'timeout' ? `no answer within ${seconds(options.timeoutMs)}` : describeError(error);
-      reject(new AirlockError('redis_unavailable', `Redis${options.url === undefined ? '' : ` at ${options.url}`} is unreachable (${why})`, { cause: error }));
+      reject(
+        new AirlockError(
+          'redis_unavailable',
+          `Redis${options.url === undefined ? '' : ` at ${options.url}`} is unreachable (${why})`,
+          { cause: error },
+        ),
+      );
     };
     const onReady = () => settle();
     const onError = (error: Error) => {

@@ -37,19 +37,48 @@ const MAX_SOCKET_PATH = 103;
 export async function spawnRedisServer(options: SpawnRedisOptions): Promise<RedisProcess> {
   const socket = join(options.dir, 'redis.sock');
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
-    throw new AirlockError('data_dir_unusable', `the Redis socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes, the limit for unix sockets: choose a shorter --data-dir or AIRLOCK_HOME`);
+    throw new AirlockError(
+      'data_dir_unusable',
+      `the Redis socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes, the limit for unix sockets: choose a shorter --data-dir or AIRLOCK_HOME`,
+    );
   }
-  const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no'];
+  const persistence = options.persistent
+    ? ['--appendonly', 'yes', '--appendfsync', 'everysec']
+    : ['--appendonly', 'no'];
   const logging = options.detached ? ['--logfile', join(options.dir, 'redis.log'), '--loglevel', 'warning'] : [];
   const child = spawn(
     'redis-server',
-    ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', options.dir, '--save', '',
-      '--maxmemory-policy', 'noeviction', ...persistence, ...logging, ...(options.extraArgs ?? [])],
+    [
+      '--port',
+      '0',
+      '--unixsocket',
+      socket,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      options.dir,
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      ...persistence,
+      ...logging,
+      ...(options.extraArgs ?? []),
+    ],
     options.detached ? { detached: true, stdio: 'ignore' } : { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const failed = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new AirlockError('redis_binary_missing', INSTALL_HINT) : error));
-    child.once('exit', (code) => reject(new AirlockError('redis_unavailable', `redis-server exited at start (code ${code}) in ${options.dir}${options.detached ? ` (see ${join(options.dir, 'redis.log')})` : ''}`)));
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new AirlockError('redis_binary_missing', INSTALL_HINT) : error),
+    );
+    child.once('exit', (code) =>
+      reject(
+        new AirlockError(
+          'redis_unavailable',
+          `redis-server exited at start (code ${code}) in ${options.dir}${options.detached ? ` (see ${join(options.dir, 'redis.log')})` : ''}`,
+        ),
+      ),
+    );
   });
   failed.catch(() => {});
   try {
@@ -71,7 +100,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export async function answersPing(socket: string): Promise<boolean> {
-  const client = new Redis({ path: socket, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1_000 });
+  const client = new Redis({
+    path: socket,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1_000,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -86,7 +121,8 @@ export async function answersPing(socket: string): Promise<boolean> {
 async function waitForPing(socket: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await answersPing(socket))) {
-    if (Date.now() > deadline) throw new AirlockError('redis_unavailable', `redis-server did not answer on ${socket} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new AirlockError('redis_unavailable', `redis-server did not answer on ${socket} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

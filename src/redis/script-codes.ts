@@ -4,7 +4,15 @@
  */
 
 export const CreateCode = { Created: 1, Attached: 2, MaxPending: -1, IdTaken: -2 } as const;
-export const DecideCode = { Approved: 1, Denied: 2, Counted: 3, NotFound: -1, NotPending: -2, ExpiredNow: -3, AlreadyApproved: -4 } as const;
+export const DecideCode = {
+  Approved: 1,
+  Denied: 2,
+  Counted: 3,
+  NotFound: -1,
+  NotPending: -2,
+  ExpiredNow: -3,
+  AlreadyApproved: -4,
+} as const;
 export const ExpireCode = { Expired: 1, Nothing: 0, NotFound: -1 } as const;
 export const WithdrawCode = { Withdrawn: 1, NotFound: -1, NotPending: -2, ExpiredNow: -3 } as const;
 export const BeginCode = { Started: 1, NotApproved: 0, NotFound: -1, Busy: -2, ReapedNow: -3 } as const;

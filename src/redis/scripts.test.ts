@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import * as scripts from './scripts.js';
 import { releaseLimits, reserveLimits, type RedisScript } from './scripts.js';
 
-const all = Object.values(scripts).filter((value): value is RedisScript => typeof value === 'object' && value !== null && 'lua' in value);
+const all = Object.values(scripts).filter(
+  (value): value is RedisScript => typeof value === 'object' && value !== null && 'lua' in value,
+);
 
 describe('scripts', () => {
   it('open with a KEYS/ARGV/Output header and carry their own SHA1', () => {
@@ -22,13 +24,16 @@ describe('scripts', () => {
 
   it('every .lua file is loaded, named <verb><Noun>-<numKeys>.lua, headed by its own name, includes resolved', () => {
     const files = readdirSync(new URL('./scripts/', import.meta.url)).filter((f) => f.endsWith('.lua'));
-    expect(all.map((s) => (s.numKeys === undefined ? `${s.name}.lua` : `${s.name}-${s.numKeys}.lua`)).sort()).toEqual(files.sort());
+    expect(all.map((s) => (s.numKeys === undefined ? `${s.name}.lua` : `${s.name}-${s.numKeys}.lua`)).sort()).toEqual(
+      files.sort(),
+    );
     for (const script of all) {
       const file = script.numKeys === undefined ? `${script.name}.lua` : `${script.name}-${script.numKeys}.lua`;
       expect(script.lua.startsWith(`--[[ ${file}:`)).toBe(true);
       for (const word of ['KEYS[', 'Output']) expect(script.lua).toContain(word);
       expect(script.lua).not.toContain('@include');
-      if (script.numKeys !== undefined) expect(script.lua).not.toMatch(new RegExp(`KEYS\\[${script.numKeys + 1}\\]`, 'u'));
+      if (script.numKeys !== undefined)
+        expect(script.lua).not.toMatch(new RegExp(`KEYS\\[${script.numKeys + 1}\\]`, 'u'));
     }
   });
 });

@@ -24,7 +24,9 @@ function load(file: string): RedisScript {
   if (parts === null) throw new TypeError(`not a script file name: ${file}`);
   // An include's own header comment documents the include file; the script keeps only its code.
   const lua = readFileSync(new URL(file, DIR), 'utf8').replace(/^--- @include "([\w/]+)"$/gmu, (_, include: string) =>
-    readFileSync(new URL(`${include}.lua`, DIR), 'utf8').replace(/^--\[\[[\s\S]*?\]\]\n/u, '').trimEnd(),
+    readFileSync(new URL(`${include}.lua`, DIR), 'utf8')
+      .replace(/^--\[\[[\s\S]*?\]\]\n/u, '')
+      .trimEnd(),
   );
   const numKeys = parts[2] === undefined ? undefined : Number(parts[2]);
   return Object.freeze({ name: parts[1]!, numKeys, lua, sha1: createHash('sha1').update(lua).digest('hex') });

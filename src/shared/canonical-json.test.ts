@@ -4,7 +4,9 @@ import { canonicalJson } from './canonical-json.js';
 describe('canonicalJson', () => {
   // Moved unchanged from src/approvals/fingerprint.test.ts and src/audit/digest.test.ts.
   it('sorts object keys at every depth and keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('drops undefined members as JSON does', () => {
@@ -13,12 +15,16 @@ describe('canonicalJson', () => {
   });
 
   it('gives one text for objects that differ only in key order, at every depth', () => {
-    expect(canonicalJson({ b: { y: 1, x: [2, { q: 1, p: 0 }] }, a: 1 })).toBe(canonicalJson({ a: 1, b: { x: [2, { p: 0, q: 1 }], y: 1 } }));
+    expect(canonicalJson({ b: { y: 1, x: [2, { q: 1, p: 0 }] }, a: 1 })).toBe(
+      canonicalJson({ a: 1, b: { x: [2, { p: 0, q: 1 }], y: 1 } }),
+    );
     expect(canonicalJson({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
   });
 
   it('sorts keys by UTF-16 code units at every depth, as RFC 8785 does', () => {
-    expect(canonicalJson({ b: 1, a: [{ z: 1, y: 2 }], '10': 0, '2': 0, é: 0, '😀': 0, Z: 0 })).toBe('{"10":0,"2":0,"Z":0,"a":[{"y":2,"z":1}],"b":1,"é":0,"😀":0}');
+    expect(canonicalJson({ b: 1, a: [{ z: 1, y: 2 }], '10': 0, '2': 0, é: 0, '😀': 0, Z: 0 })).toBe(
+      '{"10":0,"2":0,"Z":0,"a":[{"y":2,"z":1}],"b":1,"é":0,"😀":0}',
+    );
   });
 
   it('writes numbers and strings as JSON.stringify does', () => {

@@ -25,10 +25,12 @@ export function canonicalJson(value: unknown): string {
 function sortedCopy(value: unknown, cause: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth > 1_000) throw cause; // a cycle: call arguments nest at most 64 levels
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return sortedCopy((value as { toJSON(): unknown }).toJSON(), cause, depth + 1);
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+    return sortedCopy((value as { toJSON(): unknown }).toJSON(), cause, depth + 1);
   if (Array.isArray(value)) return value.map((item) => sortedCopy(item, cause, depth + 1));
   // A null prototype keeps a "__proto__" key as data, as canonicalize does.
   const sorted: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(value).sort()) sorted[key] = sortedCopy((value as Record<string, unknown>)[key], cause, depth + 1);
+  for (const key of Object.keys(value).sort())
+    sorted[key] = sortedCopy((value as Record<string, unknown>)[key], cause, depth + 1);
   return sorted;
 }

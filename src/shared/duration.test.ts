@@ -1,20 +1,47 @@
 import { describe, expect, it } from 'vitest';
-import { DURATION_PATTERN, formatClock, formatDuration, formatSpan, parseDuration, retryAfterText, windowText } from './duration.js';
+import {
+  DURATION_PATTERN,
+  formatClock,
+  formatDuration,
+  formatSpan,
+  parseDuration,
+  retryAfterText,
+  windowText,
+} from './duration.js';
 
 describe('parseDuration', () => {
   it('reads an amount and a unit, spaces allowed between them, and plain numbers as seconds', () => {
-    expect(['500ms', '90s', '15m', '2h', '1d', '1.5h', ' 15 m '].map((t) => parseDuration(t))).toEqual([500, 90_000, 900_000, 7_200_000, 86_400_000, 5_400_000, 900_000]);
+    expect(['500ms', '90s', '15m', '2h', '1d', '1.5h', ' 15 m '].map((t) => parseDuration(t))).toEqual([
+      500, 90_000, 900_000, 7_200_000, 86_400_000, 5_400_000, 900_000,
+    ]);
     expect([90, 0.25].map((n) => parseDuration(n))).toEqual([90_000, 250]);
   });
 
   it('reads named units only where they are allowed', () => {
-    expect(['second', 'minute', 'hour', 'day'].map((t) => parseDuration(t, { named: true }))).toEqual([1_000, 60_000, 3_600_000, 86_400_000]);
+    expect(['second', 'minute', 'hour', 'day'].map((t) => parseDuration(t, { named: true }))).toEqual([
+      1_000, 60_000, 3_600_000, 86_400_000,
+    ]);
     expect(parseDuration('minute')).toBeUndefined();
     expect(parseDuration('toString', { named: true })).toBeUndefined();
   });
 
   it('rejects what the docs do not promise, even where the ms package would read it', () => {
-    for (const text of ['soon', '', '90', '-1h', '0s', '0', '15M', '1 hour', '2 weeks', '1y', '.5s', '1e3s', 'Infinity']) expect(parseDuration(text)).toBeUndefined();
+    for (const text of [
+      'soon',
+      '',
+      '90',
+      '-1h',
+      '0s',
+      '0',
+      '15M',
+      '1 hour',
+      '2 weeks',
+      '1y',
+      '.5s',
+      '1e3s',
+      'Infinity',
+    ])
+      expect(parseDuration(text)).toBeUndefined();
     for (const n of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(parseDuration(n)).toBeUndefined();
   });
 });
@@ -28,7 +55,14 @@ describe('DURATION_PATTERN', () => {
 
 describe('formatDuration', () => {
   it('uses the largest unit that divides evenly', () => {
-    expect([900_000, 90_000, 86_400_000, 7_200_000, 250, 1_500].map(formatDuration)).toEqual(['15m', '90s', '1d', '2h', '250ms', '1500ms']);
+    expect([900_000, 90_000, 86_400_000, 7_200_000, 250, 1_500].map(formatDuration)).toEqual([
+      '15m',
+      '90s',
+      '1d',
+      '2h',
+      '250ms',
+      '1500ms',
+    ]);
   });
 });
 
@@ -48,7 +82,13 @@ describe('retryAfterText', () => {
 
 describe('windowText', () => {
   it('names the window in words', () => {
-    expect([60_000, 3_600_000, 30_000, 300_000, 1_500].map(windowText)).toEqual(['minute', 'hour', '30 seconds', '5 minutes', '1500 ms']);
+    expect([60_000, 3_600_000, 30_000, 300_000, 1_500].map(windowText)).toEqual([
+      'minute',
+      'hour',
+      '30 seconds',
+      '5 minutes',
+      '1500 ms',
+    ]);
   });
 });
 

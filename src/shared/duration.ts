@@ -30,7 +30,12 @@ export function parseDuration(value: string | number, { named = false } = {}): n
 
 /** For config echoes and logs, as a config file would write it: "15m", "50s", "250ms" (the largest unit that divides evenly). */
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -49,7 +54,12 @@ export function retryAfterText(ms: number): string {
 
 /** For Slack summaries, after "in the last": "minute", "30 seconds", "1500 ms". */
 export function windowText(ms: number): string {
-  const units: [number, string][] = [[86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1_000, 'second']];
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1_000, 'second'],
+  ];
   for (const [size, unit] of units) {
     if (ms >= size && ms % size === 0) return ms === size ? unit : `${ms / size} ${unit}s`;
   }

@@ -10,4 +10,3 @@ export function parseJsonText(text: string, source: string): unknown {
     throw new SyntaxError(`${source}: invalid JSON at line ${where.line}, column ${where.column}: ${where.message}`);
   }
 }
-

@@ -7,8 +7,8 @@ describe('findJsonSyntaxError', () => {
   });
 
   it.each([
-    ['{"a": 1,}', 1, 9, "expected another item after ',' (JSON has no trailing commas), got \"}\""],
-    ['{\n  "a" 1\n}', 2, 7, "expected ':' after the property name, got \"1\""],
+    ['{"a": 1,}', 1, 9, 'expected another item after \',\' (JSON has no trailing commas), got "}"'],
+    ['{\n  "a" 1\n}', 2, 7, 'expected \':\' after the property name, got "1"'],
     ["{'a': 1}", 1, 2, 'expected a property name in double quotes, got "\'"'],
     ['[1, 2', 1, 6, "expected ',' or ']', got the end of the file"],
     ['{"a": tru}', 1, 7, 'expected a JSON value, got "t"'],

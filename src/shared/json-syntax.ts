@@ -62,7 +62,7 @@ class Scanner {
     const { text } = this;
     this.i++; // opening quote
     for (;;) {
-      if (this.i >= text.length) this.fail('a closing \'"\'');
+      if (this.i >= text.length) this.fail("a closing '\"'");
       const c = text[this.i]!;
       if (c === '"') return void this.i++;
       if (c < ' ') this.fail('no raw control character inside a string (use an escape like \\n)');

@@ -41,8 +41,17 @@ export type AgentOutcome<S extends OutcomeStatus = OutcomeStatus> = {
   [K in S]: { status: K; isError: boolean; text: string; structuredContent: { status: K } & OutcomeDetails[K] };
 }[S];
 
-export function agentOutcome<S extends OutcomeStatus>(status: S, text: string, details: OutcomeDetails[S]): AgentOutcome<S> {
-  return { status, isError: isErrorOutcome(status), text, structuredContent: { status, ...details } } as AgentOutcome<S>;
+export function agentOutcome<S extends OutcomeStatus>(
+  status: S,
+  text: string,
+  details: OutcomeDetails[S],
+): AgentOutcome<S> {
+  return {
+    status,
+    isError: isErrorOutcome(status),
+    text,
+    structuredContent: { status, ...details },
+  } as AgentOutcome<S>;
 }
 
 /** Only `pending` is not an error: the model should wait or call again, not give up. */

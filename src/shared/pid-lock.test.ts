@@ -48,13 +48,17 @@ describe('pid lock', () => {
     let done = 0;
     await Promise.all(
       [1, 2, 3, 4, 5].map(() =>
-        withFileLock(path, async () => {
-          inside += 1;
-          most = Math.max(most, inside);
-          await new Promise((resolve) => setImmediate(resolve));
-          done += 1;
-          inside -= 1;
-        }, { pollMs: 1 }),
+        withFileLock(
+          path,
+          async () => {
+            inside += 1;
+            most = Math.max(most, inside);
+            await new Promise((resolve) => setImmediate(resolve));
+            done += 1;
+            inside -= 1;
+          },
+          { pollMs: 1 },
+        ),
       ),
     );
     expect(most).toBe(1);
@@ -65,7 +69,9 @@ describe('pid lock', () => {
     const path = lockPath();
     const held = await acquireFileLock(path);
     try {
-      await expect(acquireFileLock(path, { timeoutMs: 50, pollMs: 5 })).rejects.toThrow(`${path} is still held by pid ${process.pid} on ${hostname()} after 50 ms`);
+      await expect(acquireFileLock(path, { timeoutMs: 50, pollMs: 5 })).rejects.toThrow(
+        `${path} is still held by pid ${process.pid} on ${hostname()} after 50 ms`,
+      );
     } finally {
       held.release();
     }
@@ -127,7 +133,11 @@ describe('pid lock', () => {
           fs.writeFileSync(${JSON.stringify(counter)}, String(value + 1));
         }, { pollMs: 1 });
       }`;
-    const children = [1, 2, 3, 4].map(() => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    const children = [1, 2, 3, 4].map(() =>
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+    );
     expect(await Promise.all(children.map(exitCode))).toEqual([0, 0, 0, 0]);
     expect(readFileSync(counter, 'utf8')).toBe('200');
   });

@@ -72,7 +72,10 @@ export async function lock(path: string, { timeoutMs = 10_000, pollMs = 10 }: Lo
     if (Date.now() >= deadline) {
       const owner = readOwner(path);
       const who = owner?.pid === undefined ? 'another process' : `pid ${owner.pid} on ${owner.host}`;
-      throw new AirlockError('lock_timeout', `${path} is still held by ${who} after ${timeoutMs} ms: stop that process, or delete ${path} if it is not running`);
+      throw new AirlockError(
+        'lock_timeout',
+        `${path} is still held by ${who} after ${timeoutMs} ms: stop that process, or delete ${path} if it is not running`,
+      );
     }
     await sleep(pollMs + Math.random() * 5);
   }
@@ -162,7 +165,9 @@ function linked(temp: string, path: string): boolean {
     return true;
   } catch (error) {
     if (errorCode(error) === 'EEXIST') return false;
-    throw new AirlockError('lock_timeout', `${path}: cannot create the lock file (${(error as Error).message})`, { cause: error });
+    throw new AirlockError('lock_timeout', `${path}: cannot create the lock file (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }
 

@@ -57,9 +57,11 @@ export class SlackAuditChannel implements AuditLineSink {
     this.lines = [];
     this.size = 0;
     this.sending = this.sending.then(() =>
-      this.options.send(this.options.channel, text).catch((error: unknown) =>
-        this.options.log.warn({ err: describeError(error) }, 'could not queue an audit line for Slack'),
-      ),
+      this.options
+        .send(this.options.channel, text)
+        .catch((error: unknown) =>
+          this.options.log.warn({ err: describeError(error) }, 'could not queue an audit line for Slack'),
+        ),
     );
   }
 }

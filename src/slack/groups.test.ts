@@ -12,7 +12,8 @@ function client(answers: Record<string, string[] | Error>) {
           await Promise.resolve();
           const answer = answers[usergroup];
           if (answer instanceof Error) throw answer;
-          if (answer === undefined) throw Object.assign(new Error('no_such_subteam'), { data: { error: 'no_such_subteam' } });
+          if (answer === undefined)
+            throw Object.assign(new Error('no_such_subteam'), { data: { error: 'no_such_subteam' } });
           return { ok: true, users: answer };
         },
       },

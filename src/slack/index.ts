@@ -6,5 +6,5 @@
  * @module
  */
 export { SlackBot, createSlackGroups, type SlackBotOptions } from './bot.js';
-export {  type AuditLineSink } from './audit-channel.js';
-export {     APPROVE_ACTION, DENY_ACTION, DENY_MODAL, type Redactor, type SlackMessage } from './messages.js';
+export { type AuditLineSink } from './audit-channel.js';
+export { APPROVE_ACTION, DENY_ACTION, DENY_MODAL, type Redactor, type SlackMessage } from './messages.js';

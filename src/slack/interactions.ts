@@ -1,5 +1,11 @@
 import type { ModalView } from '@slack/types';
-import { authorizeDecision, isApprovalError, type ApprovalEngine, type ApprovalView, type GroupResolver } from '../approvals/index.js';
+import {
+  authorizeDecision,
+  isApprovalError,
+  type ApprovalEngine,
+  type ApprovalView,
+  type GroupResolver,
+} from '../approvals/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import { denyModal, ephemeral, type DenyModalMetadata } from './messages.js';
 
@@ -35,7 +41,13 @@ export class Interactions {
   }
 
   /** The Deny button: check what can be checked now, then open the reason modal (the trigger lives 3 s). */
-  async denyClicked(approvalId: string, user: string, triggerId: string, where: Omit<DenyModalMetadata, 'id'>, reply: Reply): Promise<void> {
+  async denyClicked(
+    approvalId: string,
+    user: string,
+    triggerId: string,
+    where: Omit<DenyModalMetadata, 'id'>,
+    reply: Reply,
+  ): Promise<void> {
     try {
       const view = await this.deps.engine.get(approvalId);
       if (view.state !== 'pending') {
@@ -60,12 +72,18 @@ export class Interactions {
   }
 
   private async refused(error: unknown, approvalId: string, reply: Reply): Promise<void> {
-    const view = isApprovalError(error, 'approval_not_found') ? undefined : await this.deps.engine.find(approvalId).catch(() => undefined);
+    const view = isApprovalError(error, 'approval_not_found')
+      ? undefined
+      : await this.deps.engine.find(approvalId).catch(() => undefined);
     let text: string;
     if (isApprovalError(error, 'not_an_approver')) text = ephemeral.notApprover(view);
     else if (isApprovalError(error, 'self_approval_forbidden')) text = ephemeral.selfApproval(view);
     else if (isApprovalError(error, 'already_decided')) {
-      await this.deps.refresh(approvalId).catch((e: unknown) => this.deps.log.warn({ approval: approvalId, err: describeError(e) }, 'could not queue a message refresh'));
+      await this.deps
+        .refresh(approvalId)
+        .catch((e: unknown) =>
+          this.deps.log.warn({ approval: approvalId, err: describeError(e) }, 'could not queue a message refresh'),
+        );
       text = ephemeral.alreadyDecided(error.details.alreadyDecided, view);
     } else if (isApprovalError(error, 'approval_not_found')) text = ephemeral.notFound(approvalId);
     else {

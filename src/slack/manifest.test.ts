@@ -9,7 +9,9 @@ describe('the Slack app manifests', () => {
       const scopes = [...read(name).matchAll(/^ {6}- ([a-z:.]+)$/gmu)].map((m) => m[1]);
       expect(scopes, name).toEqual(['chat:write', 'usergroups:read']);
     }
-    expect(read('manifest.yaml')).toMatch(/request_url: https:\/\/YOUR-HOST\/slack\/events\n[\s\S]*socket_mode_enabled: false/u);
+    expect(read('manifest.yaml')).toMatch(
+      /request_url: https:\/\/YOUR-HOST\/slack\/events\n[\s\S]*socket_mode_enabled: false/u,
+    );
     expect(read('manifest.socket-mode.yaml')).toMatch(/socket_mode_enabled: true/u);
     expect(read('manifest.socket-mode.yaml')).not.toContain('request_url');
   });

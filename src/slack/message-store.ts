@@ -34,16 +34,23 @@ export class MessageStore {
     const record: MessageRecord = { version: Number(h.version ?? 0), threaded: h.threaded === '1' };
     if (h.channel !== undefined) record.channel = h.channel;
     if (h.ts !== undefined) record.ts = h.ts;
-    if (h.errorKind !== undefined) record.error = { kind: h.errorKind as DeliveryErrorKind, message: h.error ?? '', at: Number(h.errorAt ?? 0) };
+    if (h.errorKind !== undefined)
+      record.error = { kind: h.errorKind as DeliveryErrorKind, message: h.error ?? '', at: Number(h.errorAt ?? 0) };
     return record;
   }
 
   async posted(id: string, channel: string, ts: string, version: number, expiresAt: number): Promise<void> {
-    await this.write(id, expiresAt, (m) => m.hset(this.keys.message(id), 'channel', channel, 'ts', ts, 'version', version).hdel(this.keys.message(id), 'error', 'errorKind', 'errorAt'));
+    await this.write(id, expiresAt, (m) =>
+      m
+        .hset(this.keys.message(id), 'channel', channel, 'ts', ts, 'version', version)
+        .hdel(this.keys.message(id), 'error', 'errorKind', 'errorAt'),
+    );
   }
 
   async rendered(id: string, version: number, expiresAt: number): Promise<void> {
-    await this.write(id, expiresAt, (m) => m.hset(this.keys.message(id), 'version', version).hdel(this.keys.message(id), 'error', 'errorKind', 'errorAt'));
+    await this.write(id, expiresAt, (m) =>
+      m.hset(this.keys.message(id), 'version', version).hdel(this.keys.message(id), 'error', 'errorKind', 'errorAt'),
+    );
   }
 
   async threaded(id: string, expiresAt: number): Promise<void> {
@@ -51,7 +58,9 @@ export class MessageStore {
   }
 
   async failed(id: string, kind: DeliveryErrorKind, message: string, expiresAt: number): Promise<void> {
-    await this.write(id, expiresAt, (m) => m.hset(this.keys.message(id), 'errorKind', kind, 'error', message.slice(0, 500), 'errorAt', Date.now()));
+    await this.write(id, expiresAt, (m) =>
+      m.hset(this.keys.message(id), 'errorKind', kind, 'error', message.slice(0, 500), 'errorAt', Date.now()),
+    );
   }
 
   /** A token when this caller may send for the approval now; undefined while another sender holds it. */

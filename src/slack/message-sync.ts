@@ -29,7 +29,8 @@ export interface MessageSyncDeps {
 export async function syncApprovalMessage(deps: MessageSyncDeps, approvalId: string, force: boolean): Promise<void> {
   const { engine, client, store, redact } = deps;
   const token = await store.lock(approvalId, LOCK_MS);
-  if (token === undefined) throw new SendLater(BUSY_RETRY_MS, `another process is sending approval ${approvalId}'s message`);
+  if (token === undefined)
+    throw new SendLater(BUSY_RETRY_MS, `another process is sending approval ${approvalId}'s message`);
   try {
     await deps.gate.check();
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -38,8 +39,14 @@ export async function syncApprovalMessage(deps: MessageSyncDeps, approvalId: str
       const record = await store.get(approvalId);
       let { channel, ts } = record;
       if (channel === undefined || ts === undefined) {
-        const answer = await client.chat.postMessage({ channel: view.channel ?? deps.defaultChannel, ...approvalMessage(view, redact), unfurl_links: false, unfurl_media: false });
-        if (answer.channel === undefined || answer.ts === undefined) throw new Error('chat.postMessage answered without channel and ts');
+        const answer = await client.chat.postMessage({
+          channel: view.channel ?? deps.defaultChannel,
+          ...approvalMessage(view, redact),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        if (answer.channel === undefined || answer.ts === undefined)
+          throw new Error('chat.postMessage answered without channel and ts');
         ({ channel, ts } = answer as { channel: string; ts: string });
         await store.posted(approvalId, channel, ts, view.version, view.expiresAt);
       } else if (force || record.version < view.version) {
@@ -48,7 +55,13 @@ export async function syncApprovalMessage(deps: MessageSyncDeps, approvalId: str
       }
       force = false;
       if (view.state === 'executed' && !record.threaded) {
-        await client.chat.postMessage({ channel, thread_ts: ts, text: outcomeText(view, redact), unfurl_links: false, unfurl_media: false });
+        await client.chat.postMessage({
+          channel,
+          thread_ts: ts,
+          text: outcomeText(view, redact),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
         await store.threaded(approvalId, view.expiresAt);
       }
       const now = await engine.find(approvalId);

@@ -1,6 +1,26 @@
-import type { ActionsBlock, Button, ContextBlock, HeaderBlock, InputBlock, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import type {
+  ActionsBlock,
+  Button,
+  ContextBlock,
+  HeaderBlock,
+  InputBlock,
+  KnownBlock,
+  ModalView,
+  SectionBlock,
+} from '@slack/types';
 import type { AlreadyDecidedDetails, ApprovalView } from '../approvals/index.js';
-import { code, durationText, escapeAndCut, mrkdwnLine, plainCut, prettyJson, slackDate, SLACK_LIMITS, utcText, who } from './text.js';
+import {
+  code,
+  durationText,
+  escapeAndCut,
+  mrkdwnLine,
+  plainCut,
+  prettyJson,
+  slackDate,
+  SLACK_LIMITS,
+  utcText,
+  who,
+} from './text.js';
 
 /**
  * Block Kit for approvals: the approval message in each state, the Deny modal, the thread
@@ -34,7 +54,9 @@ export function approvalMessage(view: ApprovalView, redact: Redactor): SlackMess
       fields: [
         field(`*Who*\ngrant ${code(view.grant, 100)}${view.owner === undefined ? '' : ` (owner ${who(view.owner)})`}`),
         field(`*What*\n${code(view.server, 100)} · ${code(view.tool, 200)}`),
-        field(`*Why*\n${view.reason === undefined ? '' : mrkdwnLine(view.reason, 1_500) + '\n'}rule ${code(view.rule, 300)}`),
+        field(
+          `*Why*\n${view.reason === undefined ? '' : mrkdwnLine(view.reason, 1_500) + '\n'}rule ${code(view.rule, 300)}`,
+        ),
         field(`*Until*\n${slackDate(view.expiresAt)} (timeout ${mrkdwnLine(view.timeout, 20)})`),
       ],
     } satisfies SectionBlock,
@@ -58,7 +80,11 @@ function headline(view: ApprovalView): string {
     case 'executing':
       return `⏳ Running: ${tool}`;
     case 'executed':
-      return view.outcome === 'ok' ? `✅ Done: ${tool}` : view.outcome === 'error' ? `⚠️ Tool error: ${tool}` : `❓ Outcome unknown: ${tool}`;
+      return view.outcome === 'ok'
+        ? `✅ Done: ${tool}`
+        : view.outcome === 'error'
+          ? `⚠️ Tool error: ${tool}`
+          : `❓ Outcome unknown: ${tool}`;
     case 'denied':
       return `⛔ Denied: ${tool}`;
     case 'expired':
@@ -114,14 +140,18 @@ function statusLine(view: ApprovalView): string | undefined {
 }
 
 function outcomeSummary(view: ApprovalView): string {
-  const took = view.executionStartedAt !== undefined && view.finishedAt !== undefined ? ` in ${durationText(view.finishedAt - view.executionStartedAt)}` : '';
+  const took =
+    view.executionStartedAt !== undefined && view.finishedAt !== undefined
+      ? ` in ${durationText(view.finishedAt - view.executionStartedAt)}`
+      : '';
   if (view.outcome === 'ok') return `✅ Ran: ok${took}`;
   if (view.outcome === 'error') return `⚠️ Ran: tool error${took}`;
   return `❌ Failure: outcome unknown${took}`;
 }
 
 function buttons(id: string): ActionsBlock {
-  if (id.length > SLACK_LIMITS.buttonValue) throw new RangeError(`approval id longer than a button value may be: ${id.length}`);
+  if (id.length > SLACK_LIMITS.buttonValue)
+    throw new RangeError(`approval id longer than a button value may be: ${id.length}`);
   const approve: Button = {
     type: 'button',
     action_id: APPROVE_ACTION,
@@ -130,12 +160,21 @@ function buttons(id: string): ActionsBlock {
     value: id,
     confirm: {
       title: { type: 'plain_text', text: 'Approve this call?' },
-      text: { type: 'mrkdwn', text: 'Airlock will run the call right away, with the arguments shown. This cannot be undone.' },
+      text: {
+        type: 'mrkdwn',
+        text: 'Airlock will run the call right away, with the arguments shown. This cannot be undone.',
+      },
       confirm: { type: 'plain_text', text: 'Approve' },
       deny: { type: 'plain_text', text: 'Cancel' },
     },
   };
-  const deny: Button = { type: 'button', action_id: DENY_ACTION, text: { type: 'plain_text', text: 'Deny…', emoji: true }, style: 'danger', value: id };
+  const deny: Button = {
+    type: 'button',
+    action_id: DENY_ACTION,
+    text: { type: 'plain_text', text: 'Deny…', emoji: true },
+    style: 'danger',
+    value: id,
+  };
   return { type: 'actions', block_id: 'airlock_decision', elements: [approve, deny] };
 }
 
@@ -178,9 +217,13 @@ export function resultSummary(result: unknown, redact: Redactor, max = 300): str
   const r = result as { content?: unknown; structuredContent?: unknown; error?: unknown };
   let text: string | undefined;
   if (Array.isArray(r.content)) {
-    const first = r.content.find((c): c is { type: 'text'; text: string } => typeof c === 'object' && c !== null && (c as { type?: unknown }).type === 'text');
+    const first = r.content.find(
+      (c): c is { type: 'text'; text: string } =>
+        typeof c === 'object' && c !== null && (c as { type?: unknown }).type === 'text',
+    );
     if (first !== undefined) text = redactJsonText(first.text, redact);
-    else if (r.content.length > 0) text = `(${r.content.length} non-text content item${r.content.length === 1 ? '' : 's'})`;
+    else if (r.content.length > 0)
+      text = `(${r.content.length} non-text content item${r.content.length === 1 ? '' : 's'})`;
   }
   if (text === undefined && r.structuredContent !== undefined) text = JSON.stringify(redact(r.structuredContent));
   if (text === undefined && r.error !== undefined) text = String(r.error);
@@ -221,7 +264,9 @@ export function denyModal(view: ApprovalView, metadata: DenyModalMetadata): Moda
     submit: { type: 'plain_text', text: 'Deny' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      section(`Deny ${code(view.tool, 200)} on ${code(view.server, 100)} for grant ${code(view.grant, 100)}?\nThe call will not run, and the agent is told it was denied.`),
+      section(
+        `Deny ${code(view.tool, 200)} on ${code(view.server, 100)} for grant ${code(view.grant, 100)}?\nThe call will not run, and the agent is told it was denied.`,
+      ),
       input,
     ],
   };
@@ -267,7 +312,8 @@ export const ephemeral = {
     `Your approval is counted: ${view.approvals.length} of ${view.minApprovals}. The call runs once ${view.minApprovals - view.approvals.length} more approver${view.minApprovals - view.approvals.length === 1 ? '' : 's'} approve.`,
   alreadyYours: (view: Pick<ApprovalView, 'approvals' | 'minApprovals'>) =>
     `You already approved this call (${view.approvals.length} of ${view.minApprovals}); another approver is needed.`,
-  notFound: (id: string) => `Approval ${code(id, 60)} no longer exists (it closed longer ago than Airlock keeps approvals).`,
+  notFound: (id: string) =>
+    `Approval ${code(id, 60)} no longer exists (it closed longer ago than Airlock keeps approvals).`,
   unavailable: (id: string) =>
     `Airlock could not record your decision just now (its Redis is unreachable). Try again in a moment, or run \`airlock approvals approve ${id} --as <your Slack id>\`.`,
 } as const;
@@ -293,7 +339,10 @@ function context(text: string): ContextBlock {
  * For the agent's progress text while the approval message cannot be delivered (plain text: the
  * model reads it). The approval stays pending and decidable from the CLI and the console.
  */
-export function deliveryNoteText(approvalId: string, error: { kind: 'unreachable' | 'rate_limited' | 'rejected'; message: string }): string {
+export function deliveryNoteText(
+  approvalId: string,
+  error: { kind: 'unreachable' | 'rate_limited' | 'rejected'; message: string },
+): string {
   const how = `approvers can still decide with \`airlock approvals approve ${approvalId} --as <user>\` (or \`deny\`) or in the Airlock console`;
   switch (error.kind) {
     case 'rate_limited':

@@ -8,7 +8,8 @@ import type { DeliveryErrorKind } from './message-store.js';
 const RATE_MAX = 10;
 
 /** sync: make the approval's message (and thread) match its current state; audit: one text to the audit channel. */
-export type OutboxJob = { kind: 'sync'; approvalId: string; force?: boolean } | { kind: 'audit'; channel: string; text: string };
+export type OutboxJob =
+  { kind: 'sync'; approvalId: string; force?: boolean } | { kind: 'audit'; channel: string; text: string };
 
 export interface OutboxRetry {
   attempts: number;
@@ -19,7 +20,10 @@ export interface OutboxRetry {
 /** Thrown by a handler that cannot send yet (another process holds the message): run again after `delayMs`, no attempt used. */
 export class SendLater extends Error {
   override readonly name = 'SendLater';
-  constructor(readonly delayMs: number, why: string) {
+  constructor(
+    readonly delayMs: number,
+    why: string,
+  ) {
     super(why);
   }
 }
@@ -32,10 +36,22 @@ export interface OutboxHandlers {
 }
 
 /** Slack platform errors worth retrying; every other `ok: false` answer (channel_not_found, invalid_blocks, …) is final. */
-const TRANSIENT_PLATFORM_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'timeout']);
+const TRANSIENT_PLATFORM_ERRORS = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'timeout',
+]);
 
 /** How a Web API failure is handled: retried later (Retry-After wins), retried with backoff, or given up. */
-export function classifySlackError(error: unknown): { kind: DeliveryErrorKind; retryAfterMs?: number; final: boolean; message: string } {
+export function classifySlackError(error: unknown): {
+  kind: DeliveryErrorKind;
+  retryAfterMs?: number;
+  final: boolean;
+  message: string;
+} {
   const e = error as { code?: unknown; retryAfter?: unknown; data?: { error?: unknown }; statusCode?: unknown };
   const message = describeError(error);
   if (e?.code === 'slack_webapi_rate_limited_error' && typeof e.retryAfter === 'number') {
@@ -43,7 +59,9 @@ export function classifySlackError(error: unknown): { kind: DeliveryErrorKind; r
   }
   if (e?.code === 'slack_webapi_platform_error') {
     const code = String(e.data?.error ?? '');
-    return TRANSIENT_PLATFORM_ERRORS.has(code) ? { kind: 'unreachable', final: false, message } : { kind: 'rejected', final: true, message };
+    return TRANSIENT_PLATFORM_ERRORS.has(code)
+      ? { kind: 'unreachable', final: false, message }
+      : { kind: 'rejected', final: true, message };
   }
   return { kind: 'unreachable', final: false, message };
 }
@@ -100,7 +118,8 @@ export class SlackOutbox {
       });
       worker.on('error', (error) => log.warn({ err: describeError(error) }, 'slack worker error'));
       worker.on('failed', (job, error) => {
-        const final = error.name === 'UnrecoverableError' || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
+        const final =
+          error.name === 'UnrecoverableError' || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
         if (final) log.error({ job: job?.name, err: describeError(error) }, 'gave up sending to Slack');
       });
       await worker.waitUntilReady();
@@ -174,7 +193,14 @@ export class RetryAfterGate {
   }
 }
 
-async function run(job: Job<OutboxJob>, token: string | undefined, handlers: OutboxHandlers, gate: RetryAfterGate, pause: (ms: number) => Promise<void>, log: Logger): Promise<void> {
+async function run(
+  job: Job<OutboxJob>,
+  token: string | undefined,
+  handlers: OutboxHandlers,
+  gate: RetryAfterGate,
+  pause: (ms: number) => Promise<void>,
+  log: Logger,
+): Promise<void> {
   const data = job.data;
   const wait = await gate.remainingMs();
   if (wait > 0) return later(job, token, wait);
@@ -185,9 +211,20 @@ async function run(job: Job<OutboxJob>, token: string | undefined, handlers: Out
     if (error instanceof SendLater) return later(job, token, error.delayMs);
     const c = classifySlackError(error);
     if (data.kind === 'sync') {
-      await handlers.syncFailed(data.approvalId, c.kind, c.message).catch((e: unknown) => log.debug({ err: describeError(e) }, 'could not record a Slack failure'));
+      await handlers
+        .syncFailed(data.approvalId, c.kind, c.message)
+        .catch((e: unknown) => log.debug({ err: describeError(e) }, 'could not record a Slack failure'));
     }
-    log.warn({ job: job.name, approval: data.kind === 'sync' ? data.approvalId : undefined, kind: c.kind, attempt: job.attemptsMade + 1, err: c.message }, 'Slack send failed');
+    log.warn(
+      {
+        job: job.name,
+        approval: data.kind === 'sync' ? data.approvalId : undefined,
+        kind: c.kind,
+        attempt: job.attemptsMade + 1,
+        err: c.message,
+      },
+      'Slack send failed',
+    );
     if (c.retryAfterMs !== undefined) {
       // Slack's Retry-After holds for every write, not just this one: pause the whole queue (all
       // processes); the job goes back to waiting without using an attempt.

@@ -8,7 +8,8 @@ const stamp = (offsetS: number) => String(nowS + offsetS);
 describe('checkSlackTimestamp', () => {
   it('accepts timestamps within five minutes of the clock, either way', () => {
     expect(MAX_CLOCK_SKEW_S).toBe(300);
-    for (const offset of [0, 1, -1, 299, -299, 300, -300]) expect(checkSlackTimestamp(stamp(offset), NOW_MS)).toEqual({ ok: true });
+    for (const offset of [0, 1, -1, 299, -299, 300, -300])
+      expect(checkSlackTimestamp(stamp(offset), NOW_MS)).toEqual({ ok: true });
   });
 
   it('refuses a timestamp more than five minutes ahead: Bolt alone would accept it', () => {

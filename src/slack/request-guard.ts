@@ -32,13 +32,19 @@ export function checkSlackTimestamp(header: string | string[] | undefined, nowMs
  * Bolt, which then verifies the signature itself. Everything else is refused from the headers
  * alone, without reading the body (the listener closes refused connections).
  */
-export function guardSlackRequests(options: { bolt: RequestListener; log: Logger; now?: () => number }): RequestListener {
+export function guardSlackRequests(options: {
+  bolt: RequestListener;
+  log: Logger;
+  now?: () => number;
+}): RequestListener {
   const now = options.now ?? Date.now;
   const { log } = options;
   return (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (path !== SLACK_EVENTS_PATH || req.method !== 'POST') return refuse(res, 404, `Not found: ${req.method ?? ''} ${path} (Slack posts to POST ${SLACK_EVENTS_PATH})`);
-    if (req.headers['x-slack-signature'] === undefined) return refuse(res, 401, 'Unauthorized: not a signed Slack request');
+    if (path !== SLACK_EVENTS_PATH || req.method !== 'POST')
+      return refuse(res, 404, `Not found: ${req.method ?? ''} ${path} (Slack posts to POST ${SLACK_EVENTS_PATH})`);
+    if (req.headers['x-slack-signature'] === undefined)
+      return refuse(res, 401, 'Unauthorized: not a signed Slack request');
     const check = checkSlackTimestamp(req.headers['x-slack-request-timestamp'], now());
     if (!check.ok) {
       if (check.reason === 'future' || check.reason === 'past') {
@@ -47,11 +53,15 @@ export function guardSlackRequests(options: { bolt: RequestListener; log: Logger
           `refused a Slack request stamped ${check.skewSeconds} s in the ${check.reason} (more than ${MAX_CLOCK_SKEW_S} s from this clock: a replay, or a clock off; check NTP)`,
         );
       } else {
-        log.warn({ reason: check.reason, address: req.socket.remoteAddress }, 'refused a Slack request without a usable X-Slack-Request-Timestamp');
+        log.warn(
+          { reason: check.reason, address: req.socket.remoteAddress },
+          'refused a Slack request without a usable X-Slack-Request-Timestamp',
+        );
       }
       return refuse(res, 401, 'Unauthorized: request timestamp missing or more than 5 minutes from now');
     }
-    if (Number(req.headers['content-length'] ?? 0) > SLACK_BODY_LIMIT) return refuse(res, 413, `Request body over ${SLACK_BODY_LIMIT} bytes`);
+    if (Number(req.headers['content-length'] ?? 0) > SLACK_BODY_LIMIT)
+      return refuse(res, 413, `Request body over ${SLACK_BODY_LIMIT} bytes`);
     try {
       options.bolt(req, res);
     } catch (error) {

@@ -54,7 +54,10 @@ function validate(schema: ParamSchema, value: unknown, loc: Loc, issues: Issue[]
           : fail('int_from_float', 'Input should be a valid integer, got a number with a fractional part');
       }
       if (typeof value === 'string') {
-        return parseIntString(value) ?? fail('int_parsing', 'Input should be a valid integer, unable to parse string as an integer');
+        return (
+          parseIntString(value) ??
+          fail('int_parsing', 'Input should be a valid integer, unable to parse string as an integer')
+        );
       }
       return fail('int_type', 'Input should be a valid integer');
     }
@@ -152,7 +155,12 @@ export function parseArguments(spec: ArgumentSpec, raw: Record<string, unknown>)
   if (spec.mode === 'prompt') {
     for (const key of Object.keys(input)) {
       if (!(key in spec.properties)) {
-        issues.push({ loc: [key], type: 'unexpected_keyword_argument', msg: 'Unexpected keyword argument', input: input[key] });
+        issues.push({
+          loc: [key],
+          type: 'unexpected_keyword_argument',
+          msg: 'Unexpected keyword argument',
+          input: input[key],
+        });
       }
     }
   }

@@ -3,11 +3,7 @@
  * that string is what the client sees after "Error executing tool <name>: ".
  */
 export type MlflowErrorCode =
-  | 'RESOURCE_DOES_NOT_EXIST'
-  | 'RESOURCE_ALREADY_EXISTS'
-  | 'INVALID_PARAMETER_VALUE'
-  | 'INTERNAL_ERROR'
-  | 'NOT_FOUND';
+  'RESOURCE_DOES_NOT_EXIST' | 'RESOURCE_ALREADY_EXISTS' | 'INVALID_PARAMETER_VALUE' | 'INTERNAL_ERROR' | 'NOT_FOUND';
 
 export class MlflowError extends Error {
   /**
@@ -27,7 +23,8 @@ export class MlflowError extends Error {
 export const notFound = (detail: string): MlflowError => new MlflowError('RESOURCE_DOES_NOT_EXIST', detail, true);
 export const alreadyExists = (detail: string): MlflowError => new MlflowError('RESOURCE_ALREADY_EXISTS', detail, true);
 export const invalidParam = (detail: string): MlflowError => new MlflowError('INVALID_PARAMETER_VALUE', detail, true);
-export const clientInvalidParam = (detail: string): MlflowError => new MlflowError('INVALID_PARAMETER_VALUE', detail, false);
+export const clientInvalidParam = (detail: string): MlflowError =>
+  new MlflowError('INVALID_PARAMETER_VALUE', detail, false);
 
 /** A plain Python exception (ValueError, KeyError, OSError …) with its str() text. */
 export class PythonError extends Error {}

@@ -30,11 +30,20 @@ export interface Dialect {
 }
 
 const ENTITY_ALIASES: Record<string, EntityType> = {
-  metric: 'metric', metrics: 'metric',
-  parameter: 'parameter', parameters: 'parameter', param: 'parameter', params: 'parameter',
-  tag: 'tag', tags: 'tag',
-  attribute: 'attribute', attr: 'attribute', attributes: 'attribute', run: 'attribute',
-  dataset: 'dataset', datasets: 'dataset',
+  metric: 'metric',
+  metrics: 'metric',
+  parameter: 'parameter',
+  parameters: 'parameter',
+  param: 'parameter',
+  params: 'parameter',
+  tag: 'tag',
+  tags: 'tag',
+  attribute: 'attribute',
+  attr: 'attribute',
+  attributes: 'attribute',
+  run: 'attribute',
+  dataset: 'dataset',
+  datasets: 'dataset',
 };
 
 const METRIC_COMPARATORS = ['>', '>=', '!=', '=', '<', '<='];
@@ -72,11 +81,16 @@ function tokenize(source: string): Token[] {
   for (;;) {
     rest = rest.replace(/^\s+/, '');
     if (rest === '') return tokens;
-    const match = TOKEN_PATTERNS.map(([kind, re]) => [kind, re.exec(rest)?.[0]] as const).find(([, m]) => m !== undefined);
+    const match = TOKEN_PATTERNS.map(([kind, re]) => [kind, re.exec(rest)?.[0]] as const).find(
+      ([, m]) => m !== undefined,
+    );
     if (!match?.[1]) throw invalidClauses(rest);
     const [kind, text] = match;
     const upper = text.toUpperCase();
-    tokens.push({ kind: kind === 'ident' && KEYWORDS.has(upper) ? 'keyword' : kind, text: kind === 'ident' && KEYWORDS.has(upper) ? upper : text });
+    tokens.push({
+      kind: kind === 'ident' && KEYWORDS.has(upper) ? 'keyword' : kind,
+      text: kind === 'ident' && KEYWORDS.has(upper) ? upper : text,
+    });
     rest = rest.slice(text.length);
   }
 }
@@ -87,35 +101,53 @@ const stripQuotes = (s: string) => (isQuoted(s, "'") || isQuoted(s, '"') ? trimE
 const trimBackticks = (s: string) => (isQuoted(s, '`') ? trimEnds(s) : s);
 
 /** `SearchUtils._get_identifier`: "metrics.`a/b`" → metric "a/b"; a bare key is an attribute. */
-export function parseIdentifier(identifier: string, dialect: Dialect, attributes: Readonly<Record<string, string>>): { type: EntityType; key: string } {
+export function parseIdentifier(
+  identifier: string,
+  dialect: Dialect,
+  attributes: Readonly<Record<string, string>>,
+): { type: EntityType; key: string } {
   const dot = identifier.indexOf('.');
   const entityText = trimBackticks(dot < 0 ? 'attribute' : identifier.slice(0, dot));
   const rawKey = dot < 0 ? identifier : identifier.slice(dot + 1);
   const type = ENTITY_ALIASES[entityText];
   if (!type || !dialect.entities.includes(type)) {
-    throw invalidParam(`Invalid entity type '${entityText}'. Valid values are [${dialect.entities.map((e) => `'${e}'`).join(', ')}]`);
+    throw invalidParam(
+      `Invalid entity type '${entityText}'. Valid values are [${dialect.entities.map((e) => `'${e}'`).join(', ')}]`,
+    );
   }
   const key = trimBackticks(stripQuotes(rawKey));
   if (type === 'attribute') {
     const canonical = attributes[key];
     if (canonical === undefined) {
-      throw invalidParam(`Invalid attribute key '${key}' specified. Valid keys are '${pySet(Object.keys(attributes))}'`);
+      throw invalidParam(
+        `Invalid attribute key '${key}' specified. Valid keys are '${pySet(Object.keys(attributes))}'`,
+      );
     }
     return { type, key: canonical };
   }
   if (type === 'dataset' && !['name', 'digest', 'context'].includes(key)) {
-    throw invalidParam(`Invalid dataset key '${key}' specified. Valid keys are '${pySet(['name', 'digest', 'context'])}'`);
+    throw invalidParam(
+      `Invalid dataset key '${key}' specified. Valid keys are '${pySet(['name', 'digest', 'context'])}'`,
+    );
   }
   return { type, key };
 }
 
-function readValue(type: EntityType, key: string, token: Token, list: string[] | undefined, numericAttribute: boolean): FilterValue {
+function readValue(
+  type: EntityType,
+  key: string,
+  token: Token,
+  list: string[] | undefined,
+  numericAttribute: boolean,
+): FilterValue {
   const isString = token.kind === 'string' || (token.kind === 'ident' && isQuoted(token.text, '"'));
   if (type === 'metric' || numericAttribute) {
     if (token.kind !== 'number') {
-      throw invalidParam(type === 'metric'
-        ? `Expected numeric value type for metric. Found ${token.text}`
-        : `Expected numeric value type for numeric attribute: ${key}. Found ${token.text}`);
+      throw invalidParam(
+        type === 'metric'
+          ? `Expected numeric value type for metric. Found ${token.text}`
+          : `Expected numeric value type for numeric attribute: ${key}. Found ${token.text}`,
+      );
     }
     return Number(token.text);
   }
@@ -126,15 +158,20 @@ function readValue(type: EntityType, key: string, token: Token, list: string[] |
     return list;
   }
   if (isString) return stripQuotes(token.text);
-  if (type === 'attribute') throw invalidParam(`Expected a quoted string value for attributes. Got value ${token.text}`);
+  if (type === 'attribute')
+    throw invalidParam(`Expected a quoted string value for attributes. Got value ${token.text}`);
   throw invalidParam(`Expected a quoted string value for ${type} (e.g. 'my-value'). Got value ${token.text}`);
 }
 
 function checkComparator(type: EntityType, numericAttribute: boolean, comparator: string): void {
-  const allowed = type === 'metric' || numericAttribute
-    ? METRIC_COMPARATORS
-    : type === 'attribute' || type === 'dataset' ? STRING_ATTRIBUTE_COMPARATORS : STRING_COMPARATORS;
-  if (!allowed.includes(comparator)) throw invalidParam(`Invalid comparator '${comparator}' not one of '${pySet(allowed)}'`);
+  const allowed =
+    type === 'metric' || numericAttribute
+      ? METRIC_COMPARATORS
+      : type === 'attribute' || type === 'dataset'
+        ? STRING_ATTRIBUTE_COMPARATORS
+        : STRING_COMPARATORS;
+  if (!allowed.includes(comparator))
+    throw invalidParam(`Invalid comparator '${comparator}' not one of '${pySet(allowed)}'`);
 }
 
 /** Parse a filter string into AND-ed clauses; an empty filter matches everything. */
@@ -144,7 +181,11 @@ export function parseFilter(filter: string | null, dialect: Dialect): Clause[] {
   const clauses: Clause[] = [];
   const attributes = { ...dialect.stringAttributes, ...dialect.numericAttributes };
   let i = 0;
-  const restText = () => tokens.slice(i).map((t) => t.text).join(' ');
+  const restText = () =>
+    tokens
+      .slice(i)
+      .map((t) => t.text)
+      .join(' ');
   while (i < tokens.length) {
     const ident = tokens[i];
     if (ident?.kind !== 'ident') throw invalidClauses(restText());
@@ -154,7 +195,10 @@ export function parseFilter(filter: string | null, dialect: Dialect): Clause[] {
     if (comparatorToken?.kind === 'keyword' && comparator === 'NOT' && tokens[i + 2]?.text === 'IN') {
       comparator = 'NOT IN';
       next = i + 3;
-    } else if (!(comparatorToken?.kind === 'op' || (comparatorToken?.kind === 'keyword' && ['LIKE', 'ILIKE', 'IN'].includes(comparator)))) {
+    } else if (!(
+      comparatorToken?.kind === 'op' ||
+      (comparatorToken?.kind === 'keyword' && ['LIKE', 'ILIKE', 'IN'].includes(comparator))
+    )) {
       throw invalidClauses(restText());
     }
     comparatorToken = tokens[next];
@@ -189,23 +233,37 @@ export function parseFilter(filter: string | null, dialect: Dialect): Clause[] {
 
 /** SQL LIKE: % and _ are wildcards, everything else literal. */
 function likeToRegExp(pattern: string, flags: string): RegExp {
-  const body = [...pattern].map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const body = [...pattern]
+    .map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${body}$`, `s${flags}`);
 }
 
 export function compare(lhs: string | number, comparator: string, rhs: FilterValue): boolean {
   switch (comparator) {
-    case '=': return lhs === rhs;
-    case '!=': case '<>': return lhs !== rhs;
-    case '>': return lhs > rhs;
-    case '>=': return lhs >= rhs;
-    case '<': return lhs < rhs;
-    case '<=': return lhs <= rhs;
-    case 'LIKE': return likeToRegExp(String(rhs), '').test(String(lhs));
-    case 'ILIKE': return likeToRegExp(String(rhs), 'i').test(String(lhs));
-    case 'IN': return Array.isArray(rhs) && rhs.includes(String(lhs));
-    case 'NOT IN': return Array.isArray(rhs) && !rhs.includes(String(lhs));
-    default: return false;
+    case '=':
+      return lhs === rhs;
+    case '!=':
+    case '<>':
+      return lhs !== rhs;
+    case '>':
+      return lhs > rhs;
+    case '>=':
+      return lhs >= rhs;
+    case '<':
+      return lhs < rhs;
+    case '<=':
+      return lhs <= rhs;
+    case 'LIKE':
+      return likeToRegExp(String(rhs), '').test(String(lhs));
+    case 'ILIKE':
+      return likeToRegExp(String(rhs), 'i').test(String(lhs));
+    case 'IN':
+      return Array.isArray(rhs) && rhs.includes(String(lhs));
+    case 'NOT IN':
+      return Array.isArray(rhs) && !rhs.includes(String(lhs));
+    default:
+      return false;
   }
 }
 

@@ -20,7 +20,9 @@ export interface HttpStandin {
 }
 
 function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -38,43 +40,61 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function hostAllowed(bindHost: string, hostHeader: string | undefined): boolean {
   if (!LOOPBACK_HOSTS.has(bindHost)) return true;
   if (!hostHeader) return false;
-  const name = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.split(':')[0] ?? '';
+  const name = hostHeader.startsWith('[')
+    ? hostHeader.slice(0, hostHeader.indexOf(']') + 1)
+    : (hostHeader.split(':')[0] ?? '');
   return LOOPBACK_HOSTS.has(name);
 }
 
-export async function serveStandinHttp(makeServer: () => Server, options: { host: string; port: number }): Promise<HttpStandin> {
-  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: Server }>();
+type Sessions = Map<string, { transport: StreamableHTTPServerTransport; server: Server }>;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== '/mcp') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-    if (!hostAllowed(options.host, req.headers.host)) return sendJsonRpcError(res, 403, -32000, 'Forbidden: invalid Host header');
-    const sessionId = req.headers['mcp-session-id'];
-    if (typeof sessionId === 'string') {
-      const session = sessions.get(sessionId);
-      if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found');
-      return session.transport.handleRequest(req, res);
-    }
-    if (req.method !== 'POST') return sendJsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided');
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch {
-      return sendJsonRpcError(res, 400, -32700, 'Parse error');
-    }
-    if (!isInitializeRequest(body)) return sendJsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided');
-    const server = makeServer();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => void sessions.set(id, { transport, server }),
-      onsessionclosed: (id) => void sessions.delete(id),
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+/** One request to /mcp: an existing session's, or an initialize that opens a new one. */
+async function handleMcpRequest(
+  sessions: Sessions,
+  makeServer: () => Server,
+  bindHost: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (path !== '/mcp') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+  if (!hostAllowed(bindHost, req.headers.host))
+    return sendJsonRpcError(res, 403, -32000, 'Forbidden: invalid Host header');
+  const sessionId = req.headers['mcp-session-id'];
+  if (typeof sessionId === 'string') {
+    const session = sessions.get(sessionId);
+    if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found');
+    return session.transport.handleRequest(req, res);
   }
+  if (req.method !== 'POST') return sendJsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided');
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch {
+    return sendJsonRpcError(res, 400, -32700, 'Parse error');
+  }
+  if (!isInitializeRequest(body))
+    return sendJsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided');
+  const server = makeServer();
+  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomUUID(),
+    onsessioninitialized: (id) => void sessions.set(id, { transport, server }),
+    onsessionclosed: (id) => void sessions.delete(id),
+  });
+  transport.onclose = () => {
+    if (transport.sessionId) sessions.delete(transport.sessionId);
+  };
+  await server.connect(transport);
+  await transport.handleRequest(req, res, body);
+}
+
+export async function serveStandinHttp(
+  makeServer: () => Server,
+  options: { host: string; port: number },
+): Promise<HttpStandin> {
+  const sessions: Sessions = new Map();
+  const handle = (req: IncomingMessage, res: ServerResponse) =>
+    handleMcpRequest(sessions, makeServer, options.host, req, res);
 
   const httpServer = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {

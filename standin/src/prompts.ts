@@ -104,7 +104,10 @@ const RENDERERS: Record<string, Render> = {
 /** Prompt parameters: every one is a str except compare_runs_by_ids' run_ids: list[str]. */
 function argumentSpec(prompt: PromptDefinition) {
   const properties = Object.fromEntries(
-    prompt.arguments.map((arg) => [arg.name, arg.name === 'run_ids' ? { type: 'array', items: { type: 'string' } } : { type: 'string' }]),
+    prompt.arguments.map((arg) => [
+      arg.name,
+      arg.name === 'run_ids' ? { type: 'array', items: { type: 'string' } } : { type: 'string' },
+    ]),
   );
   return { title: prompt.name, properties, required: prompt.arguments.map((arg) => arg.name), mode: 'prompt' as const };
 }
@@ -112,7 +115,10 @@ function argumentSpec(prompt: PromptDefinition) {
 /** A Python set's repr of the missing names (declaration order stands in for hash order). */
 const pySetRepr = (names: string[]) => `{${names.map(strRepr).join(', ')}}`;
 
-export function renderPrompt(name: string, args: Record<string, string> | undefined): { description: string; messages: { role: 'user'; content: { type: 'text'; text: string } }[] } {
+export function renderPrompt(
+  name: string,
+  args: Record<string, string> | undefined,
+): { description: string; messages: { role: 'user'; content: { type: 'text'; text: string } }[] } {
   const prompt = findPrompt(name);
   const render = RENDERERS[name];
   if (!prompt || !render) throw new FastMcpRequestError(`Unknown prompt: ${name}`);
@@ -121,5 +127,8 @@ export function renderPrompt(name: string, args: Record<string, string> | undefi
   if (missing.length > 0) throw new FastMcpRequestError(`Missing required arguments: ${pySetRepr(missing)}`);
   const parsed = parseArguments(argumentSpec(prompt), provided);
   if (!parsed.ok) throw new FastMcpRequestError(`Error rendering prompt ${name}: ${parsed.message}`);
-  return { description: prompt.description, messages: [{ role: 'user', content: { type: 'text', text: render(parsed.values.values) } }] };
+  return {
+    description: prompt.description,
+    messages: [{ role: 'user', content: { type: 'text', text: render(parsed.values.values) } }],
+  };
 }

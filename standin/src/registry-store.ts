@@ -93,7 +93,15 @@ export class RegistryStore {
     validateModelName(name);
     if (this.findModel(name)) throw alreadyExists(`Registered Model (name=${name}) already exists.`);
     const now = this.ctx.now();
-    const model: RegisteredModel = { name, creation_timestamp: now, last_updated_timestamp: now, description: '', tags: {}, aliases: {}, versions: [] };
+    const model: RegisteredModel = {
+      name,
+      creation_timestamp: now,
+      last_updated_timestamp: now,
+      description: '',
+      tags: {},
+      aliases: {},
+      versions: [],
+    };
     this.models.push(model);
     this.ctx.changed();
     return model;
@@ -104,7 +112,8 @@ export class RegistryStore {
     try {
       return this.createRegisteredModel(name);
     } catch (error) {
-      if (error instanceof MlflowError && error.errorCode === 'RESOURCE_ALREADY_EXISTS') return this.getRegisteredModel(name);
+      if (error instanceof MlflowError && error.errorCode === 'RESOURCE_ALREADY_EXISTS')
+        return this.getRegisteredModel(name);
       throw error;
     }
   }
@@ -121,14 +130,22 @@ export class RegistryStore {
     return refs
       .filter(({ model, version }) =>
         clauses.every((c) => {
-          const lhs = c.type === 'tag' ? version.tags[c.key] : c.key === 'name' ? model.name : c.key === 'version' ? versionNumber(version) : version[c.key as 'run_id' | 'source'];
+          const lhs =
+            c.type === 'tag'
+              ? version.tags[c.key]
+              : c.key === 'name'
+                ? model.name
+                : c.key === 'version'
+                  ? versionNumber(version)
+                  : version[c.key as 'run_id' | 'source'];
           return lhs !== undefined && compare(lhs, c.comparator, c.value);
         }),
       )
-      .sort((a, b) =>
-        b.version.last_updated_timestamp - a.version.last_updated_timestamp ||
-        (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : 0) ||
-        versionNumber(b.version) - versionNumber(a.version),
+      .sort(
+        (a, b) =>
+          b.version.last_updated_timestamp - a.version.last_updated_timestamp ||
+          (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : 0) ||
+          versionNumber(b.version) - versionNumber(a.version),
       );
   }
 
@@ -145,14 +162,25 @@ export class RegistryStore {
     const model = this.getRegisteredModel(input.name);
     for (const [key, value] of Object.entries(input.tags)) validateTag(key, value, 'registry');
     if (uriScheme(input.source) === '' || uriScheme(input.source) === 'file') {
-      throw invalidParam(`Invalid model version source: '${input.source}'. To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id.`);
+      throw invalidParam(
+        `Invalid model version source: '${input.source}'. To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id.`,
+      );
     }
     const next = model.versions.reduce((max, v) => Math.max(max, versionNumber(v)), 0) + 1;
     const now = this.ctx.now();
     const version: ModelVersion = {
-      version: String(next), creation_timestamp: now, last_updated_timestamp: now, description: input.description ?? '',
-      user_id: '', current_stage: 'None', source: input.source, run_id: input.runId ?? '', run_link: input.runLink ?? '',
-      status: 'READY', status_message: '', tags: { ...input.tags },
+      version: String(next),
+      creation_timestamp: now,
+      last_updated_timestamp: now,
+      description: input.description ?? '',
+      user_id: '',
+      current_stage: 'None',
+      source: input.source,
+      run_id: input.runId ?? '',
+      run_link: input.runLink ?? '',
+      status: 'READY',
+      status_message: '',
+      tags: { ...input.tags },
     };
     model.versions.push(version);
     model.last_updated_timestamp = now;
@@ -195,7 +223,16 @@ export class RegistryStore {
   deleteModelVersion(name: string, version: string): void {
     const { model, version: mv } = this.getModelVersion(name, version);
     const now = this.ctx.now();
-    Object.assign(mv, { current_stage: DELETED_STAGE, last_updated_timestamp: now, description: '', user_id: '', source: 'REDACTED-SOURCE-PATH', run_id: 'REDACTED-RUN-ID', run_link: 'REDACTED-RUN-LINK', status_message: '' });
+    Object.assign(mv, {
+      current_stage: DELETED_STAGE,
+      last_updated_timestamp: now,
+      description: '',
+      user_id: '',
+      source: 'REDACTED-SOURCE-PATH',
+      run_id: 'REDACTED-RUN-ID',
+      run_link: 'REDACTED-RUN-LINK',
+      status_message: '',
+    });
     for (const [alias, target] of Object.entries(model.aliases)) if (target === mv.version) delete model.aliases[alias];
     model.last_updated_timestamp = now;
     this.ctx.changed();
@@ -259,11 +296,16 @@ export class RegistryStore {
     if (parsed.kind === 'alias') return this.getVersionByAlias(parsed.name, parsed.alias);
     if (parsed.kind === 'model_id') throw new PythonError(improperModelsUri(uri));
     const latest = this.latestVersions(parsed.name, parsed.stage === null ? null : [parsed.stage]);
-    const best = latest.reduce<ModelVersion | undefined>((acc, v) => (!acc || versionNumber(v) > versionNumber(acc) ? v : acc), undefined);
+    const best = latest.reduce<ModelVersion | undefined>(
+      (acc, v) => (!acc || versionNumber(v) > versionNumber(acc) ? v : acc),
+      undefined,
+    );
     if (!best) {
-      throw new PythonError(parsed.stage === null
-        ? `No versions of model with name '${parsed.name}' found`
-        : `No versions of model with name '${parsed.name}' and stage '${parsed.stage}' found`);
+      throw new PythonError(
+        parsed.stage === null
+          ? `No versions of model with name '${parsed.name}' found`
+          : `No versions of model with name '${parsed.name}' and stage '${parsed.stage}' found`,
+      );
     }
     return this.getModelVersion(parsed.name, best.version);
   }
@@ -271,22 +313,32 @@ export class RegistryStore {
   /** MlflowClient.copy_model_version: fetch (wrapped errors), create destination, add a version. */
   copyModelVersion(srcUri: string, dstName: string): ModelVersion {
     if (uriScheme(srcUri) !== 'models') {
-      throw new PythonError(`Unsupported source model URI: '${srcUri}'. The \`copy_model_version\` API only copies models stored in the 'models:/' scheme.`);
+      throw new PythonError(
+        `Unsupported source model URI: '${srcUri}'. The \`copy_model_version\` API only copies models stored in the 'models:/' scheme.`,
+      );
     }
     let src: VersionRef;
     try {
       src = this.resolveModelsUri(srcUri);
     } catch (error) {
-      throw new PythonError(`Failed to fetch model version from source model URI: '${srcUri}'. Error: ${messageOf(error)}`);
+      throw new PythonError(
+        `Failed to fetch model version from source model URI: '${srcUri}'. Error: ${messageOf(error)}`,
+      );
     }
     this.ensureRegisteredModel(dstName);
     try {
       return this.createModelVersion({
-        name: dstName, source: `models:/${src.model.name}/${src.version.version}`, runId: src.version.run_id,
-        tags: src.version.tags, runLink: src.version.run_link, description: src.version.description,
+        name: dstName,
+        source: `models:/${src.model.name}/${src.version.version}`,
+        runId: src.version.run_id,
+        tags: src.version.tags,
+        runLink: src.version.run_link,
+        description: src.version.description,
       });
     } catch (error) {
-      throw new PythonError(`Failed to create model version copy. The current model registry backend may not yet support model version URI sources.\nError: ${messageOf(error)}`);
+      throw new PythonError(
+        `Failed to create model version copy. The current model registry backend may not yet support model version URI sources.\nError: ${messageOf(error)}`,
+      );
     }
   }
 }
@@ -303,6 +355,8 @@ function parseVersionClientSide(version: string): number {
 /** The stage error that has no MLflow error code (see transitionStage). */
 export class ArchiveNotActiveError extends Error {
   constructor(stage: string) {
-    super(`Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are ['Staging', 'Production']`);
+    super(
+      `Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are ['Staging', 'Production']`,
+    );
   }
 }

@@ -18,7 +18,10 @@ export interface RunStandinOptions {
 const log = (line: string) => process.stderr.write(`mlflow-standin: ${line}\n`);
 
 export async function runStandin(options: RunStandinOptions): Promise<void> {
-  const store = await openStore({ ...(options.seed !== undefined && { seedPath: options.seed }), ...(options.state !== undefined && { statePath: options.state }) });
+  const store = await openStore({
+    ...(options.seed !== undefined && { seedPath: options.seed }),
+    ...(options.state !== undefined && { statePath: options.state }),
+  });
   const downloads = new ArtifactDownloads();
   const makeServer = () => createStandinServer(store, { downloads, log });
   let closing: Promise<void> | undefined;

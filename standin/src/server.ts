@@ -35,12 +35,21 @@ export interface StandinServerOptions {
 }
 
 /** Run one tools/call the way FastMCP does: unknown tool, argument validation, then the tool. */
-export async function callStandinTool(ctx: ToolContext, name: string, rawArgs: Record<string, unknown> | undefined): Promise<CallToolResult> {
+export async function callStandinTool(
+  ctx: ToolContext,
+  name: string,
+  rawArgs: Record<string, unknown> | undefined,
+): Promise<CallToolResult> {
   const tool = findTool(name);
   const handler = TOOL_HANDLERS.get(name);
   if (!tool || !handler) return unknownToolResult(name);
   const parsed = parseArguments(
-    { title: tool.inputSchema.title, properties: tool.inputSchema.properties, required: tool.inputSchema.required ?? [], mode: 'tool' },
+    {
+      title: tool.inputSchema.title,
+      properties: tool.inputSchema.properties,
+      required: tool.inputSchema.required ?? [],
+      mode: 'tool',
+    },
     rawArgs ?? {},
   );
   if (!parsed.ok) return toolErrorResult(name, parsed.message);
@@ -62,7 +71,12 @@ export function createStandinServer(store: StandinStore, options: StandinServerO
   const server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
-      capabilities: { experimental: {}, prompts: { listChanged: false }, resources: { subscribe: false, listChanged: false }, tools: { listChanged: false } },
+      capabilities: {
+        experimental: {},
+        prompts: { listChanged: false },
+        resources: { subscribe: false, listChanged: false },
+        tools: { listChanged: false },
+      },
       instructions: INSTRUCTIONS,
     },
   );
@@ -74,7 +88,9 @@ export function createStandinServer(store: StandinStore, options: StandinServerO
     return result;
   });
   server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [...PROMPTS] }));
-  server.setRequestHandler(GetPromptRequestSchema, (request) => renderPrompt(request.params.name, request.params.arguments));
+  server.setRequestHandler(GetPromptRequestSchema, (request) =>
+    renderPrompt(request.params.name, request.params.arguments),
+  );
   server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
   server.setRequestHandler(ReadResourceRequestSchema, (request) => {

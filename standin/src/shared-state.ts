@@ -47,7 +47,8 @@ export class SharedStateFile {
 
   /** The store's change hook: the file is written once, when the call ends. */
   markChanged(): void {
-    if (!this.inCall) throw new Error(`${this.path}: the stand-in store changed outside a call; it would never be saved`);
+    if (!this.inCall)
+      throw new Error(`${this.path}: the stand-in store changed outside a call; it would never be saved`);
     this.changed = true;
   }
 
@@ -93,7 +94,9 @@ export class SharedStateFile {
     } catch (error) {
       // What is on disk is now the truth: read it in full on the next call.
       this.revision = undefined;
-      throw new Error(`${this.path}: cannot save the stand-in state: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(
+        `${this.path}: cannot save the stand-in state: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

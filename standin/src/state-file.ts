@@ -12,7 +12,9 @@ export function readStateFile(path: string): StoreState {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`${path}: cannot read stand-in data file: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `${path}: cannot read stand-in data file: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return parseStoreState(parseJsonText(text, path), path);
 }

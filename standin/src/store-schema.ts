@@ -32,7 +32,12 @@ export const DatasetInputZ = z.strictObject({
 
 export const ArtifactZ = z.strictObject({
   // Relative, no empty, "." or ".." segments: files are written under a temp dir on download.
-  path: z.string().refine((p) => p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..'), 'artifact paths are relative, without empty, "." or ".." segments'),
+  path: z
+    .string()
+    .refine(
+      (p) => p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..'),
+      'artifact paths are relative, without empty, "." or ".." segments',
+    ),
   content: z.string(),
   /** base64 for binary files such as model.pkl. */
   encoding: z.enum(['utf8', 'base64']).default('utf8'),
@@ -124,17 +129,20 @@ export const StoreStateZ = z
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const experimentIds = new Set<string>();
     state.experiments.forEach((e, i) => {
-      if (experimentIds.has(e.experiment_id)) issue(['experiments', i, 'experiment_id'], `duplicate experiment id ${e.experiment_id}`);
+      if (experimentIds.has(e.experiment_id))
+        issue(['experiments', i, 'experiment_id'], `duplicate experiment id ${e.experiment_id}`);
       experimentIds.add(e.experiment_id);
     });
     const runIds = new Set<string>();
     state.runs.forEach((r, i) => {
       if (runIds.has(r.run_id)) issue(['runs', i, 'run_id'], `duplicate run id ${r.run_id}`);
-      if (!experimentIds.has(r.experiment_id)) issue(['runs', i, 'experiment_id'], `no experiment with id ${r.experiment_id}`);
+      if (!experimentIds.has(r.experiment_id))
+        issue(['runs', i, 'experiment_id'], `no experiment with id ${r.experiment_id}`);
       runIds.add(r.run_id);
     });
     state.logged_models.forEach((m, i) => {
-      if (!experimentIds.has(m.experiment_id)) issue(['logged_models', i, 'experiment_id'], `no experiment with id ${m.experiment_id}`);
+      if (!experimentIds.has(m.experiment_id))
+        issue(['logged_models', i, 'experiment_id'], `no experiment with id ${m.experiment_id}`);
     });
     const modelNames = new Set<string>();
     state.registered_models.forEach((m, i) => {

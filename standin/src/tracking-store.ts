@@ -3,7 +3,15 @@
  * with metric history, artifacts and logged models. Searches see active entities only.
  */
 import { invalidParam, notFound } from './errors.js';
-import { compareByOrder, matchesAll, parseFilter, parseOrderBy, type Accessor, type Dialect, type OrderClause } from './filter.js';
+import {
+  compareByOrder,
+  matchesAll,
+  parseFilter,
+  parseOrderBy,
+  type Accessor,
+  type Dialect,
+  type OrderClause,
+} from './filter.js';
 import type { Artifact, Experiment, LoggedModel, MetricPoint, Run, StoreState } from './store-schema.js';
 import { validateTag } from './validation.js';
 
@@ -18,30 +26,78 @@ export const SEARCH_MAX_RESULTS_THRESHOLD = 50000;
 
 const RUN_DIALECT: Dialect = {
   entities: ['metric', 'parameter', 'tag', 'attribute', 'dataset'],
-  stringAttributes: { run_id: 'run_id', run_name: 'run_name', 'run name': 'run_name', 'Run name': 'run_name', 'Run Name': 'run_name', status: 'status', user_id: 'user_id', artifact_uri: 'artifact_uri' },
+  stringAttributes: {
+    run_id: 'run_id',
+    run_name: 'run_name',
+    'run name': 'run_name',
+    'Run name': 'run_name',
+    'Run Name': 'run_name',
+    status: 'status',
+    user_id: 'user_id',
+    artifact_uri: 'artifact_uri',
+  },
   numericAttributes: { start_time: 'start_time', end_time: 'end_time', created: 'start_time', Created: 'start_time' },
-  orderAttributes: { run_id: 'run_id', run_name: 'run_name', status: 'status', user_id: 'user_id', artifact_uri: 'artifact_uri', start_time: 'start_time', end_time: 'end_time', experiment_id: 'experiment_id', created: 'start_time', Created: 'start_time' },
+  orderAttributes: {
+    run_id: 'run_id',
+    run_name: 'run_name',
+    status: 'status',
+    user_id: 'user_id',
+    artifact_uri: 'artifact_uri',
+    start_time: 'start_time',
+    end_time: 'end_time',
+    experiment_id: 'experiment_id',
+    created: 'start_time',
+    Created: 'start_time',
+  },
 };
 
 const EXPERIMENT_DIALECT: Dialect = {
   entities: ['attribute', 'tag'],
   stringAttributes: { name: 'name' },
   numericAttributes: { creation_time: 'creation_time', last_update_time: 'last_update_time' },
-  orderAttributes: { name: 'name', experiment_id: 'experiment_id', creation_time: 'creation_time', last_update_time: 'last_update_time' },
+  orderAttributes: {
+    name: 'name',
+    experiment_id: 'experiment_id',
+    creation_time: 'creation_time',
+    last_update_time: 'last_update_time',
+  },
 };
 
 const LOGGED_MODEL_DIALECT: Dialect = {
   entities: ['metric', 'parameter', 'tag', 'attribute'],
-  stringAttributes: { name: 'name', model_id: 'model_id', model_type: 'model_type', status: 'status', source_run_id: 'source_run_id' },
-  numericAttributes: { creation_timestamp: 'creation_timestamp', creation_time: 'creation_timestamp', last_updated_timestamp: 'last_updated_timestamp' },
-  orderAttributes: { name: 'name', model_id: 'model_id', experiment_id: 'experiment_id', creation_timestamp: 'creation_timestamp', creation_time: 'creation_timestamp', last_updated_timestamp: 'last_updated_timestamp' },
+  stringAttributes: {
+    name: 'name',
+    model_id: 'model_id',
+    model_type: 'model_type',
+    status: 'status',
+    source_run_id: 'source_run_id',
+  },
+  numericAttributes: {
+    creation_timestamp: 'creation_timestamp',
+    creation_time: 'creation_timestamp',
+    last_updated_timestamp: 'last_updated_timestamp',
+  },
+  orderAttributes: {
+    name: 'name',
+    model_id: 'model_id',
+    experiment_id: 'experiment_id',
+    creation_timestamp: 'creation_timestamp',
+    creation_time: 'creation_timestamp',
+    last_updated_timestamp: 'last_updated_timestamp',
+  },
 };
 
 /** MLflow's run value for a metric: the point with the greatest (step, timestamp, value). */
 export function latestPoint(history: readonly MetricPoint[]): MetricPoint | undefined {
   let best: MetricPoint | undefined;
   for (const p of history) {
-    if (!best || p.step > best.step || (p.step === best.step && (p.timestamp > best.timestamp || (p.timestamp === best.timestamp && p.value > best.value)))) best = p;
+    if (
+      !best ||
+      p.step > best.step ||
+      (p.step === best.step &&
+        (p.timestamp > best.timestamp || (p.timestamp === best.timestamp && p.value > best.value)))
+    )
+      best = p;
   }
   return best;
 }
@@ -65,13 +121,22 @@ export function artifactBytes(artifact: Artifact): Buffer {
 const normalizeArtifactPath = (path: string) => path.replace(/^\/+|\/+$/g, '');
 
 function validateMaxResults(maxResults: number): void {
-  if (maxResults < 1) throw invalidParam(`Invalid value ${maxResults} for parameter 'max_results' supplied. It must be a positive integer`);
+  if (maxResults < 1)
+    throw invalidParam(
+      `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be a positive integer`,
+    );
   if (maxResults > SEARCH_MAX_RESULTS_THRESHOLD) {
-    throw invalidParam(`Invalid value ${maxResults} for parameter 'max_results' supplied. It must be at most ${SEARCH_MAX_RESULTS_THRESHOLD}`);
+    throw invalidParam(
+      `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be at most ${SEARCH_MAX_RESULTS_THRESHOLD}`,
+    );
   }
 }
 
-function sortWith<T>(items: T[], orders: readonly OrderClause[], read: (item: T, type: OrderClause['type'], key: string) => string | number | null | undefined): T[] {
+function sortWith<T>(
+  items: T[],
+  orders: readonly OrderClause[],
+  read: (item: T, type: OrderClause['type'], key: string) => string | number | null | undefined,
+): T[] {
   return [...items].sort(compareByOrder(orders, read));
 }
 
@@ -85,12 +150,18 @@ export class TrackingStore {
   // ---- experiments -------------------------------------------------------------------------
 
   /** SQL store default order: creation_time DESC, experiment_id ASC (tie-breaker experiment_id). */
-  searchExperiments(options: { filter?: string | null; orderBy?: readonly string[] | null; maxResults: number }): Experiment[] {
+  searchExperiments(options: {
+    filter?: string | null;
+    orderBy?: readonly string[] | null;
+    maxResults: number;
+  }): Experiment[] {
     validateMaxResults(options.maxResults);
     const clauses = parseFilter(options.filter ?? null, EXPERIMENT_DIALECT);
-    const requested = options.orderBy && options.orderBy.length > 0 ? options.orderBy : ['creation_time DESC', 'experiment_id ASC'];
+    const requested =
+      options.orderBy && options.orderBy.length > 0 ? options.orderBy : ['creation_time DESC', 'experiment_id ASC'];
     const orders = requested.map((o) => parseOrderBy(o, EXPERIMENT_DIALECT));
-    if (!orders.some((o) => o.key === 'experiment_id')) orders.push({ type: 'attribute', key: 'experiment_id', ascending: false });
+    if (!orders.some((o) => o.key === 'experiment_id'))
+      orders.push({ type: 'attribute', key: 'experiment_id', ascending: false });
     const active = this.state.experiments.filter((e) => e.lifecycle_stage === 'active');
     const matching = active.filter((e) => matchesAll(clauses, (type, key) => experimentValue(e, type, key)));
     return sortWith(matching, orders, experimentValue).slice(0, options.maxResults);
@@ -110,7 +181,9 @@ export class TrackingStore {
     validateTag(key, value, 'experiment');
     const experiment = this.getExperiment(experimentId);
     if (experiment.lifecycle_stage !== 'active') {
-      throw invalidParam(`The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`);
+      throw invalidParam(
+        `The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
+      );
     }
     experiment.tags[key] = value;
     this.ctx.changed();
@@ -130,18 +203,32 @@ export class TrackingStore {
   // ---- runs --------------------------------------------------------------------------------
 
   /** Default order start_time DESC, run_id ASC; order_by clauses go first, missing values last. */
-  searchRuns(options: { experimentIds: readonly string[]; filter?: string | null; orderBy?: readonly string[] | null; maxResults: number }): Run[] {
+  searchRuns(options: {
+    experimentIds: readonly string[];
+    filter?: string | null;
+    orderBy?: readonly string[] | null;
+    maxResults: number;
+  }): Run[] {
     if (options.maxResults > SEARCH_MAX_RESULTS_THRESHOLD) {
-      throw invalidParam(`Invalid value ${options.maxResults} for parameter 'max_results' supplied. It must be at most ${SEARCH_MAX_RESULTS_THRESHOLD}`);
+      throw invalidParam(
+        `Invalid value ${options.maxResults} for parameter 'max_results' supplied. It must be at most ${SEARCH_MAX_RESULTS_THRESHOLD}`,
+      );
     }
     const clauses = parseFilter(options.filter ?? null, RUN_DIALECT);
     const orders = (options.orderBy ?? []).map((o) => parseOrderBy(o, RUN_DIALECT));
-    orders.push({ type: 'attribute', key: 'start_time', ascending: false }, { type: 'attribute', key: 'run_id', ascending: true });
-    const candidates = this.state.runs.filter((r) => r.lifecycle_stage === 'active' && options.experimentIds.includes(r.experiment_id));
+    orders.push(
+      { type: 'attribute', key: 'start_time', ascending: false },
+      { type: 'attribute', key: 'run_id', ascending: true },
+    );
+    const candidates = this.state.runs.filter(
+      (r) => r.lifecycle_stage === 'active' && options.experimentIds.includes(r.experiment_id),
+    );
     const plain = clauses.filter((c) => c.type !== 'dataset');
     const matching = candidates.filter((r) => matchesAll(plain, runAccessor(r)) && datasetClausesMatch(r, clauses));
     // A non-positive limit returns nothing rather than failing (unverified for the REST server).
-    return options.maxResults < 1 ? [] : sortWith(matching, orders, (r, type, key) => runAccessor(r)(type, key)).slice(0, options.maxResults);
+    return options.maxResults < 1
+      ? []
+      : sortWith(matching, orders, (r, type, key) => runAccessor(r)(type, key)).slice(0, options.maxResults);
   }
 
   getRun(runId: string): Run {
@@ -221,14 +308,21 @@ export class TrackingStore {
     const clauses = parseFilter(options.filter, LOGGED_MODEL_DIALECT);
     const onDataset = (m: LoggedModel['metrics'][number]) =>
       options.datasets.length === 0 ||
-      options.datasets.some((d) => d.dataset_name === m.dataset_name && (d.dataset_digest === null || d.dataset_digest === m.dataset_digest));
+      options.datasets.some(
+        (d) =>
+          d.dataset_name === m.dataset_name && (d.dataset_digest === null || d.dataset_digest === m.dataset_digest),
+      );
     const read = (model: LoggedModel, type: string, key: string): string | number | null | undefined => {
       if (type === 'metric') return model.metrics.find((m) => m.key === key && onDataset(m))?.value;
       if (type === 'parameter') return model.params[key];
       if (type === 'tag') return model.tags[key];
       return (model as unknown as Record<string, string | number | null>)[key];
     };
-    const orders = [...options.orderBy, { type: 'attribute' as const, key: 'creation_timestamp', ascending: false }, { type: 'attribute' as const, key: 'model_id', ascending: true }];
+    const orders = [
+      ...options.orderBy,
+      { type: 'attribute' as const, key: 'creation_timestamp', ascending: false },
+      { type: 'attribute' as const, key: 'model_id', ascending: true },
+    ];
     const matching = this.state.logged_models.filter(
       (m) => options.experimentIds.includes(m.experiment_id) && matchesAll(clauses, (type, key) => read(m, type, key)),
     );
@@ -256,8 +350,10 @@ function runAccessor(run: Run): Accessor {
         const history = run.metrics[key];
         return history ? latestPoint(history)?.value : undefined;
       }
-      case 'parameter': return run.params[key];
-      case 'tag': return run.tags[key];
+      case 'parameter':
+        return run.params[key];
+      case 'tag':
+        return run.tags[key];
       default:
         if (key === 'run_name') return run.tags['mlflow.runName'] ?? '';
         if (key === 'user_id') return run.tags['mlflow.user'] ?? '';
@@ -272,7 +368,8 @@ function datasetClausesMatch(run: Run, clauses: ReturnType<typeof parseFilter>):
     .filter((c) => c.type === 'dataset')
     .every((c) =>
       run.inputs.some((input) => {
-        const lhs = c.key === 'context' ? input.tags['mlflow.data.context'] : c.key === 'name' ? input.name : input.digest;
+        const lhs =
+          c.key === 'context' ? input.tags['mlflow.data.context'] : c.key === 'name' ? input.name : input.digest;
         return lhs !== undefined && matchesAll([{ ...c, type: 'attribute' }], () => lhs);
       }),
     );

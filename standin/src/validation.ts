@@ -36,18 +36,26 @@ const invalidValue = (path: string, value: string, message: string) =>
 function checkLength(entityName: string, limit: number, value: string): void {
   const length = [...value].length;
   if (length > limit) {
-    throw invalidParam(`${entityName} '${[...value].slice(0, 250).join('')}' had length ${length}, which exceeded length limit of ${limit}`);
+    throw invalidParam(
+      `${entityName} '${[...value].slice(0, 250).join('')}' had length ${length}, which exceeded length limit of ${limit}`,
+    );
   }
 }
 
 /** Tracking tags allow 8000-character values, registry tags 5000. */
 export function validateTag(key: string, value: string, entity: 'run' | 'experiment' | 'registry'): void {
   if (key === '') {
-    throw invalidParam("Missing value for required parameter 'key'. See the API docs for more information about request parameters.");
+    throw invalidParam(
+      "Missing value for required parameter 'key'. See the API docs for more information about request parameters.",
+    );
   }
   if (!TAG_NAME.test(key)) throw invalidValue('key', key, BAD_CHARACTERS);
   if (pathNotUnique(key)) {
-    throw invalidValue('key', key, `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${normpath(key)}'`);
+    throw invalidValue(
+      'key',
+      key,
+      `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${normpath(key)}'`,
+    );
   }
   if (entity === 'registry') {
     checkLength('key', 250, key);
@@ -70,11 +78,15 @@ export function validateAliasName(alias: string): void {
   if (alias === '') throw clientInvalidParam('Registered model alias name cannot be empty.');
   // Python's `$` also matches before a trailing newline.
   if (!/^[\p{L}\p{N}\p{M}_-]*\n?$/u.test(alias)) {
-    throw clientInvalidParam(`Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`);
+    throw clientInvalidParam(
+      `Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`,
+    );
   }
   const length = [...alias].length;
   if (length > 255) {
-    throw clientInvalidParam(`Registered model alias name '${[...alias].slice(0, 250).join('')}' had length ${length}, which exceeded length limit of 255`);
+    throw clientInvalidParam(
+      `Registered model alias name '${[...alias].slice(0, 250).join('')}' had length ${length}, which exceeded length limit of 255`,
+    );
   }
   if (alias.toLowerCase() === 'latest') throw clientInvalidParam("'latest' alias name (case insensitive) is reserved.");
   if (/^[vV]\d+$/.test(alias)) throw clientInvalidParam(`Version alias name '${alias}' is reserved.`);

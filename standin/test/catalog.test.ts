@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import payload from '../src/mlflow-mcp.tools.json' with { type: 'json' };
-import { callTool, onlyText, startHttpStandin, startStdioStandin, type HttpStandinProcess, type StandinConnection } from './helpers.js';
+import {
+  callTool,
+  onlyText,
+  startHttpStandin,
+  startStdioStandin,
+  type HttpStandinProcess,
+  type StandinConnection,
+} from './helpers.js';
 
 const transports: [string, () => Promise<StandinConnection>][] = [
   ['stdio', () => startStdioStandin()],
@@ -51,21 +58,34 @@ describe.each(transports)('mlflow-standin catalog over %s', (_name, start) => {
   });
 
   it('renders a prompt as one user text message with the prompt description', async () => {
-    const result = await standin.client.getPrompt({ name: 'find_best_run', arguments: { experiment_id: '1', metric: 'test/f1' } });
+    const result = await standin.client.getPrompt({
+      name: 'find_best_run',
+      arguments: { experiment_id: '1', metric: 'test/f1' },
+    });
     expect(result.description).toBe(payload.prompts.find((p) => p.name === 'find_best_run')?.description);
     expect(result.messages).toHaveLength(1);
     expect(result.messages[0]?.role).toBe('user');
-    expect(result.messages[0]?.content).toMatchObject({ type: 'text', text: expect.stringContaining('experiment 1 by test/f1') });
+    expect(result.messages[0]?.content).toMatchObject({
+      type: 'text',
+      text: expect.stringContaining('experiment 1 by test/f1'),
+    });
   });
 
   it('answers prompt errors as JSON-RPC errors with code 0, like the Python SDK', async () => {
-    await expect(standin.client.getPrompt({ name: 'nope' })).rejects.toMatchObject({ code: 0, message: expect.stringContaining('Unknown prompt: nope') });
-    await expect(standin.client.getPrompt({ name: 'find_best_run', arguments: { experiment_id: '1' } })).rejects.toMatchObject({
+    await expect(standin.client.getPrompt({ name: 'nope' })).rejects.toMatchObject({
+      code: 0,
+      message: expect.stringContaining('Unknown prompt: nope'),
+    });
+    await expect(
+      standin.client.getPrompt({ name: 'find_best_run', arguments: { experiment_id: '1' } }),
+    ).rejects.toMatchObject({
       code: 0,
       message: expect.stringContaining("Missing required arguments: {'metric'}"),
     });
     // MCP prompt arguments are strings, so the list[str] parameter always fails validation upstream.
-    const error = await standin.client.getPrompt({ name: 'compare_runs_by_ids', arguments: { experiment_id: '1', run_ids: 'a,b' } }).catch((e: unknown) => e);
+    const error = await standin.client
+      .getPrompt({ name: 'compare_runs_by_ids', arguments: { experiment_id: '1', run_ids: 'a,b' } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(McpError);
     expect((error as McpError).message).toContain(
       "Error rendering prompt compare_runs_by_ids: 1 validation error for compare_runs_by_ids\nrun_ids\n  Input should be a valid list [type=list_type, input_value='a,b', input_type=str]",

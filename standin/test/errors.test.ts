@@ -38,7 +38,9 @@ describe('mlflow-standin error wording', () => {
     expect(await errorText('get_model_version', { model_name: 'fraud-detector-dev', version: '42' })).toBe(
       'Error executing tool get_model_version: RESOURCE_DOES_NOT_EXIST: Model Version (name=fraud-detector-dev, version=42) not found',
     );
-    expect(await errorText('update_model_version', { name: 'fraud-detector-dev', version: 'abc', description: 'x' })).toBe(
+    expect(
+      await errorText('update_model_version', { name: 'fraud-detector-dev', version: 'abc', description: 'x' }),
+    ).toBe(
       "Error executing tool update_model_version: INVALID_PARAMETER_VALUE: Parameter 'version' must be an integer, got 'abc'.",
     );
   });
@@ -76,7 +78,7 @@ describe('mlflow-standin error wording', () => {
         '    For further information visit https://errors.pydantic.dev/2.13/v/list_type',
     );
     expect(await errorText('compare_runs', { experiment_id: '1', run_ids: ['a', 7] })).toContain(
-      "run_ids.1\n  Input should be a valid string [type=string_type, input_value=7, input_type=int]",
+      'run_ids.1\n  Input should be a valid string [type=string_type, input_value=7, input_type=int]',
     );
     expect(await errorText('get_best_run', { experiment_id: '1', metric: 'auc', ascending: 'maybe' })).toContain(
       "ascending\n  Input should be a valid boolean, unable to interpret input [type=bool_parsing, input_value='maybe', input_type=str]",
@@ -84,17 +86,21 @@ describe('mlflow-standin error wording', () => {
   });
 
   it('tracking errors', async () => {
-    expect(await errorText('get_run', { run_id: 'deadbeef' })).toBe('Error executing tool get_run: RESOURCE_DOES_NOT_EXIST: Run with id=deadbeef not found');
-    expect(await errorText('get_experiment_by_name', { name: 'nope' })).toBe("Error executing tool get_experiment_by_name: Experiment with name 'nope' not found");
+    expect(await errorText('get_run', { run_id: 'deadbeef' })).toBe(
+      'Error executing tool get_run: RESOURCE_DOES_NOT_EXIST: Run with id=deadbeef not found',
+    );
+    expect(await errorText('get_experiment_by_name', { name: 'nope' })).toBe(
+      "Error executing tool get_experiment_by_name: Experiment with name 'nope' not found",
+    );
     expect(await errorText('get_model_version', { model_name: 'legacy-scorer', version: '1' })).toBe(
       'Error executing tool get_model_version: Model legacy-scorer v1 has no associated run',
     );
     expect(await errorText('get_logged_model', { model_id: 'm-missing' })).toBe(
       "Error executing tool get_logged_model: RESOURCE_DOES_NOT_EXIST: Logged model with ID 'm-missing' not found.",
     );
-    expect(await errorText('search_logged_models', { experiment_ids: ['1'], datasets: [{ name: 'val', digest: 'abc' }] })).toBe(
-      "Error executing tool search_logged_models: 'dataset_name'",
-    );
+    expect(
+      await errorText('search_logged_models', { experiment_ids: ['1'], datasets: [{ name: 'val', digest: 'abc' }] }),
+    ).toBe("Error executing tool search_logged_models: 'dataset_name'");
   });
 
   it('filter strings outside the supported grammar fail the MLflow way', async () => {
@@ -111,9 +117,19 @@ describe('mlflow-standin error wording', () => {
   });
 
   it('artifacts that are directories or binary cannot be read as text', async () => {
-    const dir = await errorText('get_artifact_content', { run_id: '1f32c67417521274adcdd67899f54a0f', artifact_path: 'model' });
-    expect(dir).toMatch(/^Error executing tool get_artifact_content: \[Errno 21\] Is a directory: '\/.+\/tmp\w{8}\/model'$/);
-    expect(await errorText('get_artifact_content', { run_id: '1f32c67417521274adcdd67899f54a0f', artifact_path: 'model/model.pkl' })).toBe(
+    const dir = await errorText('get_artifact_content', {
+      run_id: '1f32c67417521274adcdd67899f54a0f',
+      artifact_path: 'model',
+    });
+    expect(dir).toMatch(
+      /^Error executing tool get_artifact_content: \[Errno 21\] Is a directory: '\/.+\/tmp\w{8}\/model'$/,
+    );
+    expect(
+      await errorText('get_artifact_content', {
+        run_id: '1f32c67417521274adcdd67899f54a0f',
+        artifact_path: 'model/model.pkl',
+      }),
+    ).toBe(
       "Error executing tool get_artifact_content: 'utf-8' codec can't decode byte 0x80 in position 0: invalid start byte",
     );
   });

@@ -48,13 +48,17 @@ export async function startStdioStandin(extraArgs: string[] = []): Promise<Stdio
 export function waitForStderr(child: ChildProcess, pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => finish(new Error(`no ${pattern} on stderr within ${timeoutMs} ms; got:\n${seen}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`no ${pattern} on stderr within ${timeoutMs} ms; got:\n${seen}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       seen += chunk.toString('utf8');
       const m = pattern.exec(seen);
       if (m) finish(undefined, m);
     };
-    const onExit = (code: number | null) => finish(new Error(`process exited (${code}) before ${pattern}; stderr:\n${seen}`));
+    const onExit = (code: number | null) =>
+      finish(new Error(`process exited (${code}) before ${pattern}; stderr:\n${seen}`));
     function finish(error?: Error, match?: RegExpExecArray) {
       clearTimeout(timer);
       child.stderr?.off('data', onData);
@@ -87,7 +91,10 @@ export interface HttpStandinProcess extends StandinConnection {
 
 export async function startHttpStandin(extraArgs: string[] = []): Promise<HttpStandinProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [STANDIN_CLI, '--http', '0', ...extraArgs], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [STANDIN_CLI, '--http', '0', ...extraArgs], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const match = await waitForStderr(child, /mlflow-standin listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/);
@@ -124,7 +131,8 @@ export function texts(result: CallToolResult): string[] {
 /** The single text block of a result. */
 export function onlyText(result: CallToolResult): string {
   const all = texts(result);
-  if (all.length !== 1) throw new Error(`expected exactly one content block, got ${all.length}: ${JSON.stringify(all)}`);
+  if (all.length !== 1)
+    throw new Error(`expected exactly one content block, got ${all.length}: ${JSON.stringify(all)}`);
   return all[0] ?? '';
 }
 
@@ -139,13 +147,16 @@ export function dictOf(result: CallToolResult): Record<string, unknown> {
 export function listOf(result: CallToolResult): unknown[] {
   if (result.isError) throw new Error(`tool failed: ${texts(result).join('\n')}`);
   const items = (result.structuredContent as { result?: unknown } | undefined)?.result;
-  if (!Array.isArray(items)) throw new Error(`expected structuredContent.result to be a list, got ${JSON.stringify(result.structuredContent)}`);
+  if (!Array.isArray(items))
+    throw new Error(`expected structuredContent.result to be a list, got ${JSON.stringify(result.structuredContent)}`);
   const blocks = texts(result);
-  if (blocks.length !== items.length) throw new Error(`expected one content block per item: ${blocks.length} blocks, ${items.length} items`);
+  if (blocks.length !== items.length)
+    throw new Error(`expected one content block per item: ${blocks.length} blocks, ${items.length} items`);
   blocks.forEach((block, i) => {
     const item = items[i];
     const parsed = typeof item === 'string' ? block : JSON.parse(block);
-    if (JSON.stringify(parsed) !== JSON.stringify(item)) throw new Error(`block ${i} does not match item ${i}: ${block}`);
+    if (JSON.stringify(parsed) !== JSON.stringify(item))
+      throw new Error(`block ${i} does not match item ${i}: ${block}`);
   });
   return items;
 }

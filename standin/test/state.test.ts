@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import seed from '../src/seed.json' with { type: 'json' };
-import { STANDIN_CLI, REPO_ROOT, callTool, dictOf, listOf, startStdioStandin, waitForExit, type StdioStandin } from './helpers.js';
+import {
+  STANDIN_CLI,
+  REPO_ROOT,
+  callTool,
+  dictOf,
+  listOf,
+  startStdioStandin,
+  waitForExit,
+  type StdioStandin,
+} from './helpers.js';
 
 /** Run the CLI to completion (stdin closed at once) and collect its exit code and stderr. */
 async function runCli(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
@@ -30,7 +39,11 @@ async function deadPid(): Promise<number> {
 interface StateFileJson {
   revision?: number;
   experiments: { experiment_id: string }[];
-  registered_models: { name: string; tags: Record<string, string>; versions: { version: string; tags: Record<string, string> }[] }[];
+  registered_models: {
+    name: string;
+    tags: Record<string, string>;
+    versions: { version: string; tags: Record<string, string> }[];
+  }[];
 }
 
 const readState = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as StateFileJson;
@@ -38,11 +51,20 @@ const LOGGED_MODEL_URI = 'models:/m-f4abfb7ffb0d841e572eb32ace1f56d0';
 const SEED_MODEL_NAMES = ['churn-classifier', 'fraud-detector-dev', 'fraud-detector-prod', 'legacy-scorer'];
 
 async function registeredModels(standin: StdioStandin): Promise<{ name: string; tags: Record<string, string> }[]> {
-  return listOf(await callTool(standin.client, 'get_registered_models')) as { name: string; tags: Record<string, string> }[];
+  return listOf(await callTool(standin.client, 'get_registered_models')) as {
+    name: string;
+    tags: Record<string, string>;
+  }[];
 }
 
-async function versionsOf(standin: StdioStandin, model: string): Promise<{ version: string; tags: Record<string, string> }[]> {
-  return listOf(await callTool(standin.client, 'get_model_versions', { model_name: model })) as { version: string; tags: Record<string, string> }[];
+async function versionsOf(
+  standin: StdioStandin,
+  model: string,
+): Promise<{ version: string; tags: Record<string, string> }[]> {
+  return listOf(await callTool(standin.client, 'get_model_versions', { model_name: model })) as {
+    version: string;
+    tags: Record<string, string>;
+  }[];
 }
 
 describe('mlflow-standin --state and --seed', () => {
@@ -58,8 +80,15 @@ describe('mlflow-standin --state and --seed', () => {
   it('--state survives a hard kill and a restart', async () => {
     const statePath = join(dir, 'state.json');
     const first = await startStdioStandin(['--state', statePath]);
-    dictOf(await callTool(first.client, 'register_model', { model_name: 'survivor', model_uri: 'models:/m-f4abfb7ffb0d841e572eb32ace1f56d0' }));
-    dictOf(await callTool(first.client, 'set_model_alias', { name: 'fraud-detector-dev', alias: 'fallback', version: '2' }));
+    dictOf(
+      await callTool(first.client, 'register_model', {
+        model_name: 'survivor',
+        model_uri: 'models:/m-f4abfb7ffb0d841e572eb32ace1f56d0',
+      }),
+    );
+    dictOf(
+      await callTool(first.client, 'set_model_alias', { name: 'fraud-detector-dev', alias: 'fallback', version: '2' }),
+    );
     dictOf(await callTool(first.client, 'delete_run', { run_id: '1f32c67417521274adcdd67899f54a0f' }));
 
     // No clean shutdown: every change must already be on disk.
@@ -70,13 +99,31 @@ describe('mlflow-standin --state and --seed', () => {
 
     const second = await startStdioStandin(['--state', statePath]);
     try {
-      const versions = listOf(await callTool(second.client, 'get_model_versions', { model_name: 'survivor' })) as { version: string }[];
+      const versions = listOf(await callTool(second.client, 'get_model_versions', { model_name: 'survivor' })) as {
+        version: string;
+      }[];
       expect(versions.map((v) => v.version)).toEqual(['1']);
-      expect(dictOf(await callTool(second.client, 'get_model_version_by_alias', { name: 'fraud-detector-dev', alias: 'fallback' }))['version']).toBe('2');
-      const runIds = (listOf(await callTool(second.client, 'get_runs', { experiment_id: '1', limit: 10 })) as { run_id: string }[]).map((r) => r.run_id);
+      expect(
+        dictOf(
+          await callTool(second.client, 'get_model_version_by_alias', {
+            name: 'fraud-detector-dev',
+            alias: 'fallback',
+          }),
+        )['version'],
+      ).toBe('2');
+      const runIds = (
+        listOf(await callTool(second.client, 'get_runs', { experiment_id: '1', limit: 10 })) as { run_id: string }[]
+      ).map((r) => r.run_id);
       expect(runIds).not.toContain('1f32c67417521274adcdd67899f54a0f');
       // Numbering continues from the saved state.
-      expect(dictOf(await callTool(second.client, 'register_model', { model_name: 'survivor', model_uri: 'models:/m-f4abfb7ffb0d841e572eb32ace1f56d0' }))['version']).toBe('2');
+      expect(
+        dictOf(
+          await callTool(second.client, 'register_model', {
+            model_name: 'survivor',
+            model_uri: 'models:/m-f4abfb7ffb0d841e572eb32ace1f56d0',
+          }),
+        )['version'],
+      ).toBe('2');
     } finally {
       await second.close();
     }
@@ -101,8 +148,20 @@ describe('mlflow-standin --state and --seed', () => {
       // Each process: 20 versions of one shared model (numbering must not collide) and 20 tags on one model.
       const writes = (standin: StdioStandin, who: string) =>
         Array.from({ length: 20 }, async (_, i) => {
-          const version = dictOf(await callTool(standin.client, 'register_model', { model_name: 'contended', model_uri: LOGGED_MODEL_URI, tags: { writer: `${who}-${i}` } }));
-          dictOf(await callTool(standin.client, 'set_registered_model_tag', { name: 'fraud-detector-dev', key: `${who}-${i}`, value: String(i) }));
+          const version = dictOf(
+            await callTool(standin.client, 'register_model', {
+              model_name: 'contended',
+              model_uri: LOGGED_MODEL_URI,
+              tags: { writer: `${who}-${i}` },
+            }),
+          );
+          dictOf(
+            await callTool(standin.client, 'set_registered_model_tag', {
+              name: 'fraud-detector-dev',
+              key: `${who}-${i}`,
+              value: String(i),
+            }),
+          );
           return version['version'] as string;
         });
       const versions = await Promise.all([...writes(a, 'a'), ...writes(b, 'b')]);
@@ -116,14 +175,22 @@ describe('mlflow-standin --state and --seed', () => {
       expect(contended?.versions.map((v) => v.version)).toEqual(allVersions);
       expect(contended?.versions.map((v) => v.tags['writer']).sort()).toEqual(allWriters);
       const tagged = file.registered_models.find((m) => m.name === 'fraud-detector-dev')?.tags ?? {};
-      expect(Object.keys(tagged).filter((k) => /^[ab]-/.test(k)).sort()).toEqual(allWriters);
+      expect(
+        Object.keys(tagged)
+          .filter((k) => /^[ab]-/.test(k))
+          .sort(),
+      ).toEqual(allWriters);
       expect(file.revision).toBe(1 + 80);
 
       for (const standin of [a, b]) {
         const seen = await versionsOf(standin, 'contended');
         expect(seen.map((v) => v.tags['writer']).sort()).toEqual(allWriters);
         const dev = (await registeredModels(standin)).find((m) => m.name === 'fraud-detector-dev');
-        expect(Object.keys(dev?.tags ?? {}).filter((k) => /^[ab]-/.test(k)).sort()).toEqual(allWriters);
+        expect(
+          Object.keys(dev?.tags ?? {})
+            .filter((k) => /^[ab]-/.test(k))
+            .sort(),
+        ).toEqual(allWriters);
       }
     });
 
@@ -136,7 +203,9 @@ describe('mlflow-standin --state and --seed', () => {
       dictOf(await callTool(b.client, 'register_model', { model_name: 'written-by-a', model_uri: LOGGED_MODEL_URI }));
       dictOf(await callTool(b.client, 'delete_run', { run_id: '1f32c67417521274adcdd67899f54a0f' }));
       expect((await versionsOf(a, 'written-by-a')).map((v) => v.version)).toEqual(['2', '1']);
-      const runIds = (listOf(await callTool(a.client, 'get_runs', { experiment_id: '1', limit: 10 })) as { run_id: string }[]).map((r) => r.run_id);
+      const runIds = (
+        listOf(await callTool(a.client, 'get_runs', { experiment_id: '1', limit: 10 })) as { run_id: string }[]
+      ).map((r) => r.run_id);
       expect(runIds).not.toContain('1f32c67417521274adcdd67899f54a0f');
     });
 
@@ -146,11 +215,23 @@ describe('mlflow-standin --state and --seed', () => {
       writeFileSync(lockPath, `${await deadPid()}\n`);
       // At start-up (the file is created under the lock) ...
       const standin = await start(statePath);
-      expect(readState(statePath).registered_models.map((m) => m.name).sort()).toEqual(SEED_MODEL_NAMES);
+      expect(
+        readState(statePath)
+          .registered_models.map((m) => m.name)
+          .sort(),
+      ).toEqual(SEED_MODEL_NAMES);
       // ... and on a call.
       writeFileSync(lockPath, `${await deadPid()}\n`);
-      dictOf(await callTool(standin.client, 'set_registered_model_tag', { name: 'legacy-scorer', key: 'after', value: 'stale-lock' }));
-      expect(readState(statePath).registered_models.find((m) => m.name === 'legacy-scorer')?.tags).toEqual({ after: 'stale-lock' });
+      dictOf(
+        await callTool(standin.client, 'set_registered_model_tag', {
+          name: 'legacy-scorer',
+          key: 'after',
+          value: 'stale-lock',
+        }),
+      );
+      expect(readState(statePath).registered_models.find((m) => m.name === 'legacy-scorer')?.tags).toEqual({
+        after: 'stale-lock',
+      });
       expect(existsSync(lockPath)).toBe(false);
     });
 
@@ -164,8 +245,13 @@ describe('mlflow-standin --state and --seed', () => {
       expect(file.registered_models.map((m) => m.name).sort()).toEqual(SEED_MODEL_NAMES);
       expect(await registeredModels(a)).toEqual(await registeredModels(b));
       expect((await registeredModels(a)).map((m) => m.name)).toEqual(SEED_MODEL_NAMES);
-      dictOf(await callTool(b.client, 'set_registered_model_tag', { name: 'churn-classifier', key: 'from', value: 'b' }));
-      expect((await registeredModels(a)).find((m) => m.name === 'churn-classifier')?.tags).toEqual({ team: 'growth', from: 'b' });
+      dictOf(
+        await callTool(b.client, 'set_registered_model_tag', { name: 'churn-classifier', key: 'from', value: 'b' }),
+      );
+      expect((await registeredModels(a)).find((m) => m.name === 'churn-classifier')?.tags).toEqual({
+        team: 'growth',
+        from: 'b',
+      });
     });
 
     it('still load a state file written before revisions, and add one on the first write', async () => {
@@ -173,7 +259,9 @@ describe('mlflow-standin --state and --seed', () => {
       writeFileSync(statePath, JSON.stringify(seed, null, 2));
       const [a, b] = await Promise.all([start(statePath), start(statePath)]);
       expect((await registeredModels(a)).map((m) => m.name)).toEqual(SEED_MODEL_NAMES);
-      dictOf(await callTool(a.client, 'set_registered_model_tag', { name: 'legacy-scorer', key: 'upgraded', value: 'yes' }));
+      dictOf(
+        await callTool(a.client, 'set_registered_model_tag', { name: 'legacy-scorer', key: 'upgraded', value: 'yes' }),
+      );
       expect(readState(statePath).revision).toBe(1);
       expect((await registeredModels(b)).find((m) => m.name === 'legacy-scorer')?.tags).toEqual({ upgraded: 'yes' });
     });
@@ -181,7 +269,18 @@ describe('mlflow-standin --state and --seed', () => {
 
   it('--seed loads a custom data file', async () => {
     const seedPath = join(dir, 'tiny-seed.json');
-    const tiny = { format: 'airlock-mlflow-standin/1', experiments: [{ experiment_id: '0', name: 'Default', artifact_location: 'mlflow-artifacts:/0', creation_time: 1, last_update_time: 1 }] };
+    const tiny = {
+      format: 'airlock-mlflow-standin/1',
+      experiments: [
+        {
+          experiment_id: '0',
+          name: 'Default',
+          artifact_location: 'mlflow-artifacts:/0',
+          creation_time: 1,
+          last_update_time: 1,
+        },
+      ],
+    };
     writeFileSync(seedPath, JSON.stringify(tiny));
     const standin = await startStdioStandin(['--seed', seedPath]);
     try {
@@ -210,7 +309,9 @@ describe('mlflow-standin --state and --seed', () => {
     writeFileSync(refPath, JSON.stringify(badRef, null, 2));
     const ref = await runCli(['--seed', refPath]);
     expect(ref.code).toBe(1);
-    expect(ref.stderr).toContain(`${refPath}: invalid stand-in data file\n${refPath}: /registered_models/0/aliases/champion: alias points at missing version 7`);
+    expect(ref.stderr).toContain(
+      `${refPath}: invalid stand-in data file\n${refPath}: /registered_models/0/aliases/champion: alias points at missing version 7`,
+    );
   });
 
   it('a --seed file that is not JSON is reported as such', async () => {

@@ -11,7 +11,15 @@ export function randomPrefix(): string {
 }
 
 export function approvalRule(overrides: Partial<NormalizedApproval> = {}): NormalizedApproval {
-  return { approvers: ['U0APPROVER', 'U0OTHER'], timeout: '15m', timeoutMs: 15 * 60_000, minApprovals: 1, allowSelfApproval: false, rule: '/tools/copy_model_version/approval', ...overrides };
+  return {
+    approvers: ['U0APPROVER', 'U0OTHER'],
+    timeout: '15m',
+    timeoutMs: 15 * 60_000,
+    minApprovals: 1,
+    allowSelfApproval: false,
+    rule: '/tools/copy_model_version/approval',
+    ...overrides,
+  };
 }
 
 let counter = 0;
@@ -25,7 +33,12 @@ export function approvalInput(overrides: Partial<ApprovalRequestInput> = {}): Ap
     maxPending: 10,
     server: 'mlflow',
     tool: 'copy_model_version',
-    args: { src_model_name: 'm', version: String(counter), dst_model_name: 'prod-m', nonce: randomBytes(4).toString('hex') },
+    args: {
+      src_model_name: 'm',
+      version: String(counter),
+      dst_model_name: 'prod-m',
+      nonce: randomBytes(4).toString('hex'),
+    },
     rule: '/tools/copy_model_version',
     reason: 'Promotes a model version into another registered model',
     approval: approvalRule(),
@@ -43,7 +56,9 @@ export function releaseRecorder(): { released: unknown[]; releaseReservation: (r
  * An engine on connections of its own, as one Airlock process has: `close()` closes the engine,
  * then its connections (what the gateway does in that order).
  */
-export async function startEngine(options: Partial<Omit<ApprovalEngineOptions, 'redis'>> & { redisUrl: string; prefix: string }): Promise<ApprovalEngine> {
+export async function startEngine(
+  options: Partial<Omit<ApprovalEngineOptions, 'redis'>> & { redisUrl: string; prefix: string },
+): Promise<ApprovalEngine> {
   const { redisUrl, ...rest } = options;
   const redis = new RedisConnections(redisUrl);
   let engine: ApprovalEngine;
@@ -62,7 +77,11 @@ export async function startEngine(options: Partial<Omit<ApprovalEngineOptions, '
 }
 
 /** Resolves with the first event of `name` (no fixed sleeps in tests). */
-export function nextEvent<T>(emitter: { once(name: string, listener: (value: T) => void): unknown }, name: string, timeoutMs = 10_000): Promise<T> {
+export function nextEvent<T>(
+  emitter: { once(name: string, listener: (value: T) => void): unknown },
+  name: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${name} event within ${timeoutMs} ms`)), timeoutMs);
     emitter.once(name, (value: T) => {

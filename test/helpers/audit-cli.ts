@@ -13,7 +13,10 @@ const running: ChildProcessWithoutNullStreams[] = [];
 
 /** `airlock audit …` as its own process (test/fixtures/audit-cli.ts: the command without a build). */
 export function spawnAuditCli(...args: string[]): AuditCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'audit-cli.ts'), ...args], { cwd: ROOT, env: { ...process.env, AIRLOCK_LOG_LEVEL: 'silent' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'audit-cli.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, AIRLOCK_LOG_LEVEL: 'silent' },
+  });
   running.push(child);
   let out = '';
   let err = '';

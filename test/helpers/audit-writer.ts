@@ -29,7 +29,11 @@ export interface WriterEnv {
 }
 
 export function spawnAuditWriter(env: WriterEnv): AuditWriter {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -45,7 +49,9 @@ export function spawnAuditWriter(env: WriterEnv): AuditWriter {
       const queued = lines.shift();
       if (queued !== undefined) return resolve(queued);
       waiting.push(resolve);
-      void exited.then((code) => reject(new Error(`audit writer exited (${code}) before answering; stderr:\n${stderr}`)));
+      void exited.then((code) =>
+        reject(new Error(`audit writer exited (${code}) before answering; stderr:\n${stderr}`)),
+      );
     });
   const answer = async <T>() => JSON.parse(await nextLine()) as T;
   const post = (command: string) => child.stdin.write(`${command}\n`);

@@ -22,15 +22,39 @@ export function makeEvent<T extends AuditEventType>(type: T, over: Partial<Audit
   const own: Record<AuditEventType, object> = {
     'call.received': {},
     'policy.decided': { rule: '/tools/copy_model_version', action: 'allow' },
-    'call.rate_limited': { rule: '/tools/copy_model_version', counter: 'copy_rate', max: 30, window: 'minute', retry_after_ms: 12_000 },
+    'call.rate_limited': {
+      rule: '/tools/copy_model_version',
+      counter: 'copy_rate',
+      max: 30,
+      window: 'minute',
+      retry_after_ms: 12_000,
+    },
     'call.refused': { reason: 'limits_unavailable', error: 'Redis is unreachable' },
-    'approval.requested': { approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa', rule: '/tools/copy_model_version', expires_at: '2026-08-01T12:15:00.000Z' },
-    'approval.decided': { approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa', decision: 'approved', approver: 'U123', decided_at: '2026-08-01T12:01:00.000Z' },
+    'approval.requested': {
+      approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa',
+      rule: '/tools/copy_model_version',
+      expires_at: '2026-08-01T12:15:00.000Z',
+    },
+    'approval.decided': {
+      approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa',
+      decision: 'approved',
+      approver: 'U123',
+      decided_at: '2026-08-01T12:01:00.000Z',
+    },
     'approval.expired': { approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa' },
     'approval.withdrawn': { approval_id: 'apr_aaaaaaaaaaaaaaaaaaaa', approver: 'U999' },
     'call.forwarded': {},
     'call.outcome': { outcome: 'ok', duration_ms: 120 },
-    'call.denied_repeatedly': { session: undefined, args: undefined, rule: '/tools/copy_model_version', reason: 'Destructive', count: 57, first_call_id: 'call_01J0000000AAAAAAAAAAAAAAAA', since: '2026-08-01T12:00:01.000Z', until: '2026-08-01T12:00:59.000Z' },
+    'call.denied_repeatedly': {
+      session: undefined,
+      args: undefined,
+      rule: '/tools/copy_model_version',
+      reason: 'Destructive',
+      count: 57,
+      first_call_id: 'call_01J0000000AAAAAAAAAAAAAAAA',
+      since: '2026-08-01T12:00:01.000Z',
+      until: '2026-08-01T12:00:59.000Z',
+    },
   };
   return { ...base, type, ...own[type], ...over } as AuditEventOf<T>;
 }

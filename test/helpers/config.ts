@@ -15,7 +15,11 @@ export interface TestGatewayConfig {
  * The airlock.config.json of a test gateway: on the run's redis-server with a key prefix of its
  * own (test files never meet in Redis), the policy written next to it. Returns the config path.
  */
-export function writeGatewayConfig(dir: string, config: TestGatewayConfig, options: { name?: string; prefix?: string } = {}): string {
+export function writeGatewayConfig(
+  dir: string,
+  config: TestGatewayConfig,
+  options: { name?: string; prefix?: string } = {},
+): string {
   const name = options.name ?? 'airlock';
   const { policy, ...rest } = config;
   const policyPath = typeof policy === 'string' ? policy : writeJson(join(dir, `${name}.policy.json`), policy);

@@ -82,7 +82,9 @@ export class FakeSlack {
 
   /** The approval message (top-level message whose blocks carry this approval id). */
   messageFor(approvalId: string): FakeMessage | undefined {
-    return [...this.messages.values()].find((m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(approvalId));
+    return [...this.messages.values()].find(
+      (m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(approvalId),
+    );
   }
 
   threadReplies(ts: string): FakeMessage[] {
@@ -99,17 +101,31 @@ export class FakeSlack {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://fake');
-    const method = url.pathname.startsWith('/api/') ? url.pathname.slice('/api/'.length) : url.pathname.startsWith('/response/') ? 'response_url' : url.pathname;
+    const method = url.pathname.startsWith('/api/')
+      ? url.pathname.slice('/api/'.length)
+      : url.pathname.startsWith('/response/')
+        ? 'response_url'
+        : url.pathname;
     const body = parseBody(raw, req.headers['content-type']);
     const auth = req.headers.authorization;
-    const call: FakeCall = { method, path: url.pathname, body, token: auth?.startsWith('Bearer ') ? auth.slice(7) : (body.token as string | undefined), status: 200, at: Date.now() };
+    const call: FakeCall = {
+      method,
+      path: url.pathname,
+      body,
+      token: auth?.startsWith('Bearer ') ? auth.slice(7) : (body.token as string | undefined),
+      status: 200,
+      at: Date.now(),
+    };
     this.calls.push(call);
 
     const index = this.failures.findIndex((f) => f.methods === undefined || f.methods.includes(method));
     if (index >= 0) {
       const [{ failure }] = this.failures.splice(index, 1) as [{ failure: Failure }];
       call.status = failure.status;
-      if (failure.status === 429) res.writeHead(429, { 'retry-after': String(failure.retryAfter), 'content-type': 'application/json' }).end('{"ok":false,"error":"ratelimited"}');
+      if (failure.status === 429)
+        res
+          .writeHead(429, { 'retry-after': String(failure.retryAfter), 'content-type': 'application/json' })
+          .end('{"ok":false,"error":"ratelimited"}');
       else res.writeHead(500, { 'content-type': 'text/plain' }).end('internal server error');
       return;
     }
@@ -122,21 +138,36 @@ export class FakeSlack {
     switch (method) {
       case 'auth.test':
         if (this.authError !== undefined) return { ok: false, error: this.authError };
-        return { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'airlock', team_id: 'T0FAKE', user_id: 'U0BOT', bot_id: 'B0BOT' };
+        return {
+          ok: true,
+          url: 'https://fake.slack.com/',
+          team: 'Fake',
+          user: 'airlock',
+          team_id: 'T0FAKE',
+          user_id: 'U0BOT',
+          bot_id: 'B0BOT',
+        };
       case 'chat.postMessage': {
         if (this.missingChannels.has(String(body.channel))) return { ok: false, error: 'channel_not_found' };
         const problem = messageProblem(body);
         if (problem !== undefined) return { ok: false, error: problem };
         const ts = `${Math.floor(Date.now() / 1_000)}.${String(++this.seq).padStart(6, '0')}`;
         const channel = String(body.channel);
-        const message: FakeMessage = { channel, ts, text: String(body.text), blocks: (body.blocks as unknown[]) ?? [], updates: 0 };
+        const message: FakeMessage = {
+          channel,
+          ts,
+          text: String(body.text),
+          blocks: (body.blocks as unknown[]) ?? [],
+          updates: 0,
+        };
         if (typeof body.thread_ts === 'string') message.threadTs = body.thread_ts;
         this.messages.set(ts, message);
         return { ok: true, channel, ts, message: { text: body.text, ts } };
       }
       case 'chat.update': {
         const existing = this.messages.get(String(body.ts));
-        if (existing === undefined || existing.channel !== body.channel) return { ok: false, error: 'message_not_found' };
+        if (existing === undefined || existing.channel !== body.channel)
+          return { ok: false, error: 'message_not_found' };
         const problem = messageProblem(body);
         if (problem !== undefined) return { ok: false, error: problem };
         existing.text = String(body.text);
@@ -148,9 +179,15 @@ export class FakeSlack {
         if (typeof body.text !== 'string' || body.text === '') return { ok: false, error: 'no_text' };
         return { ok: true, message_ts: `${Math.floor(Date.now() / 1_000)}.${String(++this.seq).padStart(6, '0')}` };
       case 'views.open': {
-        const view = body.view as { type?: string; title?: { text?: string }; blocks?: unknown[]; private_metadata?: string } | undefined;
+        const view = body.view as
+          { type?: string; title?: { text?: string }; blocks?: unknown[]; private_metadata?: string } | undefined;
         if (typeof body.trigger_id !== 'string') return { ok: false, error: 'invalid_trigger_id' };
-        if (view?.type !== 'modal' || (view.title?.text?.length ?? 0) > 24 || (view.blocks?.length ?? 0) > 100 || (view.private_metadata?.length ?? 0) > 3_000) {
+        if (
+          view?.type !== 'modal' ||
+          (view.title?.text?.length ?? 0) > 24 ||
+          (view.blocks?.length ?? 0) > 100 ||
+          (view.private_metadata?.length ?? 0) > 3_000
+        ) {
           return { ok: false, error: 'invalid_arguments' };
         }
         const problem = blocksProblem(view.blocks ?? []);
@@ -197,7 +234,8 @@ function blocksProblem(blocks: unknown[]): string | undefined {
   for (const block of blocks as AnyBlock[]) {
     if (block.type === 'section') {
       if ((block.text?.text?.length ?? 0) > 3_000) return 'invalid_blocks';
-      if ((block.fields?.length ?? 0) > 10 || block.fields?.some((f) => (f.text?.length ?? 0) > 2_000)) return 'invalid_blocks';
+      if ((block.fields?.length ?? 0) > 10 || block.fields?.some((f) => (f.text?.length ?? 0) > 2_000))
+        return 'invalid_blocks';
     }
     if (block.type === 'header' && (block.text?.text?.length ?? 0) > 150) return 'invalid_blocks';
     if (block.type === 'context' && (block.elements?.length ?? 0) > 10) return 'invalid_blocks';

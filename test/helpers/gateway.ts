@@ -26,17 +26,37 @@ export interface GatewayProcess {
  * `auditFile: null`.
  */
 export async function startGateway(
-  options: { config?: string; args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; auditFile?: string | null; dataDir?: string } = {},
+  options: {
+    config?: string;
+    args?: string[];
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    auditFile?: string | null;
+    dataDir?: string;
+  } = {},
 ): Promise<GatewayProcess> {
   const dataDir = options.dataDir ?? tempDir('airlock-data-');
-  const auditFile = options.auditFile === null ? undefined : (options.auditFile ?? (options.config ? join(dirname(options.config), `audit-${randomUUID()}.jsonl`) : undefined));
+  const auditFile =
+    options.auditFile === null
+      ? undefined
+      : (options.auditFile ??
+        (options.config ? join(dirname(options.config), `audit-${randomUUID()}.jsonl`) : undefined));
   const args = [
-    CLI, 'serve', '--port', '0', '--data-dir', dataDir,
+    CLI,
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
     ...(options.config ? ['--config', options.config] : []),
     ...(auditFile ? ['--audit-file', auditFile] : []),
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, AIRLOCK_LOG_LEVEL: 'debug', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, AIRLOCK_LOG_LEVEL: 'debug', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -76,7 +96,11 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
 
 export async function connectHttp(mcpUrl: string, token: string): Promise<Client> {
   const client = new Client({ name: 'test-agent', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(mcpUrl), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
   return client;
 }
 
@@ -91,7 +115,13 @@ export async function connectStdio(
     command: process.execPath,
     args: [CLI, 'serve', '--stdio', ...(configFile === undefined ? [] : ['--config', configFile]), ...extraArgs],
     cwd: options.cwd ?? ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AIRLOCK_HOME: process.env.AIRLOCK_HOME ?? tempDir('airlock-data-'), AIRLOCK_LOG_LEVEL: 'debug', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      AIRLOCK_HOME: process.env.AIRLOCK_HOME ?? tempDir('airlock-data-'),
+      AIRLOCK_LOG_LEVEL: 'debug',
+      ...env,
+    },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -102,7 +132,11 @@ export async function connectStdio(
 }
 
 /** Polls `check` until it returns true or the deadline passes (no fixed sleeps in tests). */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

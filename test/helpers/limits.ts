@@ -18,7 +18,13 @@ export function testPrefix(): string {
   return `{airlock-test-${randomBytes(4).toString('hex')}}`;
 }
 
-export function makeLimit(counter: string, windowMs: number, max: number, scope: Scope = 'grant', rule = `/tools/${counter}/limits/0`): NormalizedLimit {
+export function makeLimit(
+  counter: string,
+  windowMs: number,
+  max: number,
+  scope: Scope = 'grant',
+  rule = `/tools/${counter}/limits/0`,
+): NormalizedLimit {
   return { counter, window: `${windowMs}ms`, windowMs, max, scope, rule };
 }
 

@@ -21,5 +21,10 @@ export function writeJson(path: string, value: unknown): string {
 /** Upstream entries for configs: the MLflow stand-in and the behaviour fixture, as real child processes. */
 export const upstreams = {
   standin: (extraArgs: string[] = []) => ({ command: process.execPath, args: [STANDIN_CLI, ...extraArgs] }),
-  fixture: (callLog: string) => ({ command: process.execPath, args: ['--import', 'tsx', FIXTURE_UPSTREAM], env: { FIXTURE_CALL_LOG: callLog }, cwd: ROOT }),
+  fixture: (callLog: string) => ({
+    command: process.execPath,
+    args: ['--import', 'tsx', FIXTURE_UPSTREAM],
+    env: { FIXTURE_CALL_LOG: callLog },
+    cwd: ROOT,
+  }),
 };

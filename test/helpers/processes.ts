@@ -9,7 +9,12 @@ import { waitFor } from './gateway.js';
 
 /** The pid of the data directory's embedded redis-server, or undefined when none answers. */
 export async function embeddedRedisPid(dataDir: string): Promise<number | undefined> {
-  const client = new Redis({ path: embeddedRedisSocket(dataDir), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const client = new Redis({
+    path: embeddedRedisSocket(dataDir),
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -42,7 +47,10 @@ export function processesMentioning(text: string): string[] {
 
 /** Runs the airlock CLI against a data directory with no config file (the embedded default). */
 export function airlock(dataDir: string, ...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args, '--data-dir', dataDir], { encoding: 'utf8', cwd: tempDir('airlock-cwd-') });
+  return spawnSync(process.execPath, [CLI, ...args, '--data-dir', dataDir], {
+    encoding: 'utf8',
+    cwd: tempDir('airlock-cwd-'),
+  });
 }
 
 /** The pending approvals of the embedded default, as `approvals list --json` prints them. */
@@ -54,10 +62,16 @@ function pendingApprovals(dataDir: string): { id: string; tool: string }[] {
 
 export async function waitForPendingApproval(dataDir: string, tool: string): Promise<string> {
   let id: string | undefined;
-  await waitFor(() => (id = pendingApprovals(dataDir).find((a) => a.tool === tool)?.id) !== undefined, 20_000, `a pending ${tool} approval`);
+  await waitFor(
+    () => (id = pendingApprovals(dataDir).find((a) => a.tool === tool)?.id) !== undefined,
+    20_000,
+    `a pending ${tool} approval`,
+  );
   return id!;
 }
 
 export function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, { timeout: 60_000 });
+  return client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, {
+    timeout: 60_000,
+  });
 }

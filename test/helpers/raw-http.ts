@@ -56,7 +56,15 @@ export class RawClient {
   async waitForClose(withinMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the server kept the connection open for more than ${withinMs} ms; it sent: ${JSON.stringify(this.received.slice(0, 300))}`)), withinMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `the server kept the connection open for more than ${withinMs} ms; it sent: ${JSON.stringify(this.received.slice(0, 300))}`,
+            ),
+          ),
+        withinMs,
+      );
     });
     try {
       await Promise.race([this.closed, deadline]);
@@ -86,5 +94,11 @@ export class RawClient {
 /** A request head: request line, Host, the given headers, blank line. */
 export function requestHead(method: string, url: string, headers: Record<string, string | number> = {}): string {
   const { host, pathname } = new URL(url);
-  return [`${method} ${pathname} HTTP/1.1`, `Host: ${host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+  return [
+    `${method} ${pathname} HTTP/1.1`,
+    `Host: ${host}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
+  ].join('\r\n');
 }

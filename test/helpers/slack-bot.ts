@@ -15,7 +15,12 @@ export const APPROVALS_CHANNEL = 'C0APPROVALS';
 function testRedactor(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(testRedactor);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /token|secret|password|authorization/iu.test(k) ? '[redacted]' : testRedactor(v)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      /token|secret|password|authorization/iu.test(k) ? '[redacted]' : testRedactor(v),
+    ]),
+  );
 }
 
 export interface SlackHarness {
@@ -33,7 +38,13 @@ export interface SlackHarness {
 }
 
 /** A real ApprovalEngine on the test Redis + SlackBot + the fake Web API, on one random prefix, sharing one set of connections as in a gateway. */
-export async function startSlackHarness(options: { redisUrl: string; prefix?: string; slack?: Partial<SlackConfigInput>; fake?: FakeSlack; log?: Logger }): Promise<SlackHarness> {
+export async function startSlackHarness(options: {
+  redisUrl: string;
+  prefix?: string;
+  slack?: Partial<SlackConfigInput>;
+  fake?: FakeSlack;
+  log?: Logger;
+}): Promise<SlackHarness> {
   const fake = options.fake ?? (await FakeSlack.start());
   const prefix = options.prefix ?? randomPrefix();
   let bot: SlackBot | undefined;
@@ -49,12 +60,25 @@ export async function startSlackHarness(options: { redisUrl: string; prefix?: st
   });
   // As in the gateway: the group resolver first, handed to the engine and the bot.
   const groups = createSlackGroups(config, silentLogger());
-  const engine = await ApprovalEngine.start({ redis, prefix, log: silentLogger(), resolveGroupMembers: groups.resolver }).catch(async (error: unknown) => {
+  const engine = await ApprovalEngine.start({
+    redis,
+    prefix,
+    log: silentLogger(),
+    resolveGroupMembers: groups.resolver,
+  }).catch(async (error: unknown) => {
     await redis.close();
     throw error;
   });
   try {
-    bot = await SlackBot.start({ config, engine, groups, redis, prefix, log: options.log ?? silentLogger(), redact: testRedactor });
+    bot = await SlackBot.start({
+      config,
+      engine,
+      groups,
+      redis,
+      prefix,
+      log: options.log ?? silentLogger(),
+      redact: testRedactor,
+    });
   } catch (error) {
     await engine.close();
     await redis.close();
@@ -70,13 +94,24 @@ export async function startSlackHarness(options: { redisUrl: string; prefix?: st
     redisUrl: options.redisUrl,
     async posted(approvalId, what = () => true) {
       let found: FakeMessage | undefined;
-      await waitFor(() => (found = fake.messageFor(approvalId)) !== undefined && what(found), 10_000, `the Slack message of ${approvalId}`);
+      await waitFor(
+        () => (found = fake.messageFor(approvalId)) !== undefined && what(found),
+        10_000,
+        `the Slack message of ${approvalId}`,
+      );
       return found!;
     },
     async click(actionId, approvalId, user) {
       const message = await harness.posted(approvalId);
       const responseUrl = fake.responseUrl();
-      const payload = buttonClick({ actionId, approvalId, user, channel: message.channel, ts: message.ts, responseUrl });
+      const payload = buttonClick({
+        actionId,
+        approvalId,
+        user,
+        channel: message.channel,
+        ts: message.ts,
+        responseUrl,
+      });
       return { status: await postInteraction(started.url!, SIGNING_SECRET, payload), responseUrl };
     },
     answers(responseUrl) {

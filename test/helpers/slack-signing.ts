@@ -16,7 +16,12 @@ export interface PostOptions {
 }
 
 /** POSTs a signed interaction payload to the Bolt receiver; resolves with the HTTP status. */
-export async function postInteraction(url: string, secret: string, payload: unknown, options: PostOptions = {}): Promise<number> {
+export async function postInteraction(
+  url: string,
+  secret: string,
+  payload: unknown,
+  options: PostOptions = {},
+): Promise<number> {
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1_000);
   const response = await fetch(url, {
@@ -35,11 +40,24 @@ export async function postInteraction(url: string, secret: string, payload: unkn
 const TEAM = { id: 'T0FAKE', domain: 'fake' };
 
 /** A block_actions payload for one button click on an approval message. */
-export function buttonClick(options: { actionId: string; approvalId: string; user: string; channel: string; ts: string; responseUrl: string; triggerId?: string }) {
+export function buttonClick(options: {
+  actionId: string;
+  approvalId: string;
+  user: string;
+  channel: string;
+  ts: string;
+  responseUrl: string;
+  triggerId?: string;
+}) {
   return {
     type: 'block_actions',
     team: TEAM,
-    user: { id: options.user, username: options.user.toLowerCase(), name: options.user.toLowerCase(), team_id: TEAM.id },
+    user: {
+      id: options.user,
+      username: options.user.toLowerCase(),
+      name: options.user.toLowerCase(),
+      team_id: TEAM.id,
+    },
     api_app_id: 'A0AIRLOCK',
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: options.ts, channel_id: options.channel, is_ephemeral: false },
@@ -48,17 +66,34 @@ export function buttonClick(options: { actionId: string; approvalId: string; use
     message: { type: 'message', ts: options.ts, text: 'approval', user: 'U0BOT' },
     response_url: options.responseUrl,
     actions: [
-      { type: 'button', action_id: options.actionId, block_id: 'airlock_decision', value: options.approvalId, text: { type: 'plain_text', text: 'x' }, action_ts: String(Date.now() / 1_000) },
+      {
+        type: 'button',
+        action_id: options.actionId,
+        block_id: 'airlock_decision',
+        value: options.approvalId,
+        text: { type: 'plain_text', text: 'x' },
+        action_ts: String(Date.now() / 1_000),
+      },
     ],
   };
 }
 
 /** A view_submission payload for the Deny modal, with the reason typed in. */
-export function modalSubmission(options: { callbackId: string; privateMetadata: string; user: string; reason?: string }) {
+export function modalSubmission(options: {
+  callbackId: string;
+  privateMetadata: string;
+  user: string;
+  reason?: string;
+}) {
   return {
     type: 'view_submission',
     team: TEAM,
-    user: { id: options.user, username: options.user.toLowerCase(), name: options.user.toLowerCase(), team_id: TEAM.id },
+    user: {
+      id: options.user,
+      username: options.user.toLowerCase(),
+      name: options.user.toLowerCase(),
+      team_id: TEAM.id,
+    },
     api_app_id: 'A0AIRLOCK',
     token: 'legacy-verification-token',
     trigger_id: `trigger-${Math.random().toString(16).slice(2)}`,

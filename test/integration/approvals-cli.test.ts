@@ -15,7 +15,11 @@ const recorder = releaseRecorder();
 
 beforeAll(async () => {
   redis = await startTestRedis();
-  engine = await startEngine({ redisUrl: redis.url, prefix: DEFAULT_PREFIX, releaseReservation: recorder.releaseReservation });
+  engine = await startEngine({
+    redisUrl: redis.url,
+    prefix: DEFAULT_PREFIX,
+    releaseReservation: recorder.releaseReservation,
+  });
   const dir = tempDir();
   configFile = writeJson(join(dir, 'airlock.config.json'), {
     redis: { url: redis.url },
@@ -36,8 +40,12 @@ afterAll(async () => {
 async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   let stdout = '';
   let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const out = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
   try {
     const command = approvalsCommand();
     for (const sub of [command, ...command.commands]) sub.exitOverride();
@@ -55,7 +63,9 @@ async function cli(...args: string[]): Promise<{ stdout: string; stderr: string;
 
 describe('airlock approvals', () => {
   it('lists pending approvals as a table and as JSON, and shows one', async () => {
-    const { approval } = await engine.request(approvalInput({ args: { src_model_name: 'churn', version: '7', note: 'x'.repeat(200) } }));
+    const { approval } = await engine.request(
+      approvalInput({ args: { src_model_name: 'churn', version: '7', note: 'x'.repeat(200) } }),
+    );
     const table = await cli('list');
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^ID\s+STATE\s+GRANT\s+TOOL\s+ARGUMENTS\s+AGE\s+EXPIRES/m);
@@ -73,7 +83,10 @@ describe('airlock approvals', () => {
     const show = await cli('show', approval.id);
     expect(show.stdout).toContain(`id           ${approval.id}`);
     expect(show.stdout).toContain('U0APPROVER, U0OTHER (1 needed)');
-    expect(JSON.parse((await cli('show', approval.id, '--json')).stdout)).toMatchObject({ id: approval.id, state: 'pending' });
+    expect(JSON.parse((await cli('show', approval.id, '--json')).stdout)).toMatchObject({
+      id: approval.id,
+      state: 'pending',
+    });
   });
 
   it('approves as console.user, and the holding process runs the call at once', async () => {
@@ -117,7 +130,11 @@ describe('airlock approvals', () => {
     expect(missing.stderr).toContain("required option '--reason <text>' not specified");
     const denied = await cli('deny', approval.id, '--as', 'U0OTHER', '--reason', 'wrong model');
     expect(denied.stdout).toContain(`denied ${approval.id}`);
-    expect(await engine.get(approval.id)).toMatchObject({ state: 'denied', decidedBy: 'U0OTHER', decisionReason: 'wrong model' });
+    expect(await engine.get(approval.id)).toMatchObject({
+      state: 'denied',
+      decidedBy: 'U0OTHER',
+      decisionReason: 'wrong model',
+    });
     await vi.waitFor(() => expect(recorder.released).toContainEqual(reservation), { timeout: 5_000 });
     expect((await cli('list', '--state', 'denied')).stdout).toContain(approval.id);
   });
@@ -126,7 +143,11 @@ describe('airlock approvals', () => {
     const { approval } = await engine.request(approvalInput());
     const withdrawn = await cli('withdraw', approval.id, '--reason', 'agent retired');
     expect(withdrawn.stdout).toContain(`withdrew ${approval.id}`);
-    expect(await engine.get(approval.id)).toMatchObject({ state: 'withdrawn', decidedBy: 'U0APPROVER', decisionReason: 'agent retired' });
+    expect(await engine.get(approval.id)).toMatchObject({
+      state: 'withdrawn',
+      decidedBy: 'U0APPROVER',
+      decisionReason: 'agent retired',
+    });
     expect((await cli('withdraw', approval.id)).stderr).toContain('was withdrawn by U0APPROVER');
   });
 

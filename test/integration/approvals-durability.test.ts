@@ -21,7 +21,11 @@ afterAll(async () => {
 describe('durability', () => {
   it('keeps a pending approval across an Airlock restart and a Redis restart; a holder is woken after both', async () => {
     const recorder = releaseRecorder();
-    const first: ApprovalEngine = await startEngine({ redisUrl: redis.url, prefix, releaseReservation: recorder.releaseReservation });
+    const first: ApprovalEngine = await startEngine({
+      redisUrl: redis.url,
+      prefix,
+      releaseReservation: recorder.releaseReservation,
+    });
     const input = approvalInput();
     const { approval } = await first.request(input);
     await first.close(); // "Airlock restart": a new engine, new connections, same Redis
@@ -49,21 +53,29 @@ describe('durability', () => {
       await waitFor(() => attached, 5_000, 'the holder to attach');
       await redis.stop();
       redis = await startTestRedis(PERSISTENT, redis.dir);
-      await waitFor(async () => {
-        try {
-          return (await decider.get(approval.id)).state === 'pending';
-        } catch {
-          return false;
-        }
-      }, 10_000, 'Redis back with the approval');
-      await waitFor(async () => {
-        try {
-          await decider.decide(approval.id, 'approve', 'U0APPROVER');
-          return true;
-        } catch {
-          return false;
-        }
-      }, 10_000, 'the decision to go through');
+      await waitFor(
+        async () => {
+          try {
+            return (await decider.get(approval.id)).state === 'pending';
+          } catch {
+            return false;
+          }
+        },
+        10_000,
+        'Redis back with the approval',
+      );
+      await waitFor(
+        async () => {
+          try {
+            await decider.decide(approval.id, 'approve', 'U0APPROVER');
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        10_000,
+        'the decision to go through',
+      );
       expect(await hold).toMatchObject({ kind: 'executed', ranNow: true });
       expect(executed).toBe(1);
     } finally {

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isApprovalError, type ApprovalEngine, type ApprovalError } from '../../src/approvals/index.js';
-import { approvalInput, approvalRule, nextEvent, randomPrefix, releaseRecorder, startEngine } from '../helpers/approvals.js';
+import {
+  approvalInput,
+  approvalRule,
+  nextEvent,
+  randomPrefix,
+  releaseRecorder,
+  startEngine,
+} from '../helpers/approvals.js';
 import { waitFor } from '../helpers/gateway.js';
 
 const redisUrl = `unix://${inject('redisPath')}`;
@@ -22,7 +29,10 @@ afterAll(async () => {
 });
 
 async function refusal(promise: Promise<unknown>): Promise<ApprovalError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!isApprovalError(error)) throw new Error(`expected an ApprovalError, got ${String(error)}`);
   return error;
 }
@@ -42,7 +52,11 @@ describe('decide', () => {
       if (r.status === 'fulfilled') continue;
       const error = r.reason as ApprovalError;
       expect(error.code).toBe('already_decided');
-      expect(error.details.alreadyDecided).toEqual({ state: final.state, decidedBy: final.decidedBy, decidedAt: final.decidedAt });
+      expect(error.details.alreadyDecided).toEqual({
+        state: final.state,
+        decidedBy: final.decidedBy,
+        decidedAt: final.decidedAt,
+      });
       expect(error.message).toContain(`by ${final.decidedBy} at`);
     }
   });
@@ -60,7 +74,9 @@ describe('decide', () => {
   });
 
   it('ends a min_approvals 2 approval at the first denial, even after one approval', async () => {
-    const { approval } = await a.request(approvalInput({ approval: approvalRule({ minApprovals: 2 }), reservation: { r: 'deny-after-approve' } }));
+    const { approval } = await a.request(
+      approvalInput({ approval: approvalRule({ minApprovals: 2 }), reservation: { r: 'deny-after-approve' } }),
+    );
     await a.decide(approval.id, 'approve', 'U0APPROVER');
     const denied = await b.decide(approval.id, 'deny', 'U0OTHER', 'not today');
     expect(denied.effect).toBe('denied');
@@ -88,7 +104,9 @@ describe('decide', () => {
   });
 
   it('says approval_not_found for an unknown id', async () => {
-    expect((await refusal(a.decide('apr_aaaaaaaaaaaaaaaaaaaa', 'approve', 'U0APPROVER'))).code).toBe('approval_not_found');
+    expect((await refusal(a.decide('apr_aaaaaaaaaaaaaaaaaaaa', 'approve', 'U0APPROVER'))).code).toBe(
+      'approval_not_found',
+    );
   });
 });
 
@@ -147,11 +165,17 @@ describe('expiry and withdrawal', () => {
     a.events.on('expired', onA);
     b.events.on('expired', onB);
     const reservation = { r: `expiry-${Date.now()}` };
-    const { approval } = await a.request(approvalInput({ approval: approvalRule({ timeout: '1s', timeoutMs: 1_000 }), reservation }));
+    const { approval } = await a.request(
+      approvalInput({ approval: approvalRule({ timeout: '1s', timeoutMs: 1_000 }), reservation }),
+    );
     const view = await a.waitForChange(approval.id, approval.version, { deadline: Date.now() + 10_000 });
     expect(view.state).toBe('expired');
     expect(view.decidedAt! - view.expiresAt).toBeLessThan(1_000);
-    await waitFor(async () => (await a.jobState(approval.id))?.state === 'completed', 5_000, 'the expiry job to complete');
+    await waitFor(
+      async () => (await a.jobState(approval.id))?.state === 'completed',
+      5_000,
+      'the expiry job to complete',
+    );
     expect(await a.jobState(approval.id)).toEqual({ state: 'completed', returnValue: { state: 'expired' } });
     expect(recorder.released.filter((r) => JSON.stringify(r) === JSON.stringify(reservation))).toHaveLength(1);
     expect(expiredIn).toHaveLength(1);
@@ -169,7 +193,11 @@ describe('expiry and withdrawal', () => {
     const withdrawn = await b.withdraw(approval.id, 'cli:ops', 'agent misbehaving');
     expect(withdrawn).toMatchObject({ state: 'withdrawn', decidedBy: 'cli:ops', decisionReason: 'agent misbehaving' });
     expect(recorder.released).toContainEqual(reservation);
-    await waitFor(async () => (await a.jobState(approval.id))?.state === 'completed', 5_000, 'the job to complete after promote');
+    await waitFor(
+      async () => (await a.jobState(approval.id))?.state === 'completed',
+      5_000,
+      'the job to complete after promote',
+    );
     expect((await refusal(a.decide(approval.id, 'approve', 'U0APPROVER'))).message).toContain('withdrawn by cli:ops');
     expect((await refusal(a.withdraw(approval.id, 'x'))).code).toBe('already_decided');
   });
@@ -180,7 +208,11 @@ describe('expiry and withdrawal', () => {
       const reservation = { r: `cli-deny-${Date.now()}` };
       const { approval } = await a.request(approvalInput({ reservation }));
       await cli.decide(approval.id, 'deny', 'U0APPROVER', 'from the CLI');
-      await waitFor(() => recorder.released.some((r) => JSON.stringify(r) === JSON.stringify(reservation)), 5_000, 'the worker to release');
+      await waitFor(
+        () => recorder.released.some((r) => JSON.stringify(r) === JSON.stringify(reservation)),
+        5_000,
+        'the worker to release',
+      );
       await waitFor(async () => (await a.jobState(approval.id))?.state === 'completed', 5_000, 'the job to complete');
       expect(recorder.released.filter((r) => JSON.stringify(r) === JSON.stringify(reservation))).toHaveLength(1);
     } finally {

@@ -39,16 +39,29 @@ describe('holdForDecision', () => {
   it('runs the call as soon as another instance approves it (event-driven wake-up)', async () => {
     const up = upstream();
     const seen = requestedId();
-    const hold = holdForDecision({ engine: holder, input: approvalInput(), holdMs: 10_000, execute: up.execute, onRequest: seen.onRequest });
+    const hold = holdForDecision({
+      engine: holder,
+      input: approvalInput(),
+      holdMs: 10_000,
+      execute: up.execute,
+      onRequest: seen.onRequest,
+    });
     const id = await seen.id;
     await waitFor(async () => (await holder.get(id)).state === 'pending', 2_000, 'pending');
     const { approval } = await other.decide(id, 'approve', 'U0APPROVER');
     const outcome = await hold;
-    expect(outcome).toMatchObject({ kind: 'executed', ranNow: true, isError: false, result: { content: [{ text: 'copied' }] } });
+    expect(outcome).toMatchObject({
+      kind: 'executed',
+      ranNow: true,
+      isError: false,
+      result: { content: [{ text: 'copied' }] },
+    });
     expect(up.calls).toHaveLength(1);
     // decidedAt is the Redis clock of the same machine: from the decision's commit to execute().
     const latency = up.calls[0]! - approval.decidedAt!;
-    console.log(`approval wake-up latency: ${latency} ms (decision committed → execute() called in the holding instance)`);
+    console.log(
+      `approval wake-up latency: ${latency} ms (decision committed → execute() called in the holding instance)`,
+    );
     expect(latency).toBeLessThan(100);
     expect((await other.get(id)).state).toBe('executed');
   });
@@ -62,7 +75,11 @@ describe('holdForDecision', () => {
     expect(view.state).toBe('pending');
     await other.decide(view.id, 'approve', 'U0APPROVER');
     const retry = await holdForDecision({ engine: other, input, holdMs: 5_000, execute: up.execute });
-    expect(retry).toMatchObject({ kind: 'executed', ranNow: true, view: { id: view.id, state: 'executed', outcome: 'ok' } });
+    expect(retry).toMatchObject({
+      kind: 'executed',
+      ranNow: true,
+      view: { id: view.id, state: 'executed', outcome: 'ok' },
+    });
     const third = await holdForDecision({ engine: holder, input, holdMs: 5_000, execute: up.execute });
     expect(third).toMatchObject({ kind: 'executed', ranNow: false, result: { content: [{ text: 'copied' }] } });
     expect(up.calls).toHaveLength(1);
@@ -73,7 +90,12 @@ describe('holdForDecision', () => {
     const up = upstream();
     const first = await holdForDecision({ engine: holder, input, holdMs: 50, execute: up.execute });
     await other.decide((first as { view: { id: string } }).view.id, 'approve', 'U0APPROVER');
-    const changed = await holdForDecision({ engine: holder, input: { ...input, args: { ...(input.args as object), version: '999' } }, holdMs: 100, execute: up.execute });
+    const changed = await holdForDecision({
+      engine: holder,
+      input: { ...input, args: { ...(input.args as object), version: '999' } },
+      holdMs: 100,
+      execute: up.execute,
+    });
     expect(changed.kind).toBe('pending');
     expect((changed as { view: { id: string } }).view.id).not.toBe((first as { view: { id: string } }).view.id);
     expect(up.calls).toHaveLength(0);
@@ -137,7 +159,9 @@ describe('holdForDecision', () => {
     const gaps = sent.slice(1).map((s, i) => s.at - sent[i]!.at);
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(95);
     for (const gap of gaps) expect(gap).toBeLessThan(300);
-    expect(sent[0]!.message).toMatch(/^Awaiting approval by U0123ABCD \(1 of 1 needed\) in #ml-approvals; expires (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC; approval apr_[a-z2-7]{20}$/);
+    expect(sent[0]!.message).toMatch(
+      /^Awaiting approval by U0123ABCD \(1 of 1 needed\) in #ml-approvals; expires (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC; approval apr_[a-z2-7]{20}$/,
+    );
   });
 
   it('detaches on abort; the approval stays decidable and a later call collects it', async () => {
@@ -145,13 +169,23 @@ describe('holdForDecision', () => {
     const controller = new AbortController();
     const up = upstream();
     const seen = requestedId();
-    const hold = holdForDecision({ engine: holder, input, holdMs: 10_000, signal: controller.signal, execute: up.execute, onRequest: seen.onRequest });
+    const hold = holdForDecision({
+      engine: holder,
+      input,
+      holdMs: 10_000,
+      signal: controller.signal,
+      execute: up.execute,
+      onRequest: seen.onRequest,
+    });
     const id = await seen.id;
     controller.abort();
     expect(await hold).toMatchObject({ kind: 'detached' });
     expect((await other.decide(id, 'approve', 'U0APPROVER')).effect).toBe('approved');
     expect(up.calls).toHaveLength(0);
-    expect(await holdForDecision({ engine: other, input, holdMs: 1_000, execute: up.execute })).toMatchObject({ kind: 'executed', ranNow: true });
+    expect(await holdForDecision({ engine: other, input, holdMs: 1_000, execute: up.execute })).toMatchObject({
+      kind: 'executed',
+      ranNow: true,
+    });
   });
 
   it('returns a denial decided during the hold, rolls the reservation back, then frees the fingerprint', async () => {
@@ -159,10 +193,19 @@ describe('holdForDecision', () => {
     const input = approvalInput({ reservation });
     const up = upstream();
     const seen = requestedId();
-    const hold = holdForDecision({ engine: holder, input, holdMs: 10_000, execute: up.execute, onRequest: seen.onRequest });
+    const hold = holdForDecision({
+      engine: holder,
+      input,
+      holdMs: 10_000,
+      execute: up.execute,
+      onRequest: seen.onRequest,
+    });
     const id = await seen.id;
     await other.decide(id, 'deny', 'U0APPROVER', 'wrong target');
-    expect(await hold).toMatchObject({ kind: 'denied', view: { id, decidedBy: 'U0APPROVER', decisionReason: 'wrong target' } });
+    expect(await hold).toMatchObject({
+      kind: 'denied',
+      view: { id, decidedBy: 'U0APPROVER', decisionReason: 'wrong target' },
+    });
     expect(recorder.released.filter((r) => JSON.stringify(r) === JSON.stringify(reservation))).toHaveLength(1);
     expect(up.calls).toHaveLength(0);
     const next = await holder.request(input);

@@ -22,7 +22,9 @@ describe('require_approval while Redis is unavailable', () => {
       policy: writeJson(join(dir, 'policy.json'), {
         version: '1',
         default: 'deny',
-        tools: { copy_model_version: { action: 'require_approval', approval: { approvers: ['U0APPROVER'], timeout: '10m' } } },
+        tools: {
+          copy_model_version: { action: 'require_approval', approval: { approvers: ['U0APPROVER'], timeout: '10m' } },
+        },
       }),
       grants: [{ name: 'agent', token, hold: '1s' }],
     });
@@ -45,7 +47,11 @@ describe('require_approval while Redis is unavailable', () => {
     const result = await callTool(agent, 'copy_model_version', args);
     expect(Date.now() - started).toBeLessThanOrEqual(3_000);
     expect(result.isError).toBe(true);
-    expect(result.structuredContent).toMatchObject({ status: 'unavailable', rule: '/tools/copy_model_version', reason: 'approvals_unavailable' });
+    expect(result.structuredContent).toMatchObject({
+      status: 'unavailable',
+      rule: '/tools/copy_model_version',
+      reason: 'approvals_unavailable',
+    });
   }
 
   it('answers {status: "unavailable"} within 3 s when Redis hangs', async () => {

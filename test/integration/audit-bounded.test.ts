@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditEventSchema, AuditLog, verifyAuditFiles, type AuditEvent, type AuditEventOf } from '../../src/audit/index.js';
+import {
+  AuditEventSchema,
+  AuditLog,
+  verifyAuditFiles,
+  type AuditEvent,
+  type AuditEventOf,
+} from '../../src/audit/index.js';
 import { formatEvent } from '../../src/audit/query.js';
 import { readFileEvents } from '../../src/audit/reader.js';
 import { auditFileConfig, quietLog } from '../helpers/audit.js';
@@ -33,16 +39,25 @@ const policy = {
 };
 
 function writeConfig(name: string, rollupWindow: string): string {
-  return writeGatewayConfig(dir, {
-    upstreams: { mlflow: upstreams.standin(['--state', join(dir, `${name}-mlflow.json`)]) },
-    policy: writeJson(join(dir, 'policy.json'), policy),
-    grants: [{ name: 'agent', token: TOKEN }],
-    audit: { args_preview_bytes: PREVIEW, denial_rollup_window: rollupWindow },
-  }, { name: `${name}`, prefix });
+  return writeGatewayConfig(
+    dir,
+    {
+      upstreams: { mlflow: upstreams.standin(['--state', join(dir, `${name}-mlflow.json`)]) },
+      policy: writeJson(join(dir, 'policy.json'), policy),
+      grants: [{ name: 'agent', token: TOKEN }],
+      audit: { args_preview_bytes: PREVIEW, denial_rollup_window: rollupWindow },
+    },
+    { name: `${name}`, prefix },
+  );
 }
 
-const events = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
-const summaries = (file: string) => events(file).filter((e): e is AuditEventOf<'call.denied_repeatedly'> => e.type === 'call.denied_repeatedly');
+const events = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AuditEvent);
+const summaries = (file: string) =>
+  events(file).filter((e): e is AuditEventOf<'call.denied_repeatedly'> => e.type === 'call.denied_repeatedly');
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'audit', ...args], { encoding: 'utf8' });
 
 describe('the audit trail under hostile input, through the gateway', () => {
@@ -50,7 +65,9 @@ describe('the audit trail under hostile input, through the gateway', () => {
   let agent: Client;
   let configFile: string;
   const call = (name: string, args: Record<string, unknown>): Promise<CallToolResult> =>
-    agent.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, { timeout: 60_000 });
+    agent.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, {
+      timeout: 60_000,
+    });
 
   beforeAll(async () => {
     configFile = writeConfig('long', '10m');
@@ -66,7 +83,11 @@ describe('the audit trail under hostile input, through the gateway', () => {
   it(`stores a 3.9 MB argument once per call, as a preview: ten calls grow the file by less than 10 × (${PREVIEW} + ${OVERHEAD}) bytes`, async () => {
     const file = gateway.auditFile!;
     await call('get_experiment_by_name', { name: 'warm-up' });
-    await waitFor(() => events(file).filter((e) => e.type === 'call.outcome').length === 1, 10_000, 'the warm-up outcome');
+    await waitFor(
+      () => events(file).filter((e) => e.type === 'call.outcome').length === 1,
+      10_000,
+      'the warm-up outcome',
+    );
     const before = statSync(file).size;
     const huge = 'A'.repeat(3_900_000);
     for (let i = 0; i < 10; i++) await call('get_experiment_by_name', { name: `${i}-${huge}` });
@@ -74,7 +95,9 @@ describe('the audit trail under hostile input, through the gateway', () => {
     const grown = statSync(file).size - before;
     expect(grown).toBeLessThan(10 * (PREVIEW + OVERHEAD));
 
-    const big = events(file).filter((e) => e.tool === 'get_experiment_by_name' && e.type === 'call.received').slice(1);
+    const big = events(file)
+      .filter((e) => e.tool === 'get_experiment_by_name' && e.type === 'call.received')
+      .slice(1);
     expect(big).toHaveLength(10);
     for (const received of big) {
       expect(received).toMatchObject({ args_truncated: true, args_bytes: 3_900_000 + '{"name":"0-"}'.length });
@@ -107,7 +130,17 @@ describe('the audit trail under hostile input, through the gateway', () => {
     await gateway.stop();
     const [summary, ...more] = summaries(file);
     expect(more).toEqual([]);
-    expect(summary).toMatchObject({ call_id: first.call_id, first_call_id: first.call_id, count: 199, rule: '/tools/delete_run', reason: 'Destructive', grant: 'agent', server: 'mlflow', tool: 'delete_run', args_sha256: first.args_sha256 });
+    expect(summary).toMatchObject({
+      call_id: first.call_id,
+      first_call_id: first.call_id,
+      count: 199,
+      rule: '/tools/delete_run',
+      reason: 'Destructive',
+      grant: 'agent',
+      server: 'mlflow',
+      tool: 'delete_run',
+      args_sha256: first.args_sha256,
+    });
     expect(statSync(file).size - before).toBeLessThan(5 * 1_000);
 
     const verified = cli('verify', file);
@@ -116,7 +149,10 @@ describe('the audit trail under hostile input, through the gateway', () => {
     // The stream got the same events: `audit query` (its default source here) finds the summary among the denials.
     const query = cli('query', '--json', '--decision', 'deny', '--tool', 'delete_run', '-c', configFile);
     expect(query.status).toBe(0);
-    const denied = query.stdout.trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
+    const denied = query.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEvent);
     expect(denied.map((e) => e.type)).toEqual(['policy.decided', 'policy.decided', 'call.denied_repeatedly']);
     expect(denied[2]).toMatchObject({ count: 199, first_call_id: first.call_id });
   });
@@ -128,11 +164,22 @@ describe('the denial roll-up window, through the gateway', () => {
     const agent = await connectHttp(gateway.mcpUrl, TOKEN);
     try {
       const file = gateway.auditFile!;
-      await Promise.all(Array.from({ length: 5 }, () => agent.request({ method: 'tools/call', params: { name: 'delete_run', arguments: { run_id: 'r-window' } } }, CallToolResultSchema)));
+      await Promise.all(
+        Array.from({ length: 5 }, () =>
+          agent.request(
+            { method: 'tools/call', params: { name: 'delete_run', arguments: { run_id: 'r-window' } } },
+            CallToolResultSchema,
+          ),
+        ),
+      );
       await waitFor(() => summaries(file).length > 0, 10_000, 'a call.denied_repeatedly event');
       // However the five fell into windows, each is counted exactly once: written in full, or in a summary.
       const full = events(file).filter((e) => e.type === 'policy.decided' && e.tool === 'delete_run').length;
-      await waitFor(() => full + summaries(file).reduce((n, s) => n + s.count, 0) === 5, 10_000, 'all five denials accounted for');
+      await waitFor(
+        () => full + summaries(file).reduce((n, s) => n + s.count, 0) === 5,
+        10_000,
+        'all five denials accounted for',
+      );
       expect(full).toBeLessThan(5);
     } finally {
       await agent.close();
@@ -146,9 +193,21 @@ describe('chains written before arguments were stored once per call', () => {
     const file = join(tempDir(), 'old.jsonl');
     const args = { name: 'm', api_token: '[redacted]' };
     const old = ['call.received', 'policy.decided', 'call.forwarded', 'call.outcome'].map((type, i) => ({
-      v: 1, id: `01J00000000000000000000${i}AA`, time: '2026-08-01T12:00:00.000Z', type, call_id: 'call_old', grant: 'g', server: 'mlflow', tool: 'get_model',
-      ...(type === 'policy.decided' ? { rule: '/tools/get_model', action: 'allow' } : type === 'call.outcome' ? { outcome: 'ok', duration_ms: 3 } : {}),
-      args_sha256: 'c'.repeat(64), args,
+      v: 1,
+      id: `01J00000000000000000000${i}AA`,
+      time: '2026-08-01T12:00:00.000Z',
+      type,
+      call_id: 'call_old',
+      grant: 'g',
+      server: 'mlflow',
+      tool: 'get_model',
+      ...(type === 'policy.decided'
+        ? { rule: '/tools/get_model', action: 'allow' }
+        : type === 'call.outcome'
+          ? { outcome: 'ok', duration_ms: 3 }
+          : {}),
+      args_sha256: 'c'.repeat(64),
+      args,
     }));
     let prev = '0'.repeat(64);
     const lines = old.map((event, i) => {
@@ -167,7 +226,11 @@ describe('chains written before arguments were stored once per call', () => {
     expect(verifyAuditFiles([file])).toMatchObject({ ok: true, lines: 6 });
     const read: AuditEvent[] = [];
     for await (const event of readFileEvents(file)) read.push(event);
-    expect(read.map((e) => [e.call_id, e.type])).toEqual([...old.map((e) => ['call_old', e.type]), [trail.callId, 'call.received'], [trail.callId, 'policy.decided']]);
+    expect(read.map((e) => [e.call_id, e.type])).toEqual([
+      ...old.map((e) => ['call_old', e.type]),
+      [trail.callId, 'call.received'],
+      [trail.callId, 'policy.decided'],
+    ]);
     for (const event of read) expect(AuditEventSchema.safeParse(event).success).toBe(true);
     expect(read.slice(0, 4).every((e) => JSON.stringify(e.args) === JSON.stringify(args))).toBe(true);
     expect(formatEvent(read[0]!)).toContain('args {"name":"m","api_token":"[redacted]"}');

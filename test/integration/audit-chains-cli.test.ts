@@ -60,7 +60,11 @@ afterAll(async () => {
 afterEach(killAuditClis);
 
 const cli = (...args: string[]) => runAuditCli(...args, '--data-dir', dataDir);
-const jsonLines = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
+const jsonLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AuditEvent);
 const instance = (n: number) => `${SLOT_HOST}-${n}`;
 
 describe('airlock audit verify over an audit directory', () => {
@@ -93,7 +97,12 @@ describe('airlock audit verify over an audit directory', () => {
   it('says so when there is nothing to verify', async () => {
     const empty = tempDir('airlock-audit-chains-empty-');
     mkdirSync(join(empty, 'audit'));
-    writeJson(join(empty, 'airlock.config.json'), { upstreams: { x: { command: 'true' } }, policy: 'p.json', grants: [{ name: 'g', token: 'g-token-0123456789abcdef' }], audit: { dir: 'audit' } });
+    writeJson(join(empty, 'airlock.config.json'), {
+      upstreams: { x: { command: 'true' } },
+      policy: 'p.json',
+      grants: [{ name: 'g', token: 'g-token-0123456789abcdef' }],
+      audit: { dir: 'audit' },
+    });
     const { code, err } = await cli('verify', '-c', join(empty, 'airlock.config.json'));
     expect(code).toBe(1);
     expect(err).toBe(`airlock: nothing to verify: no audit files in the audit directory ${join(empty, 'audit')}\n`);
@@ -112,7 +121,9 @@ describe('airlock audit tail and query over an audit directory', () => {
   it('query reads every chain, merged in time order, filters and limits across them', async () => {
     const all = jsonLines((await cli('query', '--json', '-c', configFile)).out);
     expect(all.map((e) => ({ grant: e.grant, type: e.type }))).toEqual(written);
-    const outcomes = jsonLines((await cli('query', '--json', '--type', 'call.outcome', '-n', '3', '-c', configFile)).out);
+    const outcomes = jsonLines(
+      (await cli('query', '--json', '--type', 'call.outcome', '-n', '3', '-c', configFile)).out,
+    );
     expect(outcomes.map((e) => e.grant)).toEqual(['alpha', 'beta', 'alpha']);
     const betas = jsonLines((await cli('query', '--json', '--grant', 'beta', '-c', configFile)).out);
     expect(betas).toHaveLength(6);
@@ -136,16 +147,28 @@ describe('airlock audit tail and query over an audit directory', () => {
     } finally {
       if (gamma.child.exitCode === null) gamma.child.kill('SIGKILL');
     }
-    await waitFor(() => printed().filter((e) => e.grant === 'gamma').length === 6, 10_000, "the new chain's events").catch((error: Error) => {
+    await waitFor(
+      () => printed().filter((e) => e.grant === 'gamma').length === 6,
+      10_000,
+      "the new chain's events",
+    ).catch((error: Error) => {
       throw new Error(`${error.message}; printed:\n${follow.out()}\nstderr:\n${follow.err()}`);
     });
     follow.child.kill('SIGINT');
     expect(await follow.exited).toBe(0);
     const events = printed();
-    expect(events.filter((e) => e.grant === 'alpha').slice(-2).map((e) => e.type)).toEqual(['call.received', 'call.outcome']);
+    expect(
+      events
+        .filter((e) => e.grant === 'alpha')
+        .slice(-2)
+        .map((e) => e.type),
+    ).toEqual(['call.received', 'call.outcome']);
     expect(events).toHaveLength(2 + 2 + 6);
     // gamma's chain is read from its first line: every one of its events, in its order.
-    const gammaIds = readFileSync(slotPath(auditDir, 3), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as AuditEvent).id);
+    const gammaIds = readFileSync(slotPath(auditDir, 3), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as AuditEvent).id);
     expect(events.filter((e) => e.grant === 'gamma').map((e) => e.id)).toEqual(gammaIds);
   });
 });
@@ -156,7 +179,12 @@ describe('the default source', () => {
     const embedded = await joinEmbeddedRedis(home, quietLog);
     const redis = await requestClient(embedded.url.replace(/^unix:\/\//u, ''));
     // Events go to the stream and to a directory the config does not name: only the stream has them.
-    const elsewhere = AuditLog.open({ config: auditConfig(join(home, 'elsewhere')), redis, prefix: '{airlock}', log: quietLog });
+    const elsewhere = AuditLog.open({
+      config: auditConfig(join(home, 'elsewhere')),
+      redis,
+      prefix: '{airlock}',
+      log: quietLog,
+    });
     try {
       await call(elsewhere, 'streamed', 1);
       await elsewhere.flush();
@@ -164,7 +192,18 @@ describe('the default source', () => {
       expect(fromStream).toMatchObject({ code: 0, err: '' });
       expect(jsonLines(fromStream.out).map((e) => e.grant)).toEqual(['streamed', 'streamed']);
       // Asked for the files: the configured directory's chains.
-      const fromFiles = await runAuditCli('tail', '-n', '1', '--json', '--source', 'file', '-c', configFile, '--data-dir', home);
+      const fromFiles = await runAuditCli(
+        'tail',
+        '-n',
+        '1',
+        '--json',
+        '--source',
+        'file',
+        '-c',
+        configFile,
+        '--data-dir',
+        home,
+      );
       expect(fromFiles).toMatchObject({ code: 0, err: '' });
       expect(jsonLines(fromFiles.out).map((e) => e.grant)).not.toContain('streamed');
       expect(basename(fileOf(elsewhere))).toBe(`${instance(1)}.jsonl`);

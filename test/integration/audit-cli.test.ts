@@ -22,9 +22,19 @@ let audit: AuditLog;
 
 /** The calls the trail holds, in order. */
 async function call(grant: string, tool: string, action: 'allow' | 'deny', outcome?: 'ok' | 'failure'): Promise<void> {
-  const trail = audit.call({ grant, session: 's', server: 'mlflow', tool, args: { name: 'm', token: 'tok-never-shown' } });
+  const trail = audit.call({
+    grant,
+    session: 's',
+    server: 'mlflow',
+    tool,
+    args: { name: 'm', token: 'tok-never-shown' },
+  });
   trail.emit('call.received');
-  trail.emit('policy.decided', { rule: `/tools/${tool}`, action, ...(action === 'deny' ? { reason: 'not for agents' } : {}) });
+  trail.emit('policy.decided', {
+    rule: `/tools/${tool}`,
+    action,
+    ...(action === 'deny' ? { reason: 'not for agents' } : {}),
+  });
   if (outcome !== undefined) {
     trail.emit('call.forwarded');
     trail.emit('call.outcome', { outcome, duration_ms: 12 });
@@ -60,13 +70,19 @@ afterAll(async () => {
 
 const run = (...args: string[]) => runCommand(auditCommand(), 'airlock-audit', ...args, '--data-dir', dataDir);
 
-const jsonLines = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
+const jsonLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AuditEvent);
 
 describe('airlock audit tail', () => {
   it('prints the newest events one per line, from the stream when Redis is configured', async () => {
     const lines = (await run('tail', '-n', '3', '-c', configFile)).trimEnd().split('\n');
     expect(lines).toEqual([
-      expect.stringMatching(/^\S+Z {2}policy\.decided {6}bob {2}mlflow\/get_model {2}allow \/tools\/get_model {2}call_\w+$/u),
+      expect.stringMatching(
+        /^\S+Z {2}policy\.decided {6}bob {2}mlflow\/get_model {2}allow \/tools\/get_model {2}call_\w+$/u,
+      ),
       expect.stringMatching(/^\S+Z {2}call\.forwarded {6}bob {2}mlflow\/get_model {2}call_\w+$/u),
       expect.stringMatching(/^\S+Z {2}call\.outcome {8}bob {2}mlflow\/get_model {2}failure in 12 ms {2}call_\w+$/u),
     ]);
@@ -84,19 +100,33 @@ describe('airlock audit tail', () => {
 
 describe('airlock audit query', () => {
   it.each(['file', 'stream'])('filters by grant, tool, decision, type and time (%s)', async (source) => {
-    const q = (...args: string[]) => run('query', '--json', '--source', source, '-c', configFile, ...args).then(jsonLines);
+    const q = (...args: string[]) =>
+      run('query', '--json', '--source', source, '-c', configFile, ...args).then(jsonLines);
     const denied = await q('--decision', 'deny');
-    expect(denied.map((e) => [e.grant, e.tool])).toEqual([['bob', 'delete_model'], ['alice', 'delete_model']]);
+    expect(denied.map((e) => [e.grant, e.tool])).toEqual([
+      ['bob', 'delete_model'],
+      ['alice', 'delete_model'],
+    ]);
     expect((await q('--grant', 'alice', '--decision', 'deny')).map((e) => e.tool)).toEqual(['delete_model']);
     const outcomes = await q('--type', 'call.outcome', '--since', '1h');
-    expect(outcomes.map((e) => [e.grant, e.type === 'call.outcome' && e.outcome])).toEqual([['alice', 'ok'], ['bob', 'failure']]);
-    expect(await q('--tool', 'get_model', '--grant', 'bob', '-n', '2').then((e) => e.map((x) => x.type))).toEqual(['call.received', 'policy.decided']);
-    expect(await run('query', '--json', '--source', source, '-c', configFile, '--since', '2999-01-01T00:00:00Z')).toBe('');
+    expect(outcomes.map((e) => [e.grant, e.type === 'call.outcome' && e.outcome])).toEqual([
+      ['alice', 'ok'],
+      ['bob', 'failure'],
+    ]);
+    expect(await q('--tool', 'get_model', '--grant', 'bob', '-n', '2').then((e) => e.map((x) => x.type))).toEqual([
+      'call.received',
+      'policy.decided',
+    ]);
+    expect(await run('query', '--json', '--source', source, '-c', configFile, '--since', '2999-01-01T00:00:00Z')).toBe(
+      '',
+    );
   });
 
   it('prints readable lines by default', async () => {
     const text = await run('query', '--decision', 'deny', '--grant', 'bob', '-c', configFile);
-    expect(text).toMatch(/^\S+Z {2}policy\.decided {6}bob {2}mlflow\/delete_model {2}deny \/tools\/delete_model: not for agents {2}call_\w+\n$/u);
+    expect(text).toMatch(
+      /^\S+Z {2}policy\.decided {6}bob {2}mlflow\/delete_model {2}deny \/tools\/delete_model: not for agents {2}call_\w+\n$/u,
+    );
   });
 });
 
@@ -111,7 +141,15 @@ describe('airlock audit tail -f', () => {
     await waitFor(() => cli.out().includes('call.outcome'), 20_000, 'the last event');
     const marker = `follow-${source}`;
     await call(marker, 'get_model', 'allow', 'ok');
-    await waitFor(() => cli.out().split('\n').filter((l) => l.includes(` ${marker} `)).length === 4, 10_000, 'the new events').catch((error: Error) => {
+    await waitFor(
+      () =>
+        cli
+          .out()
+          .split('\n')
+          .filter((l) => l.includes(` ${marker} `)).length === 4,
+      10_000,
+      'the new events',
+    ).catch((error: Error) => {
       throw new Error(`${error.message}; printed:\n${cli.out()}\nstderr:\n${cli.err()}`);
     });
     cli.child.kill('SIGINT');
@@ -136,7 +174,13 @@ describe('airlock audit tail -f', () => {
     await waitFor(() => cli.out().includes('r20  '), 10_000, 'the events after rotations');
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
-    expect(cli.out().trim().split('\n').map((l) => /refused {8}g {2}s\/t {2}(r\d+)/u.exec(l)?.[1])).toEqual(Array.from({ length: 21 }, (_, i) => `r${i}`));
+    expect(
+      cli
+        .out()
+        .trim()
+        .split('\n')
+        .map((l) => /refused {8}g {2}s\/t {2}(r\d+)/u.exec(l)?.[1]),
+    ).toEqual(Array.from({ length: 21 }, (_, i) => `r${i}`));
     await rotating.close();
   });
 });

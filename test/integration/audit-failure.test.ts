@@ -20,7 +20,10 @@ function openLog(dir: string, over: Parameters<typeof auditConfig>[1] = {}, log 
   return audit;
 }
 
-const emit = (audit: AuditLog, n = 0) => audit.call({ grant: 'g', server: 's', tool: 't', args: { n } }).emit('policy.decided', { rule: '/tools/t', action: 'allow' });
+const emit = (audit: AuditLog, n = 0) =>
+  audit
+    .call({ grant: 'g', server: 's', tool: 't', args: { n } })
+    .emit('policy.decided', { rule: '/tools/t', action: 'allow' });
 
 /** A log whose records we can read. */
 function recordingLog() {
@@ -46,7 +49,9 @@ describe('when the audit file cannot be written (fail_mode closed)', () => {
     // The open descriptor still points at the unlinked file: that write is caught as lost…
     await expect(emit(audit, 2)).rejects.toThrow(AuditUnavailableError);
     // …and the reopened path is a full disk.
-    await expect(emit(audit, 3)).rejects.toThrow(/the audit file .*-1\.jsonl cannot be written \(ENOSPC.*\); calls are refused until it can \(audit\.fail_mode is "closed"\)/u);
+    await expect(emit(audit, 3)).rejects.toThrow(
+      /the audit file .*-1\.jsonl cannot be written \(ENOSPC.*\); calls are refused until it can \(audit\.fail_mode is "closed"\)/u,
+    );
     await expect(emit(audit, 4)).rejects.toThrow(/ENOSPC/u);
     expect(audit.healthy).toBe(false);
     expect(audit.refusing).toBe(true);
@@ -123,8 +128,11 @@ describe('when the audit file cannot be written (fail_mode closed)', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'blocker'), '');
     expect(() => openLog(join(dir, 'blocker', 'sub'))).toThrow(AuditUnavailableError);
-    expect(() => openLog(join(dir, 'blocker', 'sub'))).toThrow(/the audit directory .*blocker\/sub cannot be written \(ENOTDIR/u);
-    const fixed = () => AuditLog.open({ config: auditFileConfig(join(dir, 'blocker', 'sub', 'audit.jsonl')), log: quietLog });
+    expect(() => openLog(join(dir, 'blocker', 'sub'))).toThrow(
+      /the audit directory .*blocker\/sub cannot be written \(ENOTDIR/u,
+    );
+    const fixed = () =>
+      AuditLog.open({ config: auditFileConfig(join(dir, 'blocker', 'sub', 'audit.jsonl')), log: quietLog });
     expect(fixed).toThrow(AuditUnavailableError);
     expect(fixed).toThrow(/the audit file .*blocker\/sub\/audit\.jsonl cannot be written \(ENOTDIR/u);
   });
@@ -143,7 +151,9 @@ describe('when the audit file cannot be written (fail_mode open)', () => {
     await emit(audit, 4);
     expect(audit.healthy).toBe(false);
     expect(audit.refusing).toBe(false);
-    expect(audit.lastError?.message).toMatch(/calls go on without it, recorded in the Redis stream only \(audit\.fail_mode is "open"\)$/u);
+    expect(audit.lastError?.message).toMatch(
+      /calls go on without it, recorded in the Redis stream only \(audit\.fail_mode is "open"\)$/u,
+    );
     await audit.flush();
     expect(records.filter((r) => r.msg === 'cannot write the audit file')).toHaveLength(1);
   });

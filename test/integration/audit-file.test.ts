@@ -36,7 +36,13 @@ async function closeLog(audit: AuditLog): Promise<void> {
 
 /** One allowed call's events; resolves when they are in the file. */
 async function allowedCall(audit: AuditLog, n: number): Promise<void> {
-  const trail = audit.call({ grant: 'ci-agent', session: 's1', server: 'mlflow', tool: 'get_model', args: { name: `m${n}`, token: `tok-${n}` } });
+  const trail = audit.call({
+    grant: 'ci-agent',
+    session: 's1',
+    server: 'mlflow',
+    tool: 'get_model',
+    args: { name: `m${n}`, token: `tok-${n}` },
+  });
   trail.emit('call.received');
   await trail.emit('policy.decided', { rule: '/tools/get_*', action: 'allow' });
   trail.emit('call.forwarded');
@@ -59,13 +65,26 @@ describe('the audit file', () => {
       prev = sha256Hex(line);
     });
     expect(audit.chainHead).toEqual({ seq: 20, hash: prev });
-    expect(verifyAuditFiles([fileOf(audit)])).toMatchObject({ ok: true, lines: 20, firstSeq: 1, lastSeq: 20, head: prev });
+    expect(verifyAuditFiles([fileOf(audit)])).toMatchObject({
+      ok: true,
+      lines: 20,
+      firstSeq: 1,
+      lastSeq: 20,
+      head: prev,
+    });
   });
 
   it('never holds a redacted value, only its hash', async () => {
     const dir = tempDir();
     const audit = openLog(dir);
-    await audit.call({ grant: 'g', server: 's', tool: 't', args: { nested: { client_secret: 'sk-very-secret-1' }, list: [{ password: 'hunter2-pw' }] } }).emit('call.received');
+    await audit
+      .call({
+        grant: 'g',
+        server: 's',
+        tool: 't',
+        args: { nested: { client_secret: 'sk-very-secret-1' }, list: [{ password: 'hunter2-pw' }] },
+      })
+      .emit('call.received');
     const bytes = readFileSync(fileOf(audit), 'utf8');
     expect(bytes).not.toContain('sk-very-secret-1');
     expect(bytes).not.toContain('hunter2-pw');
@@ -79,7 +98,9 @@ describe('the audit file', () => {
     const writes = Array.from({ length: 100 }, (_, i) => trail.emit('call.refused', { reason: `r${i}` }));
     expect(new Set(writes).size).toBe(1); // one promise per batch
     await Promise.all(writes);
-    expect(fileLines(fileOf(audit)).map((l) => (JSON.parse(l) as { reason: string }).reason)).toEqual(writes.map((_, i) => `r${i}`));
+    expect(fileLines(fileOf(audit)).map((l) => (JSON.parse(l) as { reason: string }).reason)).toEqual(
+      writes.map((_, i) => `r${i}`),
+    );
   });
 
   it('continues the chain after a restart', async () => {
@@ -110,8 +131,15 @@ describe('the audit file', () => {
     expect(d.file).toBe(slotPath(dir, 2));
     expect(d.chainHead).toEqual(bHead);
     await allowedCall(d, 4);
-    for (const log of [a, c, d]) expect(verifyAuditFiles(chainFiles(fileOf(log)))).toMatchObject({ ok: true, firstSeq: 1, lastSeq: log === d ? 8 : 4 });
-    expect(readdirSync(dir).sort()).toEqual([1, 2, 3].flatMap((n) => [basename(slotPath(dir, n)), `${basename(slotPath(dir, n))}.lock`]).sort());
+    for (const log of [a, c, d])
+      expect(verifyAuditFiles(chainFiles(fileOf(log)))).toMatchObject({
+        ok: true,
+        firstSeq: 1,
+        lastSeq: log === d ? 8 : 4,
+      });
+    expect(readdirSync(dir).sort()).toEqual(
+      [1, 2, 3].flatMap((n) => [basename(slotPath(dir, n)), `${basename(slotPath(dir, n))}.lock`]).sort(),
+    );
   });
 
   it('rotates by size and keeps the chain across files', async () => {
@@ -126,7 +154,10 @@ describe('the audit file', () => {
     // Each file's first line names the file it continues and carries its last line's hash.
     for (let i = 1; i < files.length; i++) {
       const previousLast = fileLines(files[i - 1]!).at(-1)!;
-      expect(JSON.parse(fileLines(files[i]!)[0]!)).toMatchObject({ rotated_from: basename(files[i - 1]!), prev: sha256Hex(previousLast) });
+      expect(JSON.parse(fileLines(files[i]!)[0]!)).toMatchObject({
+        rotated_from: basename(files[i - 1]!),
+        prev: sha256Hex(previousLast),
+      });
     }
     expect(verifyAuditFiles(files)).toMatchObject({ ok: true, lines: 80, firstSeq: 1, lastSeq: 80 });
     // The live file alone verifies as the continuation of a rotated one.
@@ -159,14 +190,21 @@ describe('the audit file', () => {
     await allowedCall(second, 2);
     const [rotated] = rotatedFiles(file);
     expect(JSON.parse(fileLines(file)[0]!)).toMatchObject({ seq: 5, rotated_from: basename(rotated!) });
-    expect(verifyAuditFiles(chainFiles(file))).toMatchObject({ ok: false, file: rotated, line: 5, problem: 'truncated' });
+    expect(verifyAuditFiles(chainFiles(file))).toMatchObject({
+      ok: false,
+      file: rotated,
+      line: 5,
+      problem: 'truncated',
+    });
     expect(verifyAuditFiles([file])).toMatchObject({ ok: true, lines: 4 });
   });
 
   it('refuses to start on a file whose last line it cannot continue (fail closed)', async () => {
     const dir = tempDir();
     writeFileSync(slotPath(dir, 1), 'not json\n');
-    expect(() => openLog(dir)).toThrow(new RegExp(`the last line of .*${basename(slotPath(dir, 1)).replace(/\./gu, '\\.')} is not an audit line`, 'u'));
+    expect(() => openLog(dir)).toThrow(
+      new RegExp(`the last line of .*${basename(slotPath(dir, 1)).replace(/\./gu, '\\.')} is not an audit line`, 'u'),
+    );
     const lenient = openLog(dir, { fail_mode: 'open' });
     expect(lenient.file).toBe(slotPath(dir, 1)); // the refused start let its slot go
     await allowedCall(lenient, 1);
@@ -178,7 +216,9 @@ describe('the audit file', () => {
     const fixed = openFixed(join(dir, 'audit.jsonl'));
     expect(fixed.file).toBe(join(dir, 'audit.jsonl'));
     expect(fixed.instance).toBe('audit');
-    expect(() => openFixed(join(dir, 'audit.jsonl'))).toThrow(/another Airlock process \(pid \d+ on .+\) is writing the audit file .*audit\.jsonl, and audit\.file allows one writer only: for several processes leave audit\.file .*unset, so each one gets its own file in audit\.dir/u);
+    expect(() => openFixed(join(dir, 'audit.jsonl'))).toThrow(
+      /another Airlock process \(pid \d+ on .+\) is writing the audit file .*audit\.jsonl, and audit\.file allows one writer only: for several processes leave audit\.file .*unset, so each one gets its own file in audit\.dir/u,
+    );
     // A lock left by a process that is gone is taken over.
     const other = tempDir();
     writeFileSync(join(other, 'audit.jsonl.lock'), '999999999\n');

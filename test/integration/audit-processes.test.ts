@@ -77,7 +77,8 @@ describe('Airlock processes sharing one audit directory', () => {
     }
     expect(await Promise.all(started.map(stopAuditWriter))).toEqual(names.map(() => 0));
     // Round 2 continued round 1's chains: 8 chains of 2 rounds × 2 calls × 2 events, none forked.
-    for (let n = 1; n <= names.length; n++) expect(verifyAuditFiles([slotPath(dir, n)])).toMatchObject({ ok: true, lines: 8, lastSeq: 8 });
+    for (let n = 1; n <= names.length; n++)
+      expect(verifyAuditFiles([slotPath(dir, n)])).toMatchObject({ ok: true, lines: 8, lastSeq: 8 });
   }, 60_000);
 
   it('reuses the slot of a process that was killed, continuing its chain', async () => {

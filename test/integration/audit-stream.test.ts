@@ -48,7 +48,10 @@ describe('the audit stream', () => {
     const events = await streamEvents();
     expect(events.map((e) => e.type)).toEqual(['call.received', 'policy.decided', 'call.forwarded', 'call.outcome']);
     expect(events.every((e) => e.call_id === trail.callId)).toBe(true);
-    const fileEvents = readFileSync(fileOf(audit), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const fileEvents = readFileSync(fileOf(audit), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(fileEvents.map(({ seq: _s, prev: _p, ...e }) => e)).toEqual(events);
     const tail = await tailStreamEvents(redis, key, 2);
     expect(tail.events.map((e) => e.type)).toEqual(['call.forwarded', 'call.outcome']);
@@ -59,9 +62,24 @@ describe('the audit stream', () => {
     const dir = tempDir();
     const posted: string[] = [];
     const lines: AuditLineSink = { post: (text) => posted.push(text) };
-    const audit = AuditLog.open({ config: auditConfig(dir, { redact: ['*session_id*'] }), redis, prefix, lines, log: quietLog });
-    const secrets = { Authorization: 'Bearer s3cr3t-bearer', nested: [{ db_password: 's3cr3t-pw' }], session_id: 's3cr3t-session' };
-    const trail = audit.call({ grant: 'g', server: 'mlflow', tool: 'copy_model_version', args: { name: 'm', ...secrets } });
+    const audit = AuditLog.open({
+      config: auditConfig(dir, { redact: ['*session_id*'] }),
+      redis,
+      prefix,
+      lines,
+      log: quietLog,
+    });
+    const secrets = {
+      Authorization: 'Bearer s3cr3t-bearer',
+      nested: [{ db_password: 's3cr3t-pw' }],
+      session_id: 's3cr3t-session',
+    };
+    const trail = audit.call({
+      grant: 'g',
+      server: 'mlflow',
+      tool: 'copy_model_version',
+      args: { name: 'm', ...secrets },
+    });
     trail.emit('call.received');
     trail.emit('policy.decided', { rule: '/tools/copy_model_version', action: 'deny', reason: 'no' });
     trail.emit('call.outcome', { outcome: 'failure', error: 'x' });
@@ -74,12 +92,22 @@ describe('the audit stream', () => {
       expect(streamBytes).not.toContain(secret);
       expect(posted.join('\n')).not.toContain(secret);
     }
-    expect((await streamEvents())[0]!.args).toEqual({ name: 'm', Authorization: '[redacted]', nested: [{ db_password: '[redacted]' }], session_id: '[redacted]' });
+    expect((await streamEvents())[0]!.args).toEqual({
+      name: 'm',
+      Authorization: '[redacted]',
+      nested: [{ db_password: '[redacted]' }],
+      session_id: '[redacted]',
+    });
   });
 
   it('stays capped near maxlen', async () => {
     await redis.del(key);
-    const audit = AuditLog.open({ config: auditConfig(tempDir(), { stream: { maxlen: 50 } }), redis, prefix, log: quietLog });
+    const audit = AuditLog.open({
+      config: auditConfig(tempDir(), { stream: { maxlen: 50 } }),
+      redis,
+      prefix,
+      log: quietLog,
+    });
     const trail = audit.call({ grant: 'g', server: 's', tool: 't', args: {} });
     for (let i = 0; i < 2_000; i++) trail.emit('call.received');
     await audit.close();
@@ -123,7 +151,10 @@ describe('two Airlock processes writing to one stream', () => {
     await redis.del(key);
     const dir = tempDir();
     const calls = 300;
-    const writers = ['alpha', 'beta'].map((name) => ({ name, writer: spawnAuditWriter({ DIR: dir, NAME: name, REDIS_PATH: inject('redisPath'), PREFIX: prefix }) }));
+    const writers = ['alpha', 'beta'].map((name) => ({
+      name,
+      writer: spawnAuditWriter({ DIR: dir, NAME: name, REDIS_PATH: inject('redisPath'), PREFIX: prefix }),
+    }));
     try {
       await Promise.all(writers.map((w) => w.writer.ready));
       const opened = await Promise.all(writers.map((w) => w.writer.send<{ file: string }>('open')));
@@ -138,7 +169,9 @@ describe('two Airlock processes writing to one stream', () => {
       expect(events).toHaveLength(4 * calls);
       for (const name of ['alpha', 'beta'] as const) {
         const mine = events.filter((e) => e.grant === name);
-        expect(mine.map((e) => e.type)).toEqual(Array.from({ length: calls }, () => ['call.received', 'call.outcome']).flat());
+        expect(mine.map((e) => e.type)).toEqual(
+          Array.from({ length: calls }, () => ['call.received', 'call.outcome']).flat(),
+        );
         expect([...new Set(mine.map((e) => e.call_id))]).toEqual(callIds[name]);
         expect(mine.map((e) => e.id)).toEqual(mine.map((e) => e.id).sort());
         expect(JSON.stringify(mine)).not.toContain(`key-${name}-`);
@@ -150,7 +183,12 @@ describe('two Airlock processes writing to one stream', () => {
       // The files hold the same events, each process's in its own chain.
       for (const [i, { file }] of opened.entries()) {
         expect(verifyAuditFiles([file])).toMatchObject({ ok: true, lines: 2 * calls });
-        const grants = new Set(readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as AuditEvent).grant));
+        const grants = new Set(
+          readFileSync(file, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => (JSON.parse(l) as AuditEvent).grant),
+        );
         expect([...grants]).toEqual([writers[i]!.name]);
       }
     } finally {

@@ -16,15 +16,20 @@ let rotatedDir: string;
 beforeAll(async () => {
   dir = tempDir('airlock-verify-');
   const audit = AuditLog.open({ config: auditConfig(dir), log: quietLog });
-  for (let i = 1; i <= 10; i++) await audit.call({ grant: 'g', server: 's', tool: 'get_model', args: { n: i } }).emit('call.received');
+  for (let i = 1; i <= 10; i++)
+    await audit.call({ grant: 'g', server: 's', tool: 'get_model', args: { n: i } }).emit('call.received');
   await audit.close();
   clean = fileOf(audit);
   lines = fileLines(clean);
 
   rotatedDir = tempDir('airlock-verify-rotated-');
   // A fixed audit.file: `verify` with no files reads that chain (audit-chains-cli.test.ts: the directory).
-  const rotating = AuditLog.open({ config: auditFileConfig(join(rotatedDir, 'audit.jsonl'), { max_bytes: 1_200 }), log: quietLog });
-  for (let i = 1; i <= 12; i++) await rotating.call({ grant: 'g', server: 's', tool: 'get_model', args: { n: i } }).emit('call.received');
+  const rotating = AuditLog.open({
+    config: auditFileConfig(join(rotatedDir, 'audit.jsonl'), { max_bytes: 1_200 }),
+    log: quietLog,
+  });
+  for (let i = 1; i <= 12; i++)
+    await rotating.call({ grant: 'g', server: 's', tool: 'get_model', args: { n: i } }).emit('call.received');
   await rotating.close();
 });
 
@@ -50,7 +55,7 @@ describe('verifyAuditFiles', () => {
     expect(verifyAuditFiles([path])).toMatchObject({ ok: false, file: path, line: 4, problem: 'edited' });
   });
 
-  it("pinpoints a line whose own prev was rewritten, and a line whose seq was changed", () => {
+  it('pinpoints a line whose own prev was rewritten, and a line whose seq was changed', () => {
     const prevEdited = tampered('prev-edited', (l) => {
       l[5] = l[5]!.replace(/"prev":"[0-9a-f]{64}"/u, `"prev":"${'1'.repeat(64)}"`);
       return l;
@@ -65,7 +70,12 @@ describe('verifyAuditFiles', () => {
 
   it('pinpoints a deleted line', () => {
     const path = tampered('deleted', (l) => l.filter((_, i) => i !== 4));
-    expect(verifyAuditFiles([path])).toMatchObject({ ok: false, line: 5, problem: 'removed', detail: expect.stringContaining('seq 6 follows seq 4: 1 line(s) (seq 5) removed') });
+    expect(verifyAuditFiles([path])).toMatchObject({
+      ok: false,
+      line: 5,
+      problem: 'removed',
+      detail: expect.stringContaining('seq 6 follows seq 4: 1 line(s) (seq 5) removed'),
+    });
     const first = tampered('first-deleted', (l) => l.slice(2));
     expect(verifyAuditFiles([first])).toMatchObject({ ok: false, line: 1, problem: 'removed' });
   });
@@ -101,9 +111,18 @@ describe('verifyAuditFiles', () => {
     expect(verifyAuditFiles(files)).toMatchObject({ ok: true, files: files.length, lines: 12 });
     const cut = fileLines(files[0]!);
     writeLines(files[0]!, cut.slice(0, -1));
-    expect(verifyAuditFiles(files)).toMatchObject({ ok: false, file: files[0], line: cut.length, problem: 'truncated' });
+    expect(verifyAuditFiles(files)).toMatchObject({
+      ok: false,
+      file: files[0],
+      line: cut.length,
+      problem: 'truncated',
+    });
     writeLines(files[0]!, cut);
-    expect(verifyAuditFiles([files[0]!, ...files.slice(2)])).toMatchObject({ ok: false, file: files[0], problem: 'truncated' });
+    expect(verifyAuditFiles([files[0]!, ...files.slice(2)])).toMatchObject({
+      ok: false,
+      file: files[0],
+      problem: 'truncated',
+    });
     expect(verifyAuditFiles(files).ok).toBe(true);
   });
 });
@@ -127,9 +146,15 @@ describe('airlock audit verify', () => {
   }
 
   it('prints OK for a clean file, and exits non-zero naming the file and line of a break', async () => {
-    expect(await run('verify', clean)).toEqual({ out: expect.stringMatching(/^OK: 1 file\(s\), 10 line\(s\)/u), code: undefined });
+    expect(await run('verify', clean)).toEqual({
+      out: expect.stringMatching(/^OK: 1 file\(s\), 10 line\(s\)/u),
+      code: undefined,
+    });
     const path = tampered('cli-deleted', (l) => l.filter((_, i) => i !== 2));
-    expect(await run('verify', path)).toEqual({ out: `audit chain broken: ${path} line 3: removed: seq 4 follows seq 2: 1 line(s) (seq 3) removed before this line\n`, code: 1 });
+    expect(await run('verify', path)).toEqual({
+      out: `audit chain broken: ${path} line 3: removed: seq 4 follows seq 2: 1 line(s) (seq 3) removed before this line\n`,
+      code: 1,
+    });
   });
 
   it('verifies the configured audit.file and its rotated predecessors when no file is given', async () => {
@@ -141,8 +166,16 @@ describe('airlock audit verify', () => {
     });
     const { out, code } = await run('verify', '-c', config);
     expect(code).toBeUndefined();
-    expect(out).toMatch(new RegExp(`^audit: OK: ${chainFiles(join(rotatedDir, 'audit.jsonl')).length} file\\(s\\), 12 line\\(s\\), seq 1–12; head [0-9a-f]{64}\n$`, 'u'));
+    expect(out).toMatch(
+      new RegExp(
+        `^audit: OK: ${chainFiles(join(rotatedDir, 'audit.jsonl')).length} file\\(s\\), 12 line\\(s\\), seq 1–12; head [0-9a-f]{64}\n$`,
+        'u',
+      ),
+    );
     writeFileSync(join(rotatedDir, 'audit.jsonl'), 'garbage\n', { flag: 'a' });
-    expect(await run('verify', '--config', config)).toEqual({ out: expect.stringMatching(/^audit: audit chain broken: .*\/audit\.jsonl line \d+: malformed/u), code: 1 });
+    expect(await run('verify', '--config', config)).toEqual({
+      out: expect.stringMatching(/^audit: audit chain broken: .*\/audit\.jsonl line \d+: malformed/u),
+      code: 1,
+    });
   });
 });

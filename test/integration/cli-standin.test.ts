@@ -4,7 +4,10 @@ import { CLI, ROOT } from '../helpers/paths.js';
 
 /** Run `airlock mlflow-standin …` to completion (stdin closed at once). */
 async function runStandinCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, 'mlflow-standin', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'mlflow-standin', ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -20,7 +23,8 @@ describe('airlock mlflow-standin', () => {
     const { code, stdout } = await runStandinCommand(['--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: airlock mlflow-standin [options]');
-    for (const option of ['--http <port>', '--host <host>', '--seed <file>', '--state <file>']) expect(stdout).toContain(option);
+    for (const option of ['--http <port>', '--host <host>', '--seed <file>', '--state <file>'])
+      expect(stdout).toContain(option);
   });
 
   it('names a bad option value and exits 1', async () => {

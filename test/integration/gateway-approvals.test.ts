@@ -43,13 +43,22 @@ let configFile: string;
 let gateway: GatewayProcess;
 let engine: ApprovalEngine;
 
-const call = (client: Client, name: string, args: Record<string, unknown>, onprogress?: (message: string) => void): Promise<CallToolResult> =>
+const call = (
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  onprogress?: (message: string) => void,
+): Promise<CallToolResult> =>
   client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, {
     timeout: 60_000,
     ...(onprogress ? { onprogress: (p) => onprogress(p.message ?? '') } : {}),
   });
 const text = (r: CallToolResult) => (r.content[0] as { text: string }).text;
-const copyArgs = (version: string) => ({ src_model_name: 'fraud-detector-dev', src_version: version, dst_model_name: 'fraud-detector-prod' });
+const copyArgs = (version: string) => ({
+  src_model_name: 'fraud-detector-dev',
+  src_version: version,
+  dst_model_name: 'fraud-detector-prod',
+});
 
 async function prodVersions(client: Client): Promise<number> {
   const r = await call(client, 'mlflow__get_model_versions', { model_name: 'fraud-detector-prod' });
@@ -58,15 +67,24 @@ async function prodVersions(client: Client): Promise<number> {
 
 async function pendingApproval(grant: string, tool: string, args?: Record<string, unknown>): Promise<ApprovalView> {
   let found: ApprovalView | undefined;
-  await waitFor(async () => {
-    const views = await engine.list({ grant, state: 'pending' });
-    found = views.find((v) => v.tool === tool && (args === undefined || JSON.stringify(v.args) === JSON.stringify(args)));
-    return found !== undefined;
-  }, 15_000, `a pending ${tool} approval for ${grant}`);
+  await waitFor(
+    async () => {
+      const views = await engine.list({ grant, state: 'pending' });
+      found = views.find(
+        (v) => v.tool === tool && (args === undefined || JSON.stringify(v.args) === JSON.stringify(args)),
+      );
+      return found !== undefined;
+    },
+    15_000,
+    `a pending ${tool} approval for ${grant}`,
+  );
   return found!;
 }
 
-const upstreamCalls = (tool: string) => readFileSync(callLog, 'utf8').split('\n').filter((l) => l.includes(`"tool":"${tool}"`) && !l.includes('cancelled')).length;
+const upstreamCalls = (tool: string) =>
+  readFileSync(callLog, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(`"tool":"${tool}"`) && !l.includes('cancelled')).length;
 
 function cli(...args: string[]) {
   return spawnSync(process.execPath, [CLI, 'approvals', ...args, '--config', configFile], { encoding: 'utf8' });
@@ -74,16 +92,23 @@ function cli(...args: string[]) {
 
 beforeAll(async () => {
   writeFileSync(callLog, '');
-  configFile = writeGatewayConfig(dir, {
-    upstreams: { mlflow: upstreams.standin(['--state', join(dir, 'mlflow-state.json')]), fixture: upstreams.fixture(callLog) },
-    policy: writeJson(join(dir, 'policy.json'), policy),
-    grants: [
-      { name: 'agent', token: AGENT, owner: 'U0OWNER', hold: '30s' },
-      { name: 'quick', token: QUICK, owner: 'U0OWNER', hold: '1s' },
-      { name: 'flood', token: FLOOD, owner: 'U0OWNER', hold: '200ms', max_pending: 2 },
-    ],
-    approvals: { execution_lease: '2s' },
-  }, { prefix });
+  configFile = writeGatewayConfig(
+    dir,
+    {
+      upstreams: {
+        mlflow: upstreams.standin(['--state', join(dir, 'mlflow-state.json')]),
+        fixture: upstreams.fixture(callLog),
+      },
+      policy: writeJson(join(dir, 'policy.json'), policy),
+      grants: [
+        { name: 'agent', token: AGENT, owner: 'U0OWNER', hold: '30s' },
+        { name: 'quick', token: QUICK, owner: 'U0OWNER', hold: '1s' },
+        { name: 'flood', token: FLOOD, owner: 'U0OWNER', hold: '200ms', max_pending: 2 },
+      ],
+      approvals: { execution_lease: '2s' },
+    },
+    { prefix },
+  );
   gateway = await startGateway({ config: configFile });
   engine = await startEngine({ redisUrl: `unix://${inject('redisPath')}`, prefix, processJobs: false });
 });
@@ -94,7 +119,7 @@ afterAll(async () => {
 });
 
 describe('a held call decided within the hold window', () => {
-  it('runs once when approved: the agent gets the stand-in\'s real result, with progress while it waits', async () => {
+  it("runs once when approved: the agent gets the stand-in's real result, with progress while it waits", async () => {
     const agent = await connectHttp(gateway.mcpUrl, AGENT);
     try {
       const before = await prodVersions(agent);
@@ -102,12 +127,20 @@ describe('a held call decided within the hold window', () => {
       const pending = call(agent, 'mlflow__copy_model_version', copyArgs('1'), (m) => progress.push(m));
       const approval = await pendingApproval('agent', 'copy_model_version', copyArgs('1'));
       await waitFor(() => progress.length > 0, 5_000, 'a progress notification');
-      expect(progress[0]).toMatch(new RegExp(`^Awaiting approval by U0APPROVER1 or U0APPROVER2 or U0OWNER \\(1 of 1 needed\\); expires .*; approval ${approval.id}$`));
+      expect(progress[0]).toMatch(
+        new RegExp(
+          `^Awaiting approval by U0APPROVER1 or U0APPROVER2 or U0OWNER \\(1 of 1 needed\\); expires .*; approval ${approval.id}$`,
+        ),
+      );
 
       await engine.decide(approval.id, 'approve', 'U0APPROVER1');
       const result = await pending;
       expect(result.isError).toBeFalsy();
-      expect(JSON.parse(text(result))).toMatchObject({ name: 'fraud-detector-prod', status: 'READY', source: 'models:/fraud-detector-dev/1' });
+      expect(JSON.parse(text(result))).toMatchObject({
+        name: 'fraud-detector-prod',
+        status: 'READY',
+        source: 'models:/fraud-detector-dev/1',
+      });
       expect(await prodVersions(agent)).toBe(before + 1);
     } finally {
       await agent.close();
@@ -123,7 +156,12 @@ describe('a held call decided within the hold window', () => {
       await engine.decide(approval.id, 'deny', 'U0APPROVER2', 'not on a Friday');
       const result = await pending;
       expect(result.isError).toBe(true);
-      expect(result.structuredContent).toMatchObject({ status: 'denied', approval_id: approval.id, decided_by: 'U0APPROVER2', reason: 'not on a Friday' });
+      expect(result.structuredContent).toMatchObject({
+        status: 'denied',
+        approval_id: approval.id,
+        decided_by: 'U0APPROVER2',
+        reason: 'not on a Friday',
+      });
       expect(text(result)).toMatch(/^Denied by U0APPROVER2 at .*: not on a Friday\./);
       expect(await prodVersions(agent)).toBe(before);
     } finally {
@@ -152,7 +190,11 @@ describe('pending, re-attach and collect', () => {
       const before = await prodVersions(agent);
       const first = await call(agent, 'mlflow__copy_model_version', copyArgs('3'));
       expect(first.isError).toBeFalsy();
-      const { approval_id: id } = first.structuredContent as { status: string; approval_id: string; expires_at: string };
+      const { approval_id: id } = first.structuredContent as {
+        status: string;
+        approval_id: string;
+        expires_at: string;
+      };
       expect(first.structuredContent).toMatchObject({ status: 'pending', approval_id: expect.stringMatching(/^apr_/) });
       expect(text(first)).toContain('call mlflow__copy_model_version again with exactly the same arguments');
 
@@ -171,7 +213,10 @@ describe('pending, re-attach and collect', () => {
 
       const third = await call(agent, 'mlflow__copy_model_version', copyArgs('3'));
       expect(third.isError).toBeFalsy();
-      expect(JSON.parse(text(third))).toMatchObject({ name: 'fraud-detector-prod', source: 'models:/fraud-detector-dev/3' });
+      expect(JSON.parse(text(third))).toMatchObject({
+        name: 'fraud-detector-prod',
+        source: 'models:/fraud-detector-dev/3',
+      });
       const fourth = await call(agent, 'mlflow__copy_model_version', copyArgs('3'));
       expect(fourth).toEqual(third);
       expect(await prodVersions(agent)).toBe(before + 1);
@@ -181,14 +226,16 @@ describe('pending, re-attach and collect', () => {
     }
   });
 
-  it('refuses a non-approver and the grant owner\'s self-approval from the CLI', async () => {
+  it("refuses a non-approver and the grant owner's self-approval from the CLI", async () => {
     const agent = await connectHttp(gateway.mcpUrl, QUICK);
     try {
       const held = await call(agent, 'mlflow__copy_model_version', copyArgs('5'));
       const id = (held.structuredContent as { approval_id: string }).approval_id;
       const stranger = cli('approve', id, '--as', 'U0STRANGER');
       expect(stranger.status).toBe(1);
-      expect(stranger.stderr).toMatch(/U0STRANGER may not decide approval apr_\w+: the approvers are U0APPROVER1, U0APPROVER2, U0OWNER/);
+      expect(stranger.stderr).toMatch(
+        /U0STRANGER may not decide approval apr_\w+: the approvers are U0APPROVER1, U0APPROVER2, U0OWNER/,
+      );
       const self = cli('approve', id, '--as', 'U0OWNER');
       expect(self.status).toBe(1);
       expect(self.stderr).toMatch(/U0OWNER owns grant quick and may not approve its agent's call/);
@@ -204,12 +251,22 @@ describe('pending, re-attach and collect', () => {
   it('refuses new approval-needing calls beyond max_pending', async () => {
     const agent = await connectHttp(gateway.mcpUrl, FLOOD);
     try {
-      for (const v of ['11', '12']) expect((await call(agent, 'mlflow__copy_model_version', copyArgs(v))).structuredContent).toMatchObject({ status: 'pending' });
+      for (const v of ['11', '12'])
+        expect((await call(agent, 'mlflow__copy_model_version', copyArgs(v))).structuredContent).toMatchObject({
+          status: 'pending',
+        });
       const third = await call(agent, 'mlflow__copy_model_version', copyArgs('13'));
       expect(third.isError).toBe(true);
-      expect(third.structuredContent).toMatchObject({ status: 'max_pending', grant: 'flood', max_pending: 2, pending: 2 });
+      expect(third.structuredContent).toMatchObject({
+        status: 'max_pending',
+        grant: 'flood',
+        max_pending: 2,
+        pending: 2,
+      });
       // Re-attaching to an existing one is not a new request.
-      expect((await call(agent, 'mlflow__copy_model_version', copyArgs('11'))).structuredContent).toMatchObject({ status: 'pending' });
+      expect((await call(agent, 'mlflow__copy_model_version', copyArgs('11'))).structuredContent).toMatchObject({
+        status: 'pending',
+      });
     } finally {
       await agent.close();
     }
@@ -220,7 +277,11 @@ describe('pending, re-attach and collect', () => {
  * An agent's call held by its own gateway process; `until` runs while it is held (and returns the
  * approval); then that gateway is SIGKILLed and the agent's lost request ends.
  */
-async function holdThenKill(tool: string, args: Record<string, unknown>, until: () => Promise<ApprovalView>): Promise<ApprovalView> {
+async function holdThenKill(
+  tool: string,
+  args: Record<string, unknown>,
+  until: () => Promise<ApprovalView>,
+): Promise<ApprovalView> {
   const own = await startGateway({ config: configFile });
   const agent = await connectHttp(own.mcpUrl, AGENT);
   const lost = call(agent, tool, args).catch((e: unknown) => e);
@@ -234,7 +295,9 @@ async function holdThenKill(tool: string, args: Record<string, unknown>, until: 
 
 describe('Airlock restarts', () => {
   it('keeps a pending approval across a kill and restart; the retry collects the result', async () => {
-    const approval = await holdThenKill('mlflow__copy_model_version', copyArgs('2'), () => pendingApproval('agent', 'copy_model_version', copyArgs('2')));
+    const approval = await holdThenKill('mlflow__copy_model_version', copyArgs('2'), () =>
+      pendingApproval('agent', 'copy_model_version', copyArgs('2')),
+    );
     const again = await startGateway({ config: configFile });
     const agent = await connectHttp(again.mcpUrl, AGENT);
     try {

@@ -1,7 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CallToolResultSchema, ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  ErrorCode,
+  McpError,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHttp, startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { tempDir, upstreams, writeJson } from '../helpers/paths.js';
@@ -32,7 +37,12 @@ const basePolicy = {
 let gateway: GatewayProcess;
 let agent: Client;
 
-const calls = () => readFileSync(callLog, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { tool: string; cancelled?: boolean; args?: unknown });
+const calls = () =>
+  readFileSync(callLog, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { tool: string; cancelled?: boolean; args?: unknown });
 const call = (client: Client, name: string, args: Record<string, unknown> = {}) =>
   client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema);
 
@@ -59,7 +69,12 @@ afterAll(async () => {
 });
 
 describe('authentication and sessions', () => {
-  const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+  const initialize = {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  };
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(gateway.mcpUrl, {
       method: 'POST',
@@ -85,15 +100,26 @@ describe('authentication and sessions', () => {
     const sessionId = res.headers.get('mcp-session-id')!;
     await res.body?.cancel();
     const list = { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} };
-    const foreign = await post(list, { authorization: `Bearer ${OTHER_TOKEN}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' });
+    const foreign = await post(list, {
+      authorization: `Bearer ${OTHER_TOKEN}`,
+      'mcp-session-id': sessionId,
+      'mcp-protocol-version': '2025-06-18',
+    });
     expect(foreign.status).toBe(403);
-    const own = await post(list, { authorization: `Bearer ${TOKEN}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' });
+    const own = await post(list, {
+      authorization: `Bearer ${TOKEN}`,
+      'mcp-session-id': sessionId,
+      'mcp-protocol-version': '2025-06-18',
+    });
     expect(own.status).toBe(200);
     await own.body?.cancel();
   });
 
   it('answers 404 for an unknown session so the client re-initialises', async () => {
-    const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, { authorization: `Bearer ${TOKEN}`, 'mcp-session-id': 'no-such-session' });
+    const res = await post(
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      { authorization: `Bearer ${TOKEN}`, 'mcp-session-id': 'no-such-session' },
+    );
     expect(res.status).toBe(404);
   });
 
@@ -109,8 +135,17 @@ describe('authentication and sessions', () => {
     const sessionId = res.headers.get('mcp-session-id')!;
     await res.body?.cancel();
     // Polling the session would keep it alive: wait for the eviction to be logged, then probe once.
-    await waitFor(() => gateway.stderr().includes(sessionId) && new RegExp(`"session":"${sessionId}"[^\\n]*evicted`).test(gateway.stderr()), 10_000, 'idle session eviction');
-    const res2 = await post({ jsonrpc: '2.0', id: 3, method: 'tools/list' }, { authorization: `Bearer ${TOKEN}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' });
+    await waitFor(
+      () =>
+        gateway.stderr().includes(sessionId) &&
+        new RegExp(`"session":"${sessionId}"[^\\n]*evicted`).test(gateway.stderr()),
+      10_000,
+      'idle session eviction',
+    );
+    const res2 = await post(
+      { jsonrpc: '2.0', id: 3, method: 'tools/list' },
+      { authorization: `Bearer ${TOKEN}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+    );
     expect(res2.status).toBe(404);
   });
 });
@@ -125,7 +160,9 @@ describe('tools/list', () => {
   it('keeps upstream schemas and lets outcomes through output schemas', async () => {
     const { tools } = await agent.listTools();
     const structured = tools.find((t) => t.name === 'structured')!;
-    expect(structured.outputSchema).toMatchObject({ anyOf: [{ properties: { result: { type: 'number' } } }, { required: ['status'] }] });
+    expect(structured.outputSchema).toMatchObject({
+      anyOf: [{ properties: { result: { type: 'number' } } }, { required: ['status'] }],
+    });
     const echo = tools.find((t) => t.name === 'echo')!;
     expect(echo.inputSchema).toEqual({ type: 'object', properties: { text: { type: 'string' } } });
   });
@@ -154,7 +191,11 @@ describe('tools/call', () => {
   it('denies by policy with a tool result naming the rule and reason, and never forwards', async () => {
     const result = await call(agent, 'delete_thing', { id: '7' });
     expect(result.isError).toBe(true);
-    expect(result.structuredContent).toEqual({ status: 'denied', rule: '/tools/delete_thing', reason: 'Destructive: ask a human' });
+    expect(result.structuredContent).toEqual({
+      status: 'denied',
+      rule: '/tools/delete_thing',
+      reason: 'Destructive: ask a human',
+    });
     expect((result.content[0] as { text: string }).text).toMatch(/\/tools\/delete_thing.*Destructive: ask a human/);
     expect(calls().some((c) => c.tool === 'delete_thing')).toBe(false);
   });
@@ -176,8 +217,14 @@ describe('tools/call', () => {
 
   it('carries an agent cancellation through to the upstream', async () => {
     const controller = new AbortController();
-    const pending = agent.callTool({ name: 'slow', arguments: { ms: 20_000, steps: 1 } }, undefined, { signal: controller.signal });
-    await waitFor(() => calls().some((c) => c.tool === 'slow' && (c.args as { ms?: number })?.ms === 20_000), 5_000, 'slow call upstream');
+    const pending = agent.callTool({ name: 'slow', arguments: { ms: 20_000, steps: 1 } }, undefined, {
+      signal: controller.signal,
+    });
+    await waitFor(
+      () => calls().some((c) => c.tool === 'slow' && (c.args as { ms?: number })?.ms === 20_000),
+      5_000,
+      'slow call upstream',
+    );
     controller.abort();
     await expect(pending).rejects.toThrow();
     await waitFor(() => calls().some((c) => c.tool === 'slow' && c.cancelled === true), 5_000, 'upstream cancellation');
@@ -201,17 +248,28 @@ describe('upstream life cycle', () => {
     expect(result.isError).toBe(true);
     expect(result.structuredContent).toMatchObject({ status: 'upstream_unavailable', server: 'fixture' });
     expect((result.content[0] as { text: string }).text).toMatch(/stopped while this call was in flight/);
-    await waitFor(async () => {
-      const r = await call(agent, 'echo', { text: 'back' });
-      return r.isError !== true;
-    }, 15_000, 'upstream restart');
+    await waitFor(
+      async () => {
+        const r = await call(agent, 'echo', { text: 'back' });
+        return r.isError !== true;
+      },
+      15_000,
+      'upstream restart',
+    );
   });
 });
 
 describe('policy hot reload', () => {
   it('applies a valid change to the next call and keeps the old policy on an invalid one', async () => {
-    writeJson(policyFile, { ...basePolicy, tools: { ...basePolicy.tools, echo: { action: 'deny', reason: 'echo is off today' } } });
-    await waitFor(async () => (await call(agent, 'echo', { text: 'x' })).isError === true, 5_000, 'reload to deny echo');
+    writeJson(policyFile, {
+      ...basePolicy,
+      tools: { ...basePolicy.tools, echo: { action: 'deny', reason: 'echo is off today' } },
+    });
+    await waitFor(
+      async () => (await call(agent, 'echo', { text: 'x' })).isError === true,
+      5_000,
+      'reload to deny echo',
+    );
 
     writeFileSync(policyFile, '{ "version": "1", "default": "maybe" ');
     await waitFor(() => /policy.*(invalid|rejected)/i.test(gateway.stderr()), 5_000, 'rejection logged');

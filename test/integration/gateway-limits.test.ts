@@ -35,8 +35,11 @@ let b: GatewayProcess;
 const call = (client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> =>
   client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema);
 const upstreamCalls = (tool: string, marker: string) =>
-  readFileSync(callLog, 'utf8').split('\n').filter((l) => l.includes(`"tool":"${tool}"`) && l.includes(marker)).length;
-const status = (r: CallToolResult) => (r.structuredContent as { status?: string } | undefined)?.status ?? (r.isError ? 'error' : 'ok');
+  readFileSync(callLog, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(`"tool":"${tool}"`) && l.includes(marker)).length;
+const status = (r: CallToolResult) =>
+  (r.structuredContent as { status?: string } | undefined)?.status ?? (r.isError ? 'error' : 'ok');
 
 beforeAll(async () => {
   writeFileSync(callLog, '');
@@ -60,10 +63,17 @@ afterAll(async () => {
 
 describe('rate limits through two Airlock processes sharing one Redis', () => {
   it('admits exactly max calls of many concurrent ones, and again exactly max after the window slides', async () => {
-    const clients = await Promise.all([connectHttp(a.mcpUrl, TOKEN), connectHttp(b.mcpUrl, TOKEN), connectHttp(a.mcpUrl, TOKEN), connectHttp(b.mcpUrl, TOKEN)]);
+    const clients = await Promise.all([
+      connectHttp(a.mcpUrl, TOKEN),
+      connectHttp(b.mcpUrl, TOKEN),
+      connectHttp(a.mcpUrl, TOKEN),
+      connectHttp(b.mcpUrl, TOKEN),
+    ]);
     try {
       const burst = async (marker: string) => {
-        const results = await Promise.all(Array.from({ length: 40 }, (_, i) => call(clients[i % 4]!, 'echo', { text: `${marker}-${i}` })));
+        const results = await Promise.all(
+          Array.from({ length: 40 }, (_, i) => call(clients[i % 4]!, 'echo', { text: `${marker}-${i}` })),
+        );
         return results;
       };
       const first = await burst('round1');
@@ -71,11 +81,18 @@ describe('rate limits through two Airlock processes sharing one Redis', () => {
       expect(upstreamCalls('echo', 'round1')).toBe(5);
       const refused = first.find((r) => status(r) === 'rate_limited')!;
       expect(refused.isError).toBe(true);
-      const details = refused.structuredContent as { counter: string; max: number; window: string; retry_after_ms: number };
+      const details = refused.structuredContent as {
+        counter: string;
+        max: number;
+        window: string;
+        retry_after_ms: number;
+      };
       expect(details).toMatchObject({ status: 'rate_limited', counter: 'echo_rate', max: 5, window: '3s' });
       expect(details.retry_after_ms).toBeGreaterThan(0);
       expect(details.retry_after_ms).toBeLessThanOrEqual(3_000);
-      expect((refused.content[0] as { text: string }).text).toMatch(/counter "echo_rate" allows 5 calls per 3s .*Retry after \d+ s\./);
+      expect((refused.content[0] as { text: string }).text).toMatch(
+        /counter "echo_rate" allows 5 calls per 3s .*Retry after \d+ s\./,
+      );
 
       // The window slides: once the last admission of round 1 is older than 3 s, there is room for max again.
       const roundOneOver = Date.now();
@@ -126,12 +143,18 @@ describe('Redis outage', () => {
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(refused.isError).toBe(true);
       expect(refused.structuredContent).toMatchObject({ status: 'unavailable', reason: 'limits_unavailable' });
-      expect((refused.content[0] as { text: string }).text).toMatch(/cannot reach its counter store \(Redis\).*fails closed/);
+      expect((refused.content[0] as { text: string }).text).toMatch(
+        /cannot reach its counter store \(Redis\).*fails closed/,
+      );
       expect(upstreamCalls('echo', 'during-outage')).toBe(0);
       expect(await call(agent, 'fail')).toMatchObject({ isError: true, content: [{ text: 'the thing failed' }] });
 
       redis = await startTestRedis([], redis.dir);
-      await waitFor(async () => status(await call(agent, 'echo', { text: 'after-outage' })) === 'ok', 15_000, 'recovery after Redis restart');
+      await waitFor(
+        async () => status(await call(agent, 'echo', { text: 'after-outage' })) === 'ok',
+        15_000,
+        'recovery after Redis restart',
+      );
     } finally {
       await agent.close();
     }

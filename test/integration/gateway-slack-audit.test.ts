@@ -28,7 +28,11 @@ const policy = {
     get_experiments: {},
     delete_run: { action: 'deny', reason: 'Destructive' },
     set_run_tag: { limits: [{ counter: 'tags', window: 'minute', max: 1, scope: 'grant' }] },
-    copy_model_version: { action: 'require_approval', reason: 'Promotes a model version', approval: { approvers: ['U0APPROVER'], timeout: '10m' } },
+    copy_model_version: {
+      action: 'require_approval',
+      reason: 'Promotes a model version',
+      approval: { approvers: ['U0APPROVER'], timeout: '10m' },
+    },
     update_model_version: { action: 'require_approval', approval: { approvers: ['U0APPROVER'], timeout: '1s' } },
   },
 };
@@ -41,47 +45,72 @@ let configFile: string;
 
 const call = (name: string, args: Record<string, unknown>): Promise<CallToolResult> =>
   agent.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, { timeout: 60_000 });
-const copyArgs = (version: string) => ({ src_model_name: 'fraud-detector-dev', src_version: version, dst_model_name: 'fraud-detector-prod', api_token: LEAK });
-const events = (file = auditFile) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
-const typesOf = (callId: string, file?: string) => events(file).filter((e) => e.call_id === callId).map((e) => e.type);
+const copyArgs = (version: string) => ({
+  src_model_name: 'fraud-detector-dev',
+  src_version: version,
+  dst_model_name: 'fraud-detector-prod',
+  api_token: LEAK,
+});
+const events = (file = auditFile) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AuditEvent);
+const typesOf = (callId: string, file?: string) =>
+  events(file)
+    .filter((e) => e.call_id === callId)
+    .map((e) => e.type);
 
 const seenApprovals = new Set<string>();
 
 /** The next approval message Slack received (one this test file has not looked at yet). */
 async function approvalMessage(tool: string) {
   let found: { ts: string; channel: string; id: string } | undefined;
-  await waitFor(() => {
-    for (const m of fake.messages.values()) {
-      const id = /apr_[a-z2-7]{20}/.exec(JSON.stringify(m.blocks))?.[0];
-      if (m.threadTs === undefined && id !== undefined && !seenApprovals.has(id) && JSON.stringify(m.blocks).includes(tool)) {
-        found = { ts: m.ts, channel: m.channel, id };
-        return true;
+  await waitFor(
+    () => {
+      for (const m of fake.messages.values()) {
+        const id = /apr_[a-z2-7]{20}/.exec(JSON.stringify(m.blocks))?.[0];
+        if (
+          m.threadTs === undefined &&
+          id !== undefined &&
+          !seenApprovals.has(id) &&
+          JSON.stringify(m.blocks).includes(tool)
+        ) {
+          found = { ts: m.ts, channel: m.channel, id };
+          return true;
+        }
       }
-    }
-    return false;
-  }, 15_000, `a Slack approval message for ${tool}`);
+      return false;
+    },
+    15_000,
+    `a Slack approval message for ${tool}`,
+  );
   seenApprovals.add(found!.id);
   return found!;
 }
 
 beforeAll(async () => {
   fake = await FakeSlack.start();
-  configFile = writeGatewayConfig(dir, {
-    upstreams: { mlflow: upstreams.standin(['--state', join(dir, 'mlflow.json')]) },
-    policy: writeJson(join(dir, 'policy.json'), policy),
-    grants: [{ name: 'agent', token: TOKEN, owner: 'U0OWNER', hold: '30s' }],
-    slack: {
-      bot_token: 'xoxb-test-token',
-      signing_secret: SECRET,
-      approvals_channel: 'C0APPROVALS',
-      audit_channel: 'C0AUDIT',
-      listen: { host: '127.0.0.1', port: 0 },
-      api_url: fake.apiUrl,
-      retry: { attempts: 5, initial_delay: '100ms', max_delay: '1s' },
+  configFile = writeGatewayConfig(
+    dir,
+    {
+      upstreams: { mlflow: upstreams.standin(['--state', join(dir, 'mlflow.json')]) },
+      policy: writeJson(join(dir, 'policy.json'), policy),
+      grants: [{ name: 'agent', token: TOKEN, owner: 'U0OWNER', hold: '30s' }],
+      slack: {
+        bot_token: 'xoxb-test-token',
+        signing_secret: SECRET,
+        approvals_channel: 'C0APPROVALS',
+        audit_channel: 'C0AUDIT',
+        listen: { host: '127.0.0.1', port: 0 },
+        api_url: fake.apiUrl,
+        retry: { attempts: 5, initial_delay: '100ms', max_delay: '1s' },
+      },
+      audit: { slack_summary_window: '1s' },
+      approvals: { progress_interval: '300ms' },
     },
-    audit: { slack_summary_window: '1s' },
-    approvals: { progress_interval: '300ms' },
-  }, { prefix });
+    { prefix },
+  );
   a = await startGateway({ config: configFile, auditFile });
   slackUrl = /Slack interactivity endpoint: (\S+)/.exec(a.stdout())![1]!;
   agent = await connectHttp(a.mcpUrl, TOKEN);
@@ -103,13 +132,31 @@ describe('the full Slack cycle through the gateway', () => {
     expect(text).toContain('fraud-detector-dev');
     expect(text).not.toContain(LEAK);
 
-    const status = await postInteraction(slackUrl, SECRET, buttonClick({ actionId: APPROVE_ACTION, approvalId: message.id, user: 'U0APPROVER', channel: message.channel, ts: message.ts, responseUrl: fake.responseUrl() }));
+    const status = await postInteraction(
+      slackUrl,
+      SECRET,
+      buttonClick({
+        actionId: APPROVE_ACTION,
+        approvalId: message.id,
+        user: 'U0APPROVER',
+        channel: message.channel,
+        ts: message.ts,
+        responseUrl: fake.responseUrl(),
+      }),
+    );
     expect(status).toBe(200);
     const result = await pending;
     expect(result.isError).toBeFalsy();
-    expect(JSON.parse((result.content[0] as { text: string }).text)).toMatchObject({ name: 'fraud-detector-prod', source: 'models:/fraud-detector-dev/1' });
+    expect(JSON.parse((result.content[0] as { text: string }).text)).toMatchObject({
+      name: 'fraud-detector-prod',
+      source: 'models:/fraud-detector-dev/1',
+    });
 
-    await waitFor(() => JSON.stringify(fake.messageFor(message.id)?.blocks ?? '').includes('Approved'), 10_000, 'the message updated to Approved');
+    await waitFor(
+      () => JSON.stringify(fake.messageFor(message.id)?.blocks ?? '').includes('Approved'),
+      10_000,
+      'the message updated to Approved',
+    );
     expect(JSON.stringify(fake.messageFor(message.id)!.blocks)).not.toContain(APPROVE_ACTION);
     await waitFor(() => fake.threadReplies(message.ts).length > 0, 10_000, 'the outcome in the thread');
     expect(fake.threadReplies(message.ts)[0]!.text).toMatch(/ok/i);
@@ -120,35 +167,97 @@ describe('the full Slack cycle through the gateway', () => {
     const pending = call('copy_model_version', copyArgs('2'));
     const message = await approvalMessage('copy_model_version');
     const opened = fake.ok('views.open').length;
-    await postInteraction(slackUrl, SECRET, buttonClick({ actionId: DENY_ACTION, approvalId: message.id, user: 'U0APPROVER', channel: message.channel, ts: message.ts, responseUrl: fake.responseUrl() }));
+    await postInteraction(
+      slackUrl,
+      SECRET,
+      buttonClick({
+        actionId: DENY_ACTION,
+        approvalId: message.id,
+        user: 'U0APPROVER',
+        channel: message.channel,
+        ts: message.ts,
+        responseUrl: fake.responseUrl(),
+      }),
+    );
     await waitFor(() => fake.ok('views.open').length > opened, 10_000, 'the deny modal');
     const modal = fake.ok('views.open').at(-1)!.body.view as { private_metadata: string };
-    await postInteraction(slackUrl, SECRET, modalSubmission({ callbackId: DENY_MODAL, privateMetadata: modal.private_metadata, user: 'U0APPROVER', reason: 'wrong version' }));
+    await postInteraction(
+      slackUrl,
+      SECRET,
+      modalSubmission({
+        callbackId: DENY_MODAL,
+        privateMetadata: modal.private_metadata,
+        user: 'U0APPROVER',
+        reason: 'wrong version',
+      }),
+    );
     const result = await pending;
-    expect(result.structuredContent).toMatchObject({ status: 'denied', decided_by: 'U0APPROVER', reason: 'wrong version' });
+    expect(result.structuredContent).toMatchObject({
+      status: 'denied',
+      decided_by: 'U0APPROVER',
+      reason: 'wrong version',
+    });
   });
 
   it('never decides on a forged signature', async () => {
     const pending = call('copy_model_version', copyArgs('3'));
     const message = await approvalMessage('copy_model_version');
-    const forged = await postInteraction(slackUrl, SECRET, buttonClick({ actionId: APPROVE_ACTION, approvalId: message.id, user: 'U0APPROVER', channel: message.channel, ts: message.ts, responseUrl: fake.responseUrl() }), { signWith: 'not-the-secret' });
+    const forged = await postInteraction(
+      slackUrl,
+      SECRET,
+      buttonClick({
+        actionId: APPROVE_ACTION,
+        approvalId: message.id,
+        user: 'U0APPROVER',
+        channel: message.channel,
+        ts: message.ts,
+        responseUrl: fake.responseUrl(),
+      }),
+      { signWith: 'not-the-secret' },
+    );
     expect(forged).toBe(401);
-    const stale = await postInteraction(slackUrl, SECRET, buttonClick({ actionId: APPROVE_ACTION, approvalId: message.id, user: 'U0APPROVER', channel: message.channel, ts: message.ts, responseUrl: fake.responseUrl() }), { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    const stale = await postInteraction(
+      slackUrl,
+      SECRET,
+      buttonClick({
+        actionId: APPROVE_ACTION,
+        approvalId: message.id,
+        user: 'U0APPROVER',
+        channel: message.channel,
+        ts: message.ts,
+        responseUrl: fake.responseUrl(),
+      }),
+      { timestamp: Math.floor(Date.now() / 1000) - 600 },
+    );
     expect(stale).toBe(401);
-    const shown = spawnSync(process.execPath, [CLI, 'approvals', 'show', message.id, '--json', '--config', configFile], { encoding: 'utf8' });
+    const shown = spawnSync(
+      process.execPath,
+      [CLI, 'approvals', 'show', message.id, '--json', '--config', configFile],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(shown.stdout)).toMatchObject({ state: 'pending' });
-    spawnSync(process.execPath, [CLI, 'approvals', 'withdraw', message.id, '--config', configFile], { encoding: 'utf8' });
+    spawnSync(process.execPath, [CLI, 'approvals', 'withdraw', message.id, '--config', configFile], {
+      encoding: 'utf8',
+    });
     expect((await pending).structuredContent).toMatchObject({ status: 'withdrawn' });
   });
 
   it('tells the waiting agent, in its progress text, when Slack cannot be reached', async () => {
     fake.failNext(4, { status: 500 }, ['chat.postMessage']);
     const progress: string[] = [];
-    const pending = agent.request({ method: 'tools/call', params: { name: 'copy_model_version', arguments: copyArgs('3') } }, CallToolResultSchema, {
-      timeout: 60_000,
-      onprogress: (p) => progress.push(p.message ?? ''),
-    });
-    await waitFor(() => progress.some((m) => m.includes('Slack could not be reached')), 15_000, 'a progress text about Slack');
+    const pending = agent.request(
+      { method: 'tools/call', params: { name: 'copy_model_version', arguments: copyArgs('3') } },
+      CallToolResultSchema,
+      {
+        timeout: 60_000,
+        onprogress: (p) => progress.push(p.message ?? ''),
+      },
+    );
+    await waitFor(
+      () => progress.some((m) => m.includes('Slack could not be reached')),
+      15_000,
+      'a progress text about Slack',
+    );
     const id = /approval (apr_[a-z2-7]{20})/.exec(progress.at(-1)!)![1]!;
     expect(progress.find((m) => m.includes('Slack could not be reached'))).toContain(`airlock approvals approve ${id}`);
     // Slack comes back: the message lands and the note goes away; the call is still decidable.
@@ -164,7 +273,14 @@ describe('the full Slack cycle through the gateway', () => {
         const before = new Set(events().map((e) => e.call_id));
         await call(name, args);
         let id: string | undefined;
-        await waitFor(() => (id = events().find((e) => e.type === 'call.received' && e.tool === name && !before.has(e.call_id))?.call_id) !== undefined, 5_000, `events of ${name}`);
+        await waitFor(
+          () =>
+            (id = events().find(
+              (e) => e.type === 'call.received' && e.tool === name && !before.has(e.call_id),
+            )?.call_id) !== undefined,
+          5_000,
+          `events of ${name}`,
+        );
         return id!;
       };
       // Events after the decision are written without holding the call up, so wait for them.
@@ -172,21 +288,48 @@ describe('the full Slack cycle through the gateway', () => {
         await waitFor(() => typesOf(callId).length >= expected.length, 5_000, `${expected.length} events of ${callId}`);
         expect(typesOf(callId)).toEqual(expected);
       };
-      await expectTypes(await sequence('get_experiments', {}), ['call.received', 'policy.decided', 'call.forwarded', 'call.outcome']);
+      await expectTypes(await sequence('get_experiments', {}), [
+        'call.received',
+        'policy.decided',
+        'call.forwarded',
+        'call.outcome',
+      ]);
       await expectTypes(await sequence('delete_run', { run_id: 'r1' }), ['call.received', 'policy.decided']);
       await call('set_run_tag', { run_id: 'r1', key: 'k', value: 'v' });
-      await expectTypes(await sequence('set_run_tag', { run_id: 'r1', key: 'k', value: 'v2' }), ['call.received', 'policy.decided', 'call.rate_limited']);
-      const expiredCall = await sequence('update_model_version', { name: 'fraud-detector-dev', version: '1', description: 'x' });
+      await expectTypes(await sequence('set_run_tag', { run_id: 'r1', key: 'k', value: 'v2' }), [
+        'call.received',
+        'policy.decided',
+        'call.rate_limited',
+      ]);
+      const expiredCall = await sequence('update_model_version', {
+        name: 'fraud-detector-dev',
+        version: '1',
+        description: 'x',
+      });
       await expectTypes(expiredCall, ['call.received', 'policy.decided', 'approval.requested']);
-      const expiredApproval = events().find((e) => e.call_id === expiredCall && e.type === 'approval.requested')!.approval_id!;
-      await waitFor(() => events().some((e) => e.approval_id === expiredApproval && e.type === 'approval.expired'), 10_000, 'approval.expired');
+      const expiredApproval = events().find(
+        (e) => e.call_id === expiredCall && e.type === 'approval.requested',
+      )!.approval_id!;
+      await waitFor(
+        () => events().some((e) => e.approval_id === expiredApproval && e.type === 'approval.expired'),
+        10_000,
+        'approval.expired',
+      );
 
       // Approved and run (from the first test): requested, forwarded, outcome on the call; the decision once.
       const approvedEvents = events().filter((e) => e.approval_id === approvedCall);
       const holder = approvedEvents.find((e) => e.type === 'approval.requested')!.call_id;
-      expect(typesOf(holder)).toEqual(['call.received', 'policy.decided', 'approval.requested', 'call.forwarded', 'call.outcome']);
+      expect(typesOf(holder)).toEqual([
+        'call.received',
+        'policy.decided',
+        'approval.requested',
+        'call.forwarded',
+        'call.outcome',
+      ]);
       expect(events().find((e) => e.call_id === holder && e.type === 'call.outcome')).toMatchObject({ outcome: 'ok' });
-      expect(approvedEvents.filter((e) => e.type === 'approval.decided')).toEqual([expect.objectContaining({ decision: 'approved', approver: 'U0APPROVER' })]);
+      expect(approvedEvents.filter((e) => e.type === 'approval.decided')).toEqual([
+        expect.objectContaining({ decision: 'approved', approver: 'U0APPROVER' }),
+      ]);
       const denied = events().filter((e) => e.type === 'approval.decided' && e.decision === 'denied');
       expect(denied).toEqual([expect.objectContaining({ approver: 'U0APPROVER', reason: 'wrong version' })]);
       expect(events().some((e) => e.type === 'approval.withdrawn')).toBe(true);
@@ -226,15 +369,27 @@ describe('the full Slack cycle through the gateway', () => {
       const b = await startGateway({ config: configFile });
       try {
         const other = await connectHttp(b.mcpUrl, TOKEN);
-        await other.request({ method: 'tools/call', params: { name: 'get_experiments', arguments: {} } }, CallToolResultSchema);
+        await other.request(
+          { method: 'tools/call', params: { name: 'get_experiments', arguments: {} } },
+          CallToolResultSchema,
+        );
         await other.close();
-        const fromB = readFileSync(b.auditFile!, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as AuditEvent).call_id);
+        const fromB = readFileSync(b.auditFile!, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as AuditEvent).call_id);
         const redis = new Redis({ path: inject('redisPath') });
         try {
-          await waitFor(async () => {
-            const ids = (await redis.xrange(`${prefix}:audit`, '-', '+')).map(([, fields]) => (JSON.parse(fields[1]!) as AuditEvent).call_id);
-            return fromB.every((id) => ids.includes(id)) && events().some((e) => ids.includes(e.call_id));
-          }, 10_000, 'both processes in the stream');
+          await waitFor(
+            async () => {
+              const ids = (await redis.xrange(`${prefix}:audit`, '-', '+')).map(
+                ([, fields]) => (JSON.parse(fields[1]!) as AuditEvent).call_id,
+              );
+              return fromB.every((id) => ids.includes(id)) && events().some((e) => ids.includes(e.call_id));
+            },
+            10_000,
+            'both processes in the stream',
+          );
         } finally {
           redis.disconnect();
         }
@@ -249,11 +404,21 @@ describe('the full Slack cycle through the gateway', () => {
       try {
         unlinkSync(c.auditFile!);
         symlinkSync('/dev/full', c.auditFile!);
-        await waitFor(async () => {
-          const r = await client.request({ method: 'tools/call', params: { name: 'get_experiments', arguments: {} } }, CallToolResultSchema);
-          return (r.content[0] as { text: string }).text.includes('ENOSPC');
-        }, 10_000, 'a refusal naming the full disk');
-        const refused = await client.request({ method: 'tools/call', params: { name: 'get_experiments', arguments: {} } }, CallToolResultSchema);
+        await waitFor(
+          async () => {
+            const r = await client.request(
+              { method: 'tools/call', params: { name: 'get_experiments', arguments: {} } },
+              CallToolResultSchema,
+            );
+            return (r.content[0] as { text: string }).text.includes('ENOSPC');
+          },
+          10_000,
+          'a refusal naming the full disk',
+        );
+        const refused = await client.request(
+          { method: 'tools/call', params: { name: 'get_experiments', arguments: {} } },
+          CallToolResultSchema,
+        );
         expect(refused.isError).toBe(true);
         expect(refused.structuredContent).toMatchObject({ status: 'unavailable', reason: 'audit_unavailable' });
         expect((refused.content[0] as { text: string }).text).toMatch(/cannot write its audit trail .*ENOSPC/);

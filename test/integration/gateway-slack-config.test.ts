@@ -10,7 +10,11 @@ import { tempDir, writeJson } from '../helpers/paths.js';
 // The "Slack section was parsed twice" bug (0b09c49): the gateway parsed config.slack again and
 // read its retry delays in ms as seconds. Here the bot's start is stubbed to catch what it is given.
 const redisUrl = `unix://${inject('redisPath')}`;
-const SLACK_ENV = { SLACK_BOT_TOKEN: 'xoxb-env-token', SLACK_SIGNING_SECRET: 'env-signing-secret', SLACK_APPROVALS_CHANNEL: 'C0ENV' };
+const SLACK_ENV = {
+  SLACK_BOT_TOKEN: 'xoxb-env-token',
+  SLACK_SIGNING_SECRET: 'env-signing-secret',
+  SLACK_APPROVALS_CHANNEL: 'C0ENV',
+};
 
 function configFile(extra: Record<string, unknown> = {}): string {
   return writeJson(join(tempDir(), 'airlock.config.json'), {
@@ -53,10 +57,19 @@ describe('the Slack config the gateway hands the bot', () => {
   });
 
   it('is the file\'s section, ahead of SLACK_*, as loadConfig parsed it ("100ms" stays 100)', async () => {
-    const slack = { bot_token: 'xoxb-file-token', signing_secret: 'file-signing-secret', approvals_channel: 'C0FILE', retry: { attempts: 5, initial_delay: '100ms', max_delay: '1s' } };
+    const slack = {
+      bot_token: 'xoxb-file-token',
+      signing_secret: 'file-signing-secret',
+      approvals_channel: 'C0FILE',
+      retry: { attempts: 5, initial_delay: '100ms', max_delay: '1s' },
+    };
     const { config } = loadConfig({ file: configFile({ slack }), env: SLACK_ENV, dataDir: tempDir() });
     const handed = await slackConfigTheBotGets(config);
     expect(handed).toBe(config.slack);
-    expect(handed).toMatchObject({ bot_token: 'xoxb-file-token', approvals_channel: 'C0FILE', retry: { attempts: 5, initial_delay: 100, max_delay: 1_000 } });
+    expect(handed).toMatchObject({
+      bot_token: 'xoxb-file-token',
+      approvals_channel: 'C0FILE',
+      retry: { attempts: 5, initial_delay: 100, max_delay: 1_000 },
+    });
   });
 });

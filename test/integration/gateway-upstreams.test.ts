@@ -49,7 +49,9 @@ beforeAll(async () => {
   gateway = await startGateway({ config: configFile });
   laptop = await connectHttp(gateway.mcpUrl, TOKEN);
   direct = new Client({ name: 'direct', version: '1' });
-  await direct.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mlflow-standin'], stderr: 'pipe' }));
+  await direct.connect(
+    new StdioClientTransport({ command: process.execPath, args: [CLI, 'mlflow-standin'], stderr: 'pipe' }),
+  );
 });
 
 afterAll(async () => {
@@ -79,7 +81,7 @@ describe('two upstreams at once', () => {
 });
 
 describe('policy through the gateway', () => {
-  it('returns exactly the stand-in\'s result for an allowed call', async () => {
+  it("returns exactly the stand-in's result for an allowed call", async () => {
     const through = await call(laptop, 'mlflow__get_registered_models');
     const straight = await call(direct, 'get_registered_models');
     expect(through).toEqual(straight);
@@ -88,22 +90,41 @@ describe('policy through the gateway', () => {
   });
 
   it('default-denies a tool no rule lists, naming /default', async () => {
-    const result = await call(laptop, 'mlflow__copy_model_version', { src_model_name: 'a', src_version: '1', dst_model_name: 'b' });
+    const result = await call(laptop, 'mlflow__copy_model_version', {
+      src_model_name: 'a',
+      src_version: '1',
+      dst_model_name: 'b',
+    });
     expect(result.isError).toBe(true);
     expect(result.structuredContent).toMatchObject({ status: 'denied', rule: '/default' });
   });
 
   it('denies a listed deny rule with its reason', async () => {
     const result = await call(laptop, 'mlflow__delete_registered_model', { name: 'fraud-detector-dev' });
-    expect(result.structuredContent).toEqual({ status: 'denied', rule: '/tools/delete_*', reason: 'Destructive: ask a human to do it in the MLflow UI' });
+    expect(result.structuredContent).toEqual({
+      status: 'denied',
+      rule: '/tools/delete_*',
+      reason: 'Destructive: ask a human to do it in the MLflow UI',
+    });
   });
 
   it('checks argument conditions: deny_if and require', async () => {
     const prod = await call(laptop, 'mlflow__register_model', { model_name: 'prod-model', model_uri: 'runs:/x/model' });
     expect(prod.structuredContent).toMatchObject({ status: 'denied', rule: '/tools/register_model/deny_if/0' });
-    const badKey = await call(laptop, 'mlflow__set_registered_model_tag', { name: 'fraud-detector-dev', key: 'colour', value: 'red' });
-    expect(badKey.structuredContent).toMatchObject({ status: 'denied', rule: '/tools/set_registered_model_tag/require/0' });
-    const goodKey = await call(laptop, 'mlflow__set_registered_model_tag', { name: 'fraud-detector-dev', key: 'team', value: 'risk' });
+    const badKey = await call(laptop, 'mlflow__set_registered_model_tag', {
+      name: 'fraud-detector-dev',
+      key: 'colour',
+      value: 'red',
+    });
+    expect(badKey.structuredContent).toMatchObject({
+      status: 'denied',
+      rule: '/tools/set_registered_model_tag/require/0',
+    });
+    const goodKey = await call(laptop, 'mlflow__set_registered_model_tag', {
+      name: 'fraud-detector-dev',
+      key: 'team',
+      value: 'risk',
+    });
     expect(goodKey.isError).toBeFalsy();
   });
 
@@ -120,13 +141,17 @@ describe('policy through the gateway', () => {
 });
 
 describe('prompts', () => {
-  it('passes the upstreams\' prompts through under the same naming rule as tools', async () => {
+  it("passes the upstreams' prompts through under the same naming rule as tools", async () => {
     const through = (await laptop.listPrompts()).prompts;
     const straight = (await direct.listPrompts()).prompts;
     expect(through).toEqual(straight.map((p) => ({ ...p, name: `mlflow__${p.name}` })));
     const args = { experiment_id: '1', metric: 'test/f1' };
-    expect(await laptop.getPrompt({ name: 'mlflow__find_best_run', arguments: args })).toEqual(await direct.getPrompt({ name: 'find_best_run', arguments: args }));
-    await expect(laptop.getPrompt({ name: 'mlflow__no_such_prompt' })).rejects.toThrow(/Unknown prompt: mlflow__no_such_prompt/);
+    expect(await laptop.getPrompt({ name: 'mlflow__find_best_run', arguments: args })).toEqual(
+      await direct.getPrompt({ name: 'find_best_run', arguments: args }),
+    );
+    await expect(laptop.getPrompt({ name: 'mlflow__no_such_prompt' })).rejects.toThrow(
+      /Unknown prompt: mlflow__no_such_prompt/,
+    );
   });
 });
 
@@ -145,7 +170,10 @@ describe('stdio agent side', () => {
   });
 
   it('refuses to start stdio without a grant choice when there are several, and says how to choose', () => {
-    const run = spawnSync(process.execPath, [CLI, 'serve', '--stdio', '--config', configFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawnSync(process.execPath, [CLI, 'serve', '--stdio', '--config', configFile], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('pass --grant <name> or set "stdio_grant" (grants: laptop, ci)');
@@ -154,9 +182,20 @@ describe('stdio agent side', () => {
 
 describe('an invalid policy file at start', () => {
   it('stops the gateway with the file, the JSON path and what was expected', async () => {
-    const bad = writeJson(join(dir, 'bad-policy.json'), { version: '1', default: 'deny', tools: { 'get_*': { action: 'allow', limits: [{ counter: 'c', window: 'fortnight', max: 3 }] } } });
-    const config = writeJson(join(dir, 'bad.config.json'), { upstreams: { mlflow: upstreams.standin() }, policy: bad, grants: [{ name: 'x', token: 'token-for-bad-policy-0001' }] });
-    const run = spawnSync(process.execPath, [CLI, 'serve', '--config', config, '--port', '0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const bad = writeJson(join(dir, 'bad-policy.json'), {
+      version: '1',
+      default: 'deny',
+      tools: { 'get_*': { action: 'allow', limits: [{ counter: 'c', window: 'fortnight', max: 3 }] } },
+    });
+    const config = writeJson(join(dir, 'bad.config.json'), {
+      upstreams: { mlflow: upstreams.standin() },
+      policy: bad,
+      grants: [{ name: 'x', token: 'token-for-bad-policy-0001' }],
+    });
+    const run = spawnSync(process.execPath, [CLI, 'serve', '--config', config, '--port', '0'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`${bad}: /tools/get_*/limits/0/window: expected "second", "minute", "hour", "day"`);
   });

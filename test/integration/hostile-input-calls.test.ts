@@ -57,13 +57,18 @@ async function postDeepCall(depth: number): Promise<{ error?: { code: number; me
   });
   const text = await response.text();
   const data = text.split('\n').find((line) => line.startsWith('data: '));
-  return JSON.parse(data === undefined ? text : data.slice('data: '.length)) as { error?: { code: number; message: string } };
+  return JSON.parse(data === undefined ? text : data.slice('data: '.length)) as {
+    error?: { code: number; message: string };
+  };
 }
 
 describe('hostile and odd calls', () => {
   it('answers arguments nested deeper than the bound with a clear InvalidParams, and never forwards them', async () => {
     const answer = await postDeepCall(100_000);
-    expect(answer.error).toEqual({ code: -32602, message: "Invalid arguments for echo: nested deeper than 64 levels (Airlock's limit); the call was not run" });
+    expect(answer.error).toEqual({
+      code: -32602,
+      message: "Invalid arguments for echo: nested deeper than 64 levels (Airlock's limit); the call was not run",
+    });
     expect(auditEvents().some((e) => e.tool === 'echo' && e.type === 'call.forwarded')).toBe(false);
     expect(readFileSync(callLog, 'utf8')).not.toContain('"tool":"echo"');
     // The gateway is fine afterwards.
@@ -82,13 +87,22 @@ describe('hostile and odd calls', () => {
 
   it('audits a call the agent cancelled as cancelled, not failure', async () => {
     const controller = new AbortController();
-    const call = agent.request({ method: 'tools/call', params: { name: 'slow', arguments: { ms: 5_000, steps: 5 } } }, CallToolResultSchema, {
-      signal: controller.signal,
-      onprogress: () => controller.abort(),
-    });
+    const call = agent.request(
+      { method: 'tools/call', params: { name: 'slow', arguments: { ms: 5_000, steps: 5 } } },
+      CallToolResultSchema,
+      {
+        signal: controller.signal,
+        onprogress: () => controller.abort(),
+      },
+    );
     await expect(call).rejects.toThrow();
     let outcome: string | undefined;
-    await waitFor(() => (outcome = auditEvents().find((e) => e.tool === 'slow' && e.type === 'call.outcome')?.outcome) !== undefined, 10_000, 'the outcome event of the cancelled call');
+    await waitFor(
+      () =>
+        (outcome = auditEvents().find((e) => e.tool === 'slow' && e.type === 'call.outcome')?.outcome) !== undefined,
+      10_000,
+      'the outcome event of the cancelled call',
+    );
     expect(outcome).toBe('cancelled');
   });
 });
@@ -97,19 +111,25 @@ describe('/readyz with audit.fail_mode "open" and no writable audit file', () =>
   it('stays ready and says calls go on without the file, not that they are refused', async () => {
     const blocker = join(dir, 'not-a-directory');
     writeFileSync(blocker, '');
-    const config = writeGatewayConfig(dir, {
-      upstreams: { fixture: upstreams.fixture(callLog) },
-      policy: join(dir, 'policy.json'),
-      grants: [{ name: 'agent', token: TOKEN }],
-      audit: { dir: join(blocker, 'audit'), fail_mode: 'open' },
-    }, { name: 'airlock.open' });
+    const config = writeGatewayConfig(
+      dir,
+      {
+        upstreams: { fixture: upstreams.fixture(callLog) },
+        policy: join(dir, 'policy.json'),
+        grants: [{ name: 'agent', token: TOKEN }],
+        audit: { dir: join(blocker, 'audit'), fail_mode: 'open' },
+      },
+      { name: 'airlock.open' },
+    );
     const open = await startGateway({ config, auditFile: null });
     try {
       const ready = await fetch(`${open.baseUrl}/readyz`);
       const body = (await ready.json()) as { status: string; reasons: string[]; warnings: string[] };
       expect(ready.status).toBe(200);
       expect(body.status).toBe('ready');
-      expect(body.warnings.join(' ')).toMatch(/cannot be written .*calls go on without it, recorded in the Redis stream only \(audit\.fail_mode is "open"\)/u);
+      expect(body.warnings.join(' ')).toMatch(
+        /cannot be written .*calls go on without it, recorded in the Redis stream only \(audit\.fail_mode is "open"\)/u,
+      );
       expect(JSON.stringify(body)).not.toContain('refused');
     } finally {
       await open.stop();

@@ -51,7 +51,9 @@ let slackCapped: SlackHarness;
 const slackLog: string[] = [];
 
 beforeAll(async () => {
-  const logSink = new Writable({ write: (chunk: Buffer, _enc, done) => void (slackLog.push(chunk.toString()), done()) });
+  const logSink = new Writable({
+    write: (chunk: Buffer, _enc, done) => void (slackLog.push(chunk.toString()), done()),
+  });
   [deadlines, capped, slack, slackCapped] = await Promise.all([
     startGateway({
       config: writeJson(join(dir, 'deadlines.config.json'), {
@@ -66,9 +68,17 @@ beforeAll(async () => {
       }),
     }),
     startGateway({
-      config: writeJson(join(dir, 'capped.config.json'), { ...baseConfig, grants: [{ name: 'alpha', token: ALPHA }], listen: { max_sockets_per_address: SOCKET_CAP } }),
+      config: writeJson(join(dir, 'capped.config.json'), {
+        ...baseConfig,
+        grants: [{ name: 'alpha', token: ALPHA }],
+        listen: { max_sockets_per_address: SOCKET_CAP },
+      }),
     }),
-    startSlackHarness({ redisUrl, slack: { listen: { host: '127.0.0.1', port: 0, header_timeout: `${HEADER_TIMEOUT_MS}ms` } }, log: pino({ level: 'warn' }, logSink) }),
+    startSlackHarness({
+      redisUrl,
+      slack: { listen: { host: '127.0.0.1', port: 0, header_timeout: `${HEADER_TIMEOUT_MS}ms` } },
+      log: pino({ level: 'warn' }, logSink),
+    }),
     startSlackHarness({ redisUrl, slack: { listen: { host: '127.0.0.1', port: 0, max_sockets_per_address: 3 } } }),
   ]);
 });
@@ -77,8 +87,14 @@ afterAll(async () => {
   await Promise.all([deadlines?.stop(), capped?.stop(), slack?.close(), slackCapped?.close()]);
 });
 
-const jsonRpcError = (raw: RawClient) => JSON.parse(/\{.*\}/s.exec(raw.body())![0]) as { error: { code: number; message: string; data?: unknown } };
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const jsonRpcError = (raw: RawClient) =>
+  JSON.parse(/\{.*\}/s.exec(raw.body())![0]) as { error: { code: number; message: string; data?: unknown } };
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const mcpHeaders = (token?: string) => ({
   'content-type': 'application/json',
   accept: 'application/json, text/event-stream',
@@ -99,7 +115,12 @@ describe('refused requests close their connection at once', () => {
 
   it('/slack/events: an unsigned request with a declared 100 MB body trickled → 401, closed within 1 s, nothing read', async () => {
     const raw = await RawClient.connect(slack.bot.url!);
-    raw.send(requestHead('POST', slack.bot.url!, { 'content-type': 'application/x-www-form-urlencoded', 'content-length': HUGE }));
+    raw.send(
+      requestHead('POST', slack.bot.url!, {
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-length': HUGE,
+      }),
+    );
     const sentAt = Date.now();
     raw.trickle(200);
     const closedAt = await raw.waitForClose(1_000);
@@ -127,7 +148,10 @@ describe('deadlines cut slow uploads, never long responses', () => {
   it('/mcp: an authenticated client that stalls its body gets 408 naming listen.body_timeout, and the socket closes', async () => {
     const raw = await RawClient.connect(deadlines.mcpUrl);
     const body = JSON.stringify(initialize);
-    raw.send(requestHead('POST', deadlines.mcpUrl, { ...mcpHeaders(ALPHA), 'content-length': body.length }) + body.slice(0, 20));
+    raw.send(
+      requestHead('POST', deadlines.mcpUrl, { ...mcpHeaders(ALPHA), 'content-length': body.length }) +
+        body.slice(0, 20),
+    );
     const sentAt = Date.now();
     const closedAt = await raw.waitForClose(BODY_TIMEOUT_MS + 2_000);
     expect(raw.status()).toBe(408);
@@ -135,14 +159,21 @@ describe('deadlines cut slow uploads, never long responses', () => {
     expect(closedAt - sentAt).toBeGreaterThanOrEqual(BODY_TIMEOUT_MS - 50);
   });
 
-  it('a held call outlives the header and body deadlines and gets its pending answer; the session\'s SSE stream stays open', async () => {
+  it("a held call outlives the header and body deadlines and gets its pending answer; the session's SSE stream stays open", async () => {
     const agent: Client = await connectHttp(deadlines.mcpUrl, HOLDER);
     const stream = await openEventStream(deadlines.mcpUrl, HOLDER);
     try {
       const started = Date.now();
-      const result = await agent.request({ method: 'tools/call', params: { name: 'slow', arguments: { ms: 1, steps: 1 } } }, CallToolResultSchema, { timeout: 30_000 });
+      const result = await agent.request(
+        { method: 'tools/call', params: { name: 'slow', arguments: { ms: 1, steps: 1 } } },
+        CallToolResultSchema,
+        { timeout: 30_000 },
+      );
       const elapsed = Date.now() - started;
-      expect(result.structuredContent).toMatchObject({ status: 'pending', approval_id: expect.stringMatching(/^apr_/u) });
+      expect(result.structuredContent).toMatchObject({
+        status: 'pending',
+        approval_id: expect.stringMatching(/^apr_/u),
+      });
       // Held well past both deadlines (and Node's check interval): they cover receiving a request, not answering it.
       expect(elapsed).toBeGreaterThanOrEqual(HOLD_MS - 100);
       expect(elapsed).toBeGreaterThan(HEADER_TIMEOUT_MS + BODY_TIMEOUT_MS + 500);
@@ -170,14 +201,20 @@ describe('open sockets per client address are capped', () => {
     }
     await waitFor(() => held.every((raw) => raw.status() === 200), 5_000, 'every held socket answered');
     for (const raw of held) raw.destroy();
-    await waitFor(async () => {
-      const probe = await RawClient.connect(capped.mcpUrl);
-      probe.send(requestHead('GET', capped.baseUrl + '/healthz'));
-      await waitFor(() => probe.status() !== undefined || probe.isClosed, 2_000, 'the probe answered or closed');
-      probe.destroy();
-      return probe.status() === 200;
-    }, 5_000, 'a new connection once the held ones closed');
-    expect(capped.stderr()).toMatch(/refused a connection from 127\.0\.0\.1: it already has 4 open \(listen\.max_sockets_per_address\)/u);
+    await waitFor(
+      async () => {
+        const probe = await RawClient.connect(capped.mcpUrl);
+        probe.send(requestHead('GET', capped.baseUrl + '/healthz'));
+        await waitFor(() => probe.status() !== undefined || probe.isClosed, 2_000, 'the probe answered or closed');
+        probe.destroy();
+        return probe.status() === 200;
+      },
+      5_000,
+      'a new connection once the held ones closed',
+    );
+    expect(capped.stderr()).toMatch(
+      /refused a connection from 127\.0\.0\.1: it already has 4 open \(listen\.max_sockets_per_address\)/u,
+    );
   });
 
   it('/slack/events: the same cap on the Slack listener', async () => {
@@ -196,13 +233,19 @@ describe('sessions per grant are capped', () => {
   it('a grant at sessions.max_per_grant gets 429 naming the grant, the cap and what to do; another grant still initializes and calls', async () => {
     const alphas = [await connectHttp(deadlines.mcpUrl, ALPHA), await connectHttp(deadlines.mcpUrl, ALPHA)];
     try {
-      const refused = await fetch(deadlines.mcpUrl, { method: 'POST', headers: mcpHeaders(ALPHA), body: JSON.stringify(initialize) });
+      const refused = await fetch(deadlines.mcpUrl, {
+        method: 'POST',
+        headers: mcpHeaders(ALPHA),
+        body: JSON.stringify(initialize),
+      });
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(refused.headers.get('connection')).toBe('close');
       const { error } = (await refused.json()) as { error: { code: number; message: string; data: unknown } };
       expect(error.code).toBe(-32000);
-      expect(error.message).toMatch(/^Too many sessions for grant "alpha": it has 2 open and may have 2 \(sessions\.max_per_grant\)\. Close MCP clients of this grant/u);
+      expect(error.message).toMatch(
+        /^Too many sessions for grant "alpha": it has 2 open and may have 2 \(sessions\.max_per_grant\)\. Close MCP clients of this grant/u,
+      );
       expect(error.data).toMatchObject({ grant: 'alpha', max_sessions: 2, open: 2 });
 
       const bravo = await connectHttp(deadlines.mcpUrl, BRAVO);
@@ -223,7 +266,14 @@ describe('Slack requests stamped far from now are refused', () => {
     const { approval } = await slack.engine.request(approvalInput());
     const message = await slack.posted(approval.id);
     const responseUrl = slack.fake.responseUrl();
-    const payload = buttonClick({ actionId: APPROVE_ACTION, approvalId: approval.id, user: 'U0APPROVER', channel: message.channel, ts: message.ts, responseUrl });
+    const payload = buttonClick({
+      actionId: APPROVE_ACTION,
+      approvalId: approval.id,
+      user: 'U0APPROVER',
+      channel: message.channel,
+      ts: message.ts,
+      responseUrl,
+    });
     const now = Math.floor(Date.now() / 1_000);
 
     expect(await postInteraction(slack.bot.url!, SIGNING_SECRET, payload, { timestamp: now + 600 })).toBe(401);
@@ -237,24 +287,39 @@ describe('Slack requests stamped far from now are refused', () => {
     expect(slackLog.join('')).not.toContain('v0=');
 
     expect(await postInteraction(slack.bot.url!, SIGNING_SECRET, payload)).toBe(200);
-    await waitFor(async () => (await stateOf(slack.engine, approval.id)) === 'approved', 10_000, 'approved by the current click');
+    await waitFor(
+      async () => (await stateOf(slack.engine, approval.id)) === 'approved',
+      10_000,
+      'approved by the current click',
+    );
   });
 });
 
 /** A session opened with raw requests, and its standalone SSE GET stream (the SDK client opens its own, and a session has only one). */
-async function openEventStream(mcpUrl: string, token: string): Promise<{ response: IncomingMessage; openedAt: number; closed: () => boolean }> {
+async function openEventStream(
+  mcpUrl: string,
+  token: string,
+): Promise<{ response: IncomingMessage; openedAt: number; closed: () => boolean }> {
   const init = await fetch(mcpUrl, { method: 'POST', headers: mcpHeaders(token), body: JSON.stringify(initialize) });
   const sessionId = init.headers.get('mcp-session-id')!;
   await init.text();
   const session = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
-  const initialized = await fetch(mcpUrl, { method: 'POST', headers: { ...mcpHeaders(token), ...session }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  const initialized = await fetch(mcpUrl, {
+    method: 'POST',
+    headers: { ...mcpHeaders(token), ...session },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
   await initialized.text();
   return new Promise((resolve, reject) => {
-    const req = httpRequest(mcpUrl, { method: 'GET', headers: { accept: 'text/event-stream', authorization: `Bearer ${token}`, ...session } }, (response) => {
-      let closed = false;
-      response.once('close', () => (closed = true));
-      resolve({ response, openedAt: Date.now(), closed: () => closed });
-    });
+    const req = httpRequest(
+      mcpUrl,
+      { method: 'GET', headers: { accept: 'text/event-stream', authorization: `Bearer ${token}`, ...session } },
+      (response) => {
+        let closed = false;
+        response.once('close', () => (closed = true));
+        resolve({ response, openedAt: Date.now(), closed: () => closed });
+      },
+    );
     req.once('error', reject);
     req.end();
   });

@@ -30,7 +30,10 @@ let gateway: GatewayProcess;
 let agent: Client;
 
 const call = (args: Record<string, unknown>): Promise<CallToolResult> =>
-  agent.request({ method: 'tools/call', params: { name: 'get_registered_model', arguments: args } }, CallToolResultSchema);
+  agent.request(
+    { method: 'tools/call', params: { name: 'get_registered_model', arguments: args } },
+    CallToolResultSchema,
+  );
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
 /** How long one GET /healthz takes; a stalled gateway fails the fetch after 5 s instead of hanging the test. */
@@ -66,7 +69,8 @@ describe('a catastrophic-backtracking policy regex', () => {
 
     const samples: number[] = [];
     const deadline = Date.now() + 10_000;
-    while ((answeredAfter === undefined || samples.length < 5) && Date.now() < deadline) samples.push(await timeHealthz());
+    while ((answeredAfter === undefined || samples.length < 5) && Date.now() < deadline)
+      samples.push(await timeHealthz());
     const result = await hostile;
 
     expect(samples.length).toBeGreaterThanOrEqual(5);
@@ -81,7 +85,11 @@ describe('a catastrophic-backtracking policy regex', () => {
   it('still denies what the pattern matches, naming the condition', async () => {
     const result = await call({ name: 'a'.repeat(49) });
     expect(result.isError).toBe(true);
-    expect(result.structuredContent).toEqual({ status: 'denied', rule: '/tools/get_registered_model/deny_if/0', reason: 'args.name matches ^(a+)+$' });
+    expect(result.structuredContent).toEqual({
+      status: 'denied',
+      rule: '/tools/get_registered_model/deny_if/0',
+      reason: 'args.name matches ^(a+)+$',
+    });
   });
 });
 
@@ -98,7 +106,9 @@ describe('arguments the condition cannot check', () => {
   it('denies a string too long to check, without matching it', async () => {
     const result = await call({ name: 'b'.repeat(70_000) });
     expect(result.structuredContent).toMatchObject({ status: 'denied', rule: '/tools/get_registered_model/deny_if/0' });
-    expect(text(result)).toContain('args.name is too long to be checked against ^(a+)+$: 70000 characters, at most 65536 are checked');
+    expect(text(result)).toContain(
+      'args.name is too long to be checked against ^(a+)+$: 70000 characters, at most 65536 are checked',
+    );
   });
 });
 
@@ -107,10 +117,17 @@ describe('airlock check', () => {
     const file = writeJson(join(dir, 'lookahead.json'), {
       version: '1',
       default: 'deny',
-      tools: { copy_model_version: { deny_if: [{ path: 'args.dst_model_name', op: 'regex', value: '^prod-(?=.*-legacy$)' }] } },
+      tools: {
+        copy_model_version: { deny_if: [{ path: 'args.dst_model_name', op: 'regex', value: '^prod-(?=.*-legacy$)' }] },
+      },
     });
-    const run = spawnSync(process.execPath, [CLI, 'check', file, '--data-dir', tempDir('airlock-data-')], { encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, [CLI, 'check', file, '--data-dir', tempDir('airlock-data-')], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`${file}: /tools/copy_model_version/deny_if/0/value: lookahead \`(?=…)\` is not supported: policy regexes use RE2 syntax (linear time)`);
+    expect(run.stderr).toContain(
+      `${file}: /tools/copy_model_version/deny_if/0/value: lookahead \`(?=…)\` is not supported: policy regexes use RE2 syntax (linear time)`,
+    );
   });
 });

@@ -14,7 +14,11 @@ function developerEnv(home: string): NodeJS.ProcessEnv {
 }
 
 function snapshot(dir: string): Record<string, number> {
-  return Object.fromEntries(readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => !f.startsWith('redis')).map((f) => [f, statSync(join(dir, f)).size]));
+  return Object.fromEntries(
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => !f.startsWith('redis'))
+      .map((f) => [f, statSync(join(dir, f)).size]),
+  );
 }
 
 describe('the test suite next to a running gateway', () => {
@@ -28,7 +32,11 @@ describe('the test suite next to a running gateway', () => {
 
   it('passes while `npm start` runs from the same clone, and leaves that gateway and its data directory alone', async () => {
     // `npm start` as a developer runs it: the clone as cwd, the default data directory in their home.
-    gateway = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: ROOT, env: developerEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+    gateway = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+      cwd: ROOT,
+      env: developerEnv(home),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     gateway.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     gateway.stderr!.resume();
@@ -42,7 +50,13 @@ describe('the test suite next to a running gateway', () => {
     // Test files that start embedded defaults, read the audit trail and use the CLI.
     const run = spawn(
       process.execPath,
-      [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/integration/quickstart.test.ts', 'test/integration/audit-chains-cli.test.ts', '--reporter=dot'],
+      [
+        join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'),
+        'run',
+        'test/integration/quickstart.test.ts',
+        'test/integration/audit-chains-cli.test.ts',
+        '--reporter=dot',
+      ],
       { cwd: ROOT, env: developerEnv(home), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

@@ -22,20 +22,27 @@ afterEach(async () => {
 
 async function timed<T>(work: Promise<T>): Promise<{ error: unknown; ms: number }> {
   const started = Date.now();
-  const error = await work.then(() => undefined, (e: unknown) => e);
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return { error, ms: Date.now() - started };
 }
 
 /** Polls until a reservation is admitted; only "Redis unavailable" counts as not yet. */
 async function eventuallyAdmitted(limiter: RateLimiter, timeoutMs: number): Promise<void> {
-  await waitFor(async () => {
-    try {
-      return (await limiter.reserve([limit], who)).ok;
-    } catch (error) {
-      if (!(error instanceof LimitsUnavailableError)) throw error;
-      return false;
-    }
-  }, timeoutMs, 'a reservation to be admitted again');
+  await waitFor(
+    async () => {
+      try {
+        return (await limiter.reserve([limit], who)).ok;
+      } catch (error) {
+        if (!(error instanceof LimitsUnavailableError)) throw error;
+        return false;
+      }
+    },
+    timeoutMs,
+    'a reservation to be admitted again',
+  );
 }
 
 describe('Redis down or slow', () => {
@@ -73,13 +80,18 @@ describe('Redis down or slow', () => {
     server.child.kill('SIGCONT');
     // The stalled script ran when Redis woke up, and the release queued behind it gave the slot back.
     let result: unknown;
-    await waitFor(async () => !((result = await limiter.reserve([one], who).catch((e: unknown) => e)) instanceof LimitsUnavailableError), 10_000, 'Redis to answer again');
+    await waitFor(
+      async () =>
+        !((result = await limiter.reserve([one], who).catch((e: unknown) => e)) instanceof LimitsUnavailableError),
+      10_000,
+      'Redis to answer again',
+    );
     expect(result).toMatchObject({ ok: true });
   });
 });
 
 describe('restart', () => {
-  it("keeps counter state across a Redis restart (the embedded Redis persists with appendonly)", async () => {
+  it('keeps counter state across a Redis restart (the embedded Redis persists with appendonly)', async () => {
     server = await startTestRedis(['--appendonly', 'yes']);
     client = await requestClient(server.socketPath);
     const limiter = new RateLimiter(client, { prefix: '{airlock-persist}' });

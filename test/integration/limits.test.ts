@@ -4,7 +4,15 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RateLimiter, type ReserveResult } from '../../src/limits/index.js';
 import { reserveLimits } from '../../src/redis/index.js';
-import { deleteKeys, makeLimit, maxInAnyWindow, redisNowUs, requestClient, testPrefix, waitUntilRedisTime } from '../helpers/limits.js';
+import {
+  deleteKeys,
+  makeLimit,
+  maxInAnyWindow,
+  redisNowUs,
+  requestClient,
+  testPrefix,
+  waitUntilRedisTime,
+} from '../helpers/limits.js';
 import { ROOT } from '../helpers/paths.js';
 
 const socket = inject('redisPath');
@@ -31,7 +39,8 @@ describe('exactness', () => {
   it('admits exactly max from several clients at once, and exactly max again once the window has slid', async () => {
     const limit = makeLimit('burst', 1_000, 50, 'global');
     const limiters = clients.map((c) => new RateLimiter(c, { prefix }));
-    const burst = () => Promise.all(Array.from({ length: 400 }, (_, i) => limiters[i % limiters.length]!.reserve([limit], g1s1)));
+    const burst = () =>
+      Promise.all(Array.from({ length: 400 }, (_, i) => limiters[i % limiters.length]!.reserve([limit], g1s1)));
 
     const first = admittedTimes(await burst());
     expect(first).toHaveLength(50);
@@ -47,15 +56,32 @@ describe('exactness', () => {
     const counter = 'shared-by-processes';
     const startAt = Date.now() + 2_500;
     const durationMs = 3_500;
-    const env = { ...process.env, REDIS_PATH: socket, PREFIX: prefix, COUNTER: counter, WINDOW_MS: String(windowMs), MAX: String(max),
-      START_AT: String(startAt), DURATION_MS: String(durationMs), CONCURRENCY: '6' };
+    const env = {
+      ...process.env,
+      REDIS_PATH: socket,
+      PREFIX: prefix,
+      COUNTER: counter,
+      WINDOW_MS: String(windowMs),
+      MAX: String(max),
+      START_AT: String(startAt),
+      DURATION_MS: String(durationMs),
+      CONCURRENCY: '6',
+    };
     const runChild = () =>
       new Promise<{ admitted: number[]; refused: number; late: boolean }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/limits-hammer.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/limits-hammer.ts')], {
+          cwd: ROOT,
+          env,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         let out = '';
         child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
         child.on('error', reject);
-        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { admitted: number[]; refused: number; late: boolean }) : reject(new Error(`hammer exited ${code}`))));
+        child.on('exit', (code) =>
+          code === 0
+            ? resolve(JSON.parse(out) as { admitted: number[]; refused: number; late: boolean })
+            : reject(new Error(`hammer exited ${code}`)),
+        );
       });
     const children = [runChild(), runChild()];
 
@@ -93,7 +119,10 @@ describe('counters and scopes', () => {
     expect((await limiter.reserve([a], g1s1)).ok).toBe(true);
     expect((await limiter.reserve([b], g1s1)).ok).toBe(true);
     expect((await limiter.reserve([a], g1s1)).ok).toBe(true);
-    expect(await limiter.reserve([b], g1s1)).toMatchObject({ ok: false, limited: { counter: 'shared', rule: '/tools/b/limits/0' } });
+    expect(await limiter.reserve([b], g1s1)).toMatchObject({
+      ok: false,
+      limited: { counter: 'shared', rule: '/tools/b/limits/0' },
+    });
     expect(await limiter.reserve([a], g1s1)).toMatchObject({ ok: false, limited: { rule: '/tools/a/limits/0' } });
   });
 
@@ -163,7 +192,14 @@ describe('retry after', () => {
     const leaves = first.reservation.admittedAtUs! + 5_000_000;
     expect(refused.limited.retryAfterMs).toBeGreaterThanOrEqual(Math.floor((leaves - after) / 1_000));
     expect(refused.limited.retryAfterMs).toBeLessThanOrEqual(Math.ceil((leaves - before) / 1_000));
-    expect(refused.limited).toMatchObject({ counter: 'retry', max: 2, window: '5000ms', windowMs: 5_000, scope: 'grant', rule: '/tools/retry/limits/0' });
+    expect(refused.limited).toMatchObject({
+      counter: 'retry',
+      max: 2,
+      window: '5000ms',
+      windowMs: 5_000,
+      scope: 'grant',
+      rule: '/tools/retry/limits/0',
+    });
   });
 });
 
@@ -213,7 +249,8 @@ describe('Redis state', () => {
 
   it('answers a replayed reservation without counting it twice', async () => {
     const log = limiter.keys.log('replay', 'grant', g1s1);
-    const run = () => redis.eval(reserveLimits.lua, 2, log, limiter.keys.metaOf(log), 'same-member', 1, 1, 60_000, 1, 'minute');
+    const run = () =>
+      redis.eval(reserveLimits.lua, 2, log, limiter.keys.metaOf(log), 'same-member', 1, 1, 60_000, 1, 'minute');
     const first = (await run()) as number[];
     const second = (await run()) as number[];
     expect(first[0]).toBe(1);

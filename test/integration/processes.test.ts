@@ -6,12 +6,30 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answersPing, embeddedRedisSocket } from '../../src/redis/index.js';
-import { connectHttp, connectStdio, startGateway, stopProcess, waitFor, type GatewayProcess } from '../helpers/gateway.js';
+import {
+  connectHttp,
+  connectStdio,
+  startGateway,
+  stopProcess,
+  waitFor,
+  type GatewayProcess,
+} from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
-import { airlock, callTool, embeddedRedisPid, isRunning, processesMentioning, waitForPendingApproval } from '../helpers/processes.js';
+import {
+  airlock,
+  callTool,
+  embeddedRedisPid,
+  isRunning,
+  processesMentioning,
+  waitForPendingApproval,
+} from '../helpers/processes.js';
 import { writeGatewayConfig } from '../helpers/config.js';
 
-const copyArgs = (version: string) => ({ src_model_name: 'fraud-detector-dev', src_version: version, dst_model_name: 'fraud-detector-staging' });
+const copyArgs = (version: string) => ({
+  src_model_name: 'fraud-detector-dev',
+  src_version: version,
+  dst_model_name: 'fraud-detector-staging',
+});
 const stopped: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const stop of stopped.reverse()) await stop().catch(() => {});
@@ -39,7 +57,8 @@ describe('stdio agents side by side on one data directory', () => {
   it('both serve from cwd /; the first quitting leaves the second able to hold and approve; the last SIGTERM leaves no redis-server', async () => {
     const first = await stdioAgent(dataDir);
     const second = await stdioAgent(dataDir);
-    for (const agent of [first, second]) expect((await agent.client.listTools()).tools.map((t) => t.name)).toContain('copy_model_version');
+    for (const agent of [first, second])
+      expect((await agent.client.listTools()).tools.map((t) => t.name)).toContain('copy_model_version');
     const redisPid = await embeddedRedisPid(dataDir);
     expect(redisPid).toBeGreaterThan(0);
 
@@ -82,7 +101,11 @@ describe('stdio agents side by side on one data directory', () => {
     await agent.exited;
     expect(Date.now() - termAt).toBeLessThan(1_000);
     expect(result.structuredContent).toMatchObject({ status: 'pending', approval_id: approvalId });
-    await waitFor(async () => (await embeddedRedisPid(dataDir)) === undefined, 2_000, 'the embedded redis-server to stop');
+    await waitFor(
+      async () => (await embeddedRedisPid(dataDir)) === undefined,
+      2_000,
+      'the embedded redis-server to stop',
+    );
     // The approval outlives the process: the next one finds it in Redis.
     const next = await stdioAgent(dataDir);
     const again = callTool(next.client, 'copy_model_version', copyArgs('2'));
@@ -109,8 +132,16 @@ describe('the embedded Redis outlives no one and survives anyone', () => {
     expect(await embeddedRedisPid(dataDir)).toBe(redisPid);
 
     process.kill(redisPid, 'SIGKILL');
-    await waitFor(async () => ((await embeddedRedisPid(dataDir)) ?? redisPid) !== redisPid, 10_000, 'a member to start the embedded Redis again');
-    await waitFor(async () => (await callTool(agent, 'get_registered_models', {})).isError !== true, 10_000, 'calls to be admitted again');
+    await waitFor(
+      async () => ((await embeddedRedisPid(dataDir)) ?? redisPid) !== redisPid,
+      10_000,
+      'a member to start the embedded Redis again',
+    );
+    await waitFor(
+      async () => (await callTool(agent, 'get_registered_models', {})).isError !== true,
+      10_000,
+      'calls to be admitted again',
+    );
     await agent.close();
 
     await stopProcess(other.child, 'SIGINT');
@@ -124,14 +155,21 @@ describe('the embedded Redis outlives no one and survives anyone', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data-dir', dataDir], { cwd: tempDir(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data-dir', dataDir], {
+        cwd: tempDir(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const [code] = (await once(child, 'exit')) as [number];
       expect(code).toBe(1);
       expect(stderr).toContain(`airlock: cannot listen on 127.0.0.1:${port}: the port is in use (another Airlock?)`);
       expect(await answersPing(embeddedRedisSocket(dataDir))).toBe(false);
-      await waitFor(() => processesMentioning(dataDir).length === 0, 3_000, `nothing left running (${processesMentioning(dataDir).join('; ')})`);
+      await waitFor(
+        () => processesMentioning(dataDir).length === 0,
+        3_000,
+        `nothing left running (${processesMentioning(dataDir).join('; ')})`,
+      );
     } finally {
       blocker.close();
     }
@@ -152,12 +190,18 @@ describe('two serve processes from one config file', () => {
       policy,
       grants: [{ name: 'shared', token: 'shared-grant-token-000000001' }],
     });
-    const gateways: GatewayProcess[] = await Promise.all([0, 1].map(() => startGateway({ config, dataDir, auditFile: null })));
+    const gateways: GatewayProcess[] = await Promise.all(
+      [0, 1].map(() => startGateway({ config, dataDir, auditFile: null })),
+    );
     stopped.push(...gateways.map((g) => g.stop));
     const agents = await Promise.all(gateways.map((g) => connectHttp(g.mcpUrl, 'shared-grant-token-000000001')));
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => callTool(agents[i % 2]!, 'get_registered_models', {})));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => callTool(agents[i % 2]!, 'get_registered_models', {})),
+    );
     expect(results.filter((r) => !r.isError)).toHaveLength(10);
-    expect(results.filter((r) => (r.structuredContent as { status?: string } | undefined)?.status === 'rate_limited')).toHaveLength(20);
+    expect(
+      results.filter((r) => (r.structuredContent as { status?: string } | undefined)?.status === 'rate_limited'),
+    ).toHaveLength(20);
     await Promise.all(agents.map((a) => a.close()));
     await Promise.all(gateways.map((g) => g.stop()));
 
@@ -190,12 +234,16 @@ describe('an upstream that cannot start', () => {
 
     const ready = await fetch(`${gateway.baseUrl}/readyz`);
     expect(ready.status).toBe(503);
-    const body = (await ready.json()) as { reasons: string[]; upstreams: Record<string, { state: string; error?: string }> };
+    const body = (await ready.json()) as {
+      reasons: string[];
+      upstreams: Record<string, { state: string; error?: string }>;
+    };
     expect(body.reasons).toContain('upstream ghost is down: command mcp-servr-typo not found (ENOENT)');
     expect(body.upstreams.mlflow?.state).toBe('ready');
     expect(body.upstreams.ghost).toMatchObject({ state: 'down', error: 'command mcp-servr-typo not found (ENOENT)' });
 
-    const retries = () => [...gateway.stderr().matchAll(/"upstream":"ghost"[^\n]*"retry_in_ms":(\d+)/gu)].map((m) => Number(m[1]));
+    const retries = () =>
+      [...gateway.stderr().matchAll(/"upstream":"ghost"[^\n]*"retry_in_ms":(\d+)/gu)].map((m) => Number(m[1]));
     await waitFor(() => retries().length >= 4, 10_000, 'four retries of the ghost upstream');
     expect(retries().slice(0, 4)).toEqual([250, 500, 1_000, 2_000]);
   });

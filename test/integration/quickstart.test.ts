@@ -41,10 +41,16 @@ describe('the embedded default', () => {
       expect(names).not.toContain('delete_registered_model');
       const copy = (await agent.listTools()).tools.find((t) => t.name === 'copy_model_version');
       expect(copy?.description).toMatch(/^\[Requires human approval\]/);
-      const experiments = await agent.request({ method: 'tools/call', params: { name: 'get_experiments', arguments: {} } }, CallToolResultSchema);
+      const experiments = await agent.request(
+        { method: 'tools/call', params: { name: 'get_experiments', arguments: {} } },
+        CallToolResultSchema,
+      );
       expect(experiments.isError).toBeFalsy();
       expect(JSON.stringify(experiments.structuredContent)).toContain('fraud-detection');
-      const deleted = await agent.request({ method: 'tools/call', params: { name: 'delete_run', arguments: { run_id: 'x' } } }, CallToolResultSchema);
+      const deleted = await agent.request(
+        { method: 'tools/call', params: { name: 'delete_run', arguments: { run_id: 'x' } } },
+        CallToolResultSchema,
+      );
       expect(deleted.structuredContent).toMatchObject({ status: 'denied', rule: '/tools/delete_*' });
     } finally {
       await agent.close();
@@ -61,10 +67,15 @@ describe('the embedded default', () => {
 
 describe('airlock check', () => {
   it('prints each stand-in tool with its effective decision and the rule that matched', () => {
-    const run = spawnSync(process.execPath, [CLI, 'check', 'policies/mlflow.json'], { encoding: 'utf8', cwd: join(CLI, '..', '..') });
+    const run = spawnSync(process.execPath, [CLI, 'check', 'policies/mlflow.json'], {
+      encoding: 'utf8',
+      cwd: join(CLI, '..', '..'),
+    });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/policies\/mlflow\.json: valid \(default deny\)/);
-    expect(run.stdout).toMatch(/mlflow\s+copy_model_version\s+require_approval\s+.*copy_model_version_rate 30\/minute per grant.*\/tools\/copy_model_version/);
+    expect(run.stdout).toMatch(
+      /mlflow\s+copy_model_version\s+require_approval\s+.*copy_model_version_rate 30\/minute per grant.*\/tools\/copy_model_version/,
+    );
     expect(run.stdout).toMatch(/mlflow\s+delete_run\s+deny\s+.*\/tools\/delete_\*: Destructive/);
     expect(run.stdout).toMatch(/mlflow\s+get_experiments\s+allow\s/);
     expect(run.stdout.match(/^mlflow\s/gm)).toHaveLength(40);
@@ -76,7 +87,9 @@ describe('airlock check', () => {
     writeFileSync(file, JSON.stringify({ version: '1', default: 'deny', tools: { x: { action: 'maybe' } } }));
     const run = spawnSync(process.execPath, [CLI, 'check', file], { encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`${file}: /tools/x/action: expected one of allow, deny, require_approval, got "maybe"`);
+    expect(run.stderr).toContain(
+      `${file}: /tools/x/action: expected one of allow, deny, require_approval, got "maybe"`,
+    );
   });
 
   it('warns about rules that match no upstream tool', () => {

@@ -16,10 +16,17 @@ describe('the seed policy policies/mlflow.json', () => {
   it('admits the 30th copy_model_version of a grant in a minute and refuses the 31st with a retry time', async () => {
     const policy = loadPolicyFile(join(ROOT, 'policies', 'mlflow.json'));
     const limiter = new RateLimiter(redis, { prefix: testPrefix() });
-    const decide = (i: number) => evaluate(policy, { server: 'mlflow', tool: 'copy_model_version', args: { src_model_name: 'fraud-detector-dev', src_version: String(i), dst_model_name: 'fraud-detector-prod' } });
+    const decide = (i: number) =>
+      evaluate(policy, {
+        server: 'mlflow',
+        tool: 'copy_model_version',
+        args: { src_model_name: 'fraud-detector-dev', src_version: String(i), dst_model_name: 'fraud-detector-prod' },
+      });
     const decision = decide(1);
     expect(decision.action).toBe('require_approval');
-    expect(decision.limits.map((l) => `${l.counter} ${l.max}/${l.window} ${l.scope}`)).toContain('copy_model_version_rate 30/minute grant');
+    expect(decision.limits.map((l) => `${l.counter} ${l.max}/${l.window} ${l.scope}`)).toContain(
+      'copy_model_version_rate 30/minute grant',
+    );
 
     for (let i = 1; i <= 30; i += 1) {
       const result = await limiter.reserve(decide(i).limits, { grant: 'demo', session: 's1' });

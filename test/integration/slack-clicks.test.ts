@@ -31,7 +31,9 @@ describe('Approve', () => {
     await waitFor(async () => (await stateOf(h.engine, approval.id)) === 'approved', 10_000, 'approved');
     const message = await h.posted(approval.id, (m) => messageText(m).includes('Approved'));
     const view = await h.engine.get(approval.id);
-    expect(messageText(message)).toContain(`*Approved* by <@U0APPROVER> <!date^${Math.floor(view.decidedAt! / 1_000)}^`);
+    expect(messageText(message)).toContain(
+      `*Approved* by <@U0APPROVER> <!date^${Math.floor(view.decidedAt! / 1_000)}^`,
+    );
     expect(messageText(message)).not.toContain('"type":"actions"');
     expect(message.text).toContain('Approved by U0APPROVER');
     expect(message.updates).toBeGreaterThanOrEqual(1);
@@ -40,14 +42,18 @@ describe('Approve', () => {
   it('tells a non-approver "You are not an approver for this call" and decides nothing', async () => {
     const { approval } = await h.engine.request(approvalInput());
     const { responseUrl } = await h.click(APPROVE_ACTION, approval.id, 'U0STRANGER');
-    expect(await answered(responseUrl)).toMatch(/^You are not an approver for this call\. Approvers: <@U0APPROVER>, <@U0OTHER>\.$/u);
+    expect(await answered(responseUrl)).toMatch(
+      /^You are not an approver for this call\. Approvers: <@U0APPROVER>, <@U0OTHER>\.$/u,
+    );
     const ephemeral = h.fake.calls.find((c) => c.path === new URL(responseUrl).pathname)!;
     expect(ephemeral.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(await stateOf(h.engine, approval.id)).toBe('pending');
   });
 
-  it("refuses the grant owner's own approval: \"Self-approval is not allowed\"", async () => {
-    const { approval } = await h.engine.request(approvalInput({ approval: approvalRule({ approvers: ['U0OWNER', 'U0APPROVER'] }) }));
+  it('refuses the grant owner\'s own approval: "Self-approval is not allowed"', async () => {
+    const { approval } = await h.engine.request(
+      approvalInput({ approval: approvalRule({ approvers: ['U0OWNER', 'U0APPROVER'] }) }),
+    );
     const { responseUrl } = await h.click(APPROVE_ACTION, approval.id, 'U0OWNER');
     expect(await answered(responseUrl)).toContain('Self-approval is not allowed');
     expect(await stateOf(h.engine, approval.id)).toBe('pending');
@@ -58,7 +64,11 @@ describe('Approve', () => {
     const first = await h.engine.request(approvalInput({ approval: approvalRule({ approvers: ['S0PLATFORM'] }) }));
     const second = await h.engine.request(approvalInput({ approval: approvalRule({ approvers: ['S0PLATFORM'] }) }));
     await h.click(APPROVE_ACTION, first.approval.id, 'U0GROUPIE');
-    await waitFor(async () => (await stateOf(h.engine, first.approval.id)) === 'approved', 10_000, 'approved by the group member');
+    await waitFor(
+      async () => (await stateOf(h.engine, first.approval.id)) === 'approved',
+      10_000,
+      'approved by the group member',
+    );
     await h.click(APPROVE_ACTION, second.approval.id, 'U0GROUPIE');
     await waitFor(async () => (await stateOf(h.engine, second.approval.id)) === 'approved', 10_000, 'second approved');
     const lookups = h.fake.callsOf('usergroups.users.list').slice(before);
@@ -70,9 +80,16 @@ describe('Approve', () => {
 
   it('a double click decides once; the second click is told who decided and the message is refreshed', async () => {
     const { approval } = await h.engine.request(approvalInput());
-    const [a, b] = await Promise.all([h.click(APPROVE_ACTION, approval.id, 'U0APPROVER'), h.click(APPROVE_ACTION, approval.id, 'U0APPROVER')]);
+    const [a, b] = await Promise.all([
+      h.click(APPROVE_ACTION, approval.id, 'U0APPROVER'),
+      h.click(APPROVE_ACTION, approval.id, 'U0APPROVER'),
+    ]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    await waitFor(() => h.answers(a.responseUrl).length + h.answers(b.responseUrl).length > 0, 10_000, 'the late click answered');
+    await waitFor(
+      () => h.answers(a.responseUrl).length + h.answers(b.responseUrl).length > 0,
+      10_000,
+      'the late click answered',
+    );
     const late = [...h.answers(a.responseUrl), ...h.answers(b.responseUrl)];
     expect(late).toHaveLength(1);
     expect(late[0]).toMatch(/^Already approved by <@U0APPROVER> at <!date\^\d+\^\{date_short_pretty\} at \{time\}\|/u);
@@ -83,8 +100,15 @@ describe('Approve', () => {
 
   it('two approvers at once: exactly one decision; the other learns who decided', async () => {
     const { approval } = await h.engine.request(approvalInput());
-    const [approve, deny] = await Promise.all([h.click(APPROVE_ACTION, approval.id, 'U0APPROVER'), h.click(APPROVE_ACTION, approval.id, 'U0OTHER')]);
-    await waitFor(() => h.answers(approve.responseUrl).length + h.answers(deny.responseUrl).length > 0, 10_000, 'the loser answered');
+    const [approve, deny] = await Promise.all([
+      h.click(APPROVE_ACTION, approval.id, 'U0APPROVER'),
+      h.click(APPROVE_ACTION, approval.id, 'U0OTHER'),
+    ]);
+    await waitFor(
+      () => h.answers(approve.responseUrl).length + h.answers(deny.responseUrl).length > 0,
+      10_000,
+      'the loser answered',
+    );
     const view = await h.engine.get(approval.id);
     expect(view.state).toBe('approved');
     const loser = view.decidedBy === 'U0APPROVER' ? deny : approve;
@@ -93,12 +117,16 @@ describe('Approve', () => {
   });
 
   it('a click on an expired call only refreshes the message and says so', async () => {
-    const { approval } = await h.engine.request(approvalInput({ approval: approvalRule({ timeout: '1s', timeoutMs: 1_000 }) }));
+    const { approval } = await h.engine.request(
+      approvalInput({ approval: approvalRule({ timeout: '1s', timeoutMs: 1_000 }) }),
+    );
     await h.posted(approval.id);
     await waitFor(async () => (await stateOf(h.engine, approval.id)) === 'expired', 10_000, 'expired');
     const updatesBefore = h.fake.ok('chat.update').length;
     const { responseUrl } = await h.click(APPROVE_ACTION, approval.id, 'U0APPROVER');
-    expect(await answered(responseUrl)).toMatch(/^This call expired at <!date\^\d+\^.*> with no decision within 1s; it was not run\.$/u);
+    expect(await answered(responseUrl)).toMatch(
+      /^This call expired at <!date\^\d+\^.*> with no decision within 1s; it was not run\.$/u,
+    );
     await waitFor(() => h.fake.ok('chat.update').length > updatesBefore, 10_000, 'the refresh');
     expect(await stateOf(h.engine, approval.id)).toBe('expired');
   });
@@ -116,7 +144,16 @@ describe('Deny', () => {
     expect(modal.callback_id).toBe(DENY_MODAL);
     expect(JSON.parse(modal.private_metadata)).toMatchObject({ id: approval.id, channel: 'C0APPROVALS' });
     expect(await stateOf(h.engine, approval.id)).toBe('pending');
-    const status = await postInteraction(h.bot.url!, SIGNING_SECRET, modalSubmission({ callbackId: DENY_MODAL, privateMetadata: modal.private_metadata, user: 'U0OTHER', reason: 'wrong source version' }));
+    const status = await postInteraction(
+      h.bot.url!,
+      SIGNING_SECRET,
+      modalSubmission({
+        callbackId: DENY_MODAL,
+        privateMetadata: modal.private_metadata,
+        user: 'U0OTHER',
+        reason: 'wrong source version',
+      }),
+    );
     expect(status).toBe(200);
     await waitFor(async () => (await stateOf(h.engine, approval.id)) === 'denied', 10_000, 'denied');
     const view = await h.engine.get(approval.id);
@@ -140,7 +177,11 @@ describe('Deny', () => {
     await h.engine.decide(approval.id, 'approve', 'U0APPROVER');
     const before = h.fake.ok('chat.postEphemeral').length;
     const metadata = JSON.stringify({ id: approval.id, channel: message.channel, ts: message.ts });
-    await postInteraction(h.bot.url!, SIGNING_SECRET, modalSubmission({ callbackId: DENY_MODAL, privateMetadata: metadata, user: 'U0OTHER', reason: 'too late' }));
+    await postInteraction(
+      h.bot.url!,
+      SIGNING_SECRET,
+      modalSubmission({ callbackId: DENY_MODAL, privateMetadata: metadata, user: 'U0OTHER', reason: 'too late' }),
+    );
     await waitFor(() => h.fake.ok('chat.postEphemeral').length > before, 10_000, 'the ephemeral');
     const ephemeral = h.fake.ok('chat.postEphemeral').at(-1)!;
     expect(ephemeral.body).toMatchObject({ channel: message.channel, user: 'U0OTHER' });
@@ -154,9 +195,20 @@ describe('request signatures', () => {
     const { approval } = await h.engine.request(approvalInput());
     const message = await h.posted(approval.id);
     const responseUrl = h.fake.responseUrl();
-    const payload = buttonClick({ actionId: APPROVE_ACTION, approvalId: approval.id, user: 'U0APPROVER', channel: message.channel, ts: message.ts, responseUrl });
+    const payload = buttonClick({
+      actionId: APPROVE_ACTION,
+      approvalId: approval.id,
+      user: 'U0APPROVER',
+      channel: message.channel,
+      ts: message.ts,
+      responseUrl,
+    });
     expect(await postInteraction(h.bot.url!, SIGNING_SECRET, payload, { signWith: 'not-the-secret' })).toBe(401);
-    expect(await postInteraction(h.bot.url!, SIGNING_SECRET, payload, { timestamp: Math.floor(Date.now() / 1_000) - 6 * 60 })).toBe(401);
+    expect(
+      await postInteraction(h.bot.url!, SIGNING_SECRET, payload, {
+        timestamp: Math.floor(Date.now() / 1_000) - 6 * 60,
+      }),
+    ).toBe(401);
     expect(await stateOf(h.engine, approval.id)).toBe('pending');
     expect(h.answers(responseUrl)).toEqual([]);
     // The same payload, correctly signed and fresh, is accepted: the two refusals were the signature check.

@@ -19,11 +19,18 @@ afterAll(async () => {
   await h?.close();
 });
 
-type Block = { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: Record<string, unknown>[] };
+type Block = {
+  type: string;
+  text?: { text: string };
+  fields?: { text: string }[];
+  elements?: Record<string, unknown>[];
+};
 
 describe('the approval message', () => {
   it('says who, what, why and until when, with N-of-M, Approve/Deny buttons carrying only the id, and a fallback text', async () => {
-    const { approval } = await h.engine.request(approvalInput({ args: { src_model_name: 'churn', version: '3', dst_model_name: 'prod-churn' } }));
+    const { approval } = await h.engine.request(
+      approvalInput({ args: { src_model_name: 'churn', version: '3', dst_model_name: 'prod-churn' } }),
+    );
     const message = await h.posted(approval.id);
     const post = h.fake.ok('chat.postMessage').find((c) => JSON.stringify(c.body.blocks).includes(approval.id))!;
     expect(post.token).toBe('xoxb-test-token');
@@ -37,12 +44,19 @@ describe('the approval message', () => {
     expect(fields).toContain('Promotes a model version into another registered model');
     expect(fields).toContain('rule `/tools/copy_model_version`');
     expect(fields).toContain(`<!date^${Math.floor(approval.expiresAt / 1_000)}^{date_short_pretty} at {time}|`);
-    expect(blocks[2]!.text!.text).toBe('*Arguments*\n```\n{\n  "src_model_name": "churn",\n  "version": "3",\n  "dst_model_name": "prod-churn"\n}\n```');
+    expect(blocks[2]!.text!.text).toBe(
+      '*Arguments*\n```\n{\n  "src_model_name": "churn",\n  "version": "3",\n  "dst_model_name": "prod-churn"\n}\n```',
+    );
     expect(messageText(message)).toContain('Approvals: 0 of 1');
     expect(messageText(message)).toContain('Approvers: <@U0APPROVER>, <@U0OTHER>');
     const actions = blocks.find((b) => b.type === 'actions')!;
     expect(actions.elements).toEqual([
-      expect.objectContaining({ action_id: APPROVE_ACTION, value: approval.id, style: 'primary', confirm: expect.objectContaining({ title: expect.anything() }) }),
+      expect.objectContaining({
+        action_id: APPROVE_ACTION,
+        value: approval.id,
+        style: 'primary',
+        confirm: expect.objectContaining({ title: expect.anything() }),
+      }),
       expect.objectContaining({ action_id: DENY_ACTION, value: approval.id, style: 'danger' }),
     ]);
   });
@@ -53,12 +67,24 @@ describe('the approval message', () => {
   });
 
   it('cuts huge arguments to the section limit with "… N more characters" and redacts secrets before cutting', async () => {
-    const args = { api_token: 'xoxp-SECRET-1', nested: { password: 'hunter2', note: '<!channel> & friends' }, blob: 'x'.repeat(10_000) };
+    const args = {
+      api_token: 'xoxp-SECRET-1',
+      nested: { password: 'hunter2', note: '<!channel> & friends' },
+      blob: 'x'.repeat(10_000),
+    };
     const { approval } = await h.engine.request(approvalInput({ args }));
     const message = await h.posted(approval.id);
     const section = (message.blocks as Block[])[2]!.text!.text;
     expect(section.length).toBeLessThanOrEqual(3_000);
-    const shown = JSON.stringify({ api_token: '[redacted]', nested: { password: '[redacted]', note: '<!channel> & friends' }, blob: 'x'.repeat(10_000) }, null, 2);
+    const shown = JSON.stringify(
+      {
+        api_token: '[redacted]',
+        nested: { password: '[redacted]', note: '<!channel> & friends' },
+        blob: 'x'.repeat(10_000),
+      },
+      null,
+      2,
+    );
     const match = /\n… (\d+) more characters$/u.exec(section);
     expect(match).not.toBeNull();
     const visible = section.slice('*Arguments*\n```\n'.length, section.indexOf('\n```\n…'));
@@ -71,7 +97,9 @@ describe('the approval message', () => {
   });
 
   it('is updated to expired when the approval expires (the engine worker expires it)', async () => {
-    const { approval } = await h.engine.request(approvalInput({ approval: approvalRule({ timeout: '1s', timeoutMs: 1_000 }) }));
+    const { approval } = await h.engine.request(
+      approvalInput({ approval: approvalRule({ timeout: '1s', timeoutMs: 1_000 }) }),
+    );
     const message = await h.posted(approval.id, (m) => messageText(m).includes('Expired'));
     expect((await h.engine.get(approval.id)).state).toBe('expired');
     expect(message.text).toContain('Expired with no decision');
@@ -100,8 +128,14 @@ describe('the approval message', () => {
     try {
       const { approval } = await h.engine.request(approvalInput());
       await h.posted(approval.id);
-      await waitFor(async () => (await redis.exists(`${h.prefix}:slack-lock:${approval.id}`)) === 0, 10_000, 'the post to let go of the lock');
-      expect(await redis.set(`${h.prefix}:slack-lock:${approval.id}`, 'another-process', 'PX', 30_000, 'NX')).toBe('OK');
+      await waitFor(
+        async () => (await redis.exists(`${h.prefix}:slack-lock:${approval.id}`)) === 0,
+        10_000,
+        'the post to let go of the lock',
+      );
+      expect(await redis.set(`${h.prefix}:slack-lock:${approval.id}`, 'another-process', 'PX', 30_000, 'NX')).toBe(
+        'OK',
+      );
       await h.engine.decide(approval.id, 'approve', 'U0APPROVER');
       expect(await waitForJobDelays(approval.id)).toBe(true);
       expect(h.fake.messageFor(approval.id)!.updates).toBe(0);
@@ -126,10 +160,14 @@ describe('the approval message', () => {
 async function waitForJobDelays(approvalId: string): Promise<boolean> {
   const queue = new Queue(SLACK_QUEUE, { connection: { path: inject('redisPath') }, prefix: h.prefix });
   try {
-    await waitFor(async () => {
-      const jobs = await queue.getJobs(['delayed']);
-      return jobs.some((j) => (j.data as { approvalId?: string }).approvalId === approvalId);
-    }, 10_000, 'a delayed sync job');
+    await waitFor(
+      async () => {
+        const jobs = await queue.getJobs(['delayed']);
+        return jobs.some((j) => (j.data as { approvalId?: string }).approvalId === approvalId);
+      },
+      10_000,
+      'a delayed sync job',
+    );
     return true;
   } finally {
     await queue.close();
@@ -146,15 +184,26 @@ describe('the full cycle', () => {
       holdMs: 20_000,
       execute: async () => {
         ran += 1;
-        return { result: { content: [{ type: 'text', text: '{"copied":"prod-m v7","access_token":"tok-123"}' }] }, isError: false };
+        return {
+          result: { content: [{ type: 'text', text: '{"copied":"prod-m v7","access_token":"tok-123"}' }] },
+          isError: false,
+        };
       },
     });
     let id = '';
-    await waitFor(() => {
-      const m = [...h.fake.messages.values()].find((x) => x.text.includes('Approval needed') && JSON.stringify(x.blocks).includes(String((input.args as { nonce: string }).nonce)));
-      if (m) id = /apr_[a-z2-7]{20}/u.exec(JSON.stringify(m.blocks))![0];
-      return m !== undefined;
-    }, 10_000, 'the approval message');
+    await waitFor(
+      () => {
+        const m = [...h.fake.messages.values()].find(
+          (x) =>
+            x.text.includes('Approval needed') &&
+            JSON.stringify(x.blocks).includes(String((input.args as { nonce: string }).nonce)),
+        );
+        if (m) id = /apr_[a-z2-7]{20}/u.exec(JSON.stringify(m.blocks))![0];
+        return m !== undefined;
+      },
+      10_000,
+      'the approval message',
+    );
     const { status, responseUrl } = await h.click(APPROVE_ACTION, id, 'U0APPROVER');
     expect(status).toBe(200);
     const outcome = await held;

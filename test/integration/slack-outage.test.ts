@@ -33,15 +33,29 @@ describe('Slack failing', () => {
     expect((await h.engine.decide(approval.id, 'approve', 'U0APPROVER')).effect).toBe('approved');
 
     const message = await h.posted(approval.id);
-    await waitFor(async () => (await h.bot.deliveryNote(approval.id)) === undefined, 10_000, 'the note cleared once posted');
+    await waitFor(
+      async () => (await h.bot.deliveryNote(approval.id)) === undefined,
+      10_000,
+      'the note cleared once posted',
+    );
     // It shows the state at send time: approved, no buttons; never a stale "pending".
-    await h.posted(approval.id, (m) => messageText(m).includes('*Approved* by <@U0APPROVER>') && !messageText(m).includes('"type":"actions"'));
+    await h.posted(
+      approval.id,
+      (m) => messageText(m).includes('*Approved* by <@U0APPROVER>') && !messageText(m).includes('"type":"actions"'),
+    );
     expect(await stateOf(h.engine, approval.id)).toBe('approved');
 
-    const attempts = h.fake.callsOf('chat.postMessage').slice(before).filter((c) => JSON.stringify(c.body.blocks).includes(approval.id));
+    const attempts = h.fake
+      .callsOf('chat.postMessage')
+      .slice(before)
+      .filter((c) => JSON.stringify(c.body.blocks).includes(approval.id));
     expect(attempts.map((c) => c.status)).toEqual([500, 500, 429, 200]);
     expect(attempts[3]!.at - attempts[2]!.at).toBeGreaterThanOrEqual(950);
-    expect([...h.fake.messages.values()].filter((m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(approval.id))).toEqual([message]);
+    expect(
+      [...h.fake.messages.values()].filter(
+        (m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(approval.id),
+      ),
+    ).toEqual([message]);
   });
 
   it('says Slack is rate-limiting while a 429 holds the post back', async () => {
@@ -52,7 +66,11 @@ describe('Slack failing', () => {
     expect(note).toMatch(/^Slack is rate-limiting Airlock/u);
     await h.posted(approval.id);
     // The fake records the message when it answers; the bot clears the note once it reads that answer.
-    await waitFor(async () => (await h.bot.deliveryNote(approval.id)) === undefined, 10_000, 'the note cleared once posted');
+    await waitFor(
+      async () => (await h.bot.deliveryNote(approval.id)) === undefined,
+      10_000,
+      'the note cleared once posted',
+    );
   });
 
   it('gives up at once on answers no retry fixes (channel_not_found) and says Slack refused the message', async () => {
@@ -66,7 +84,12 @@ describe('Slack failing', () => {
     const queue = new Queue(SLACK_QUEUE, { connection: { path: inject('redisPath') }, prefix: h.prefix });
     try {
       let job: Job | undefined;
-      await waitFor(async () => (job = await queue.getJob(`sync-${approval.id}-v1`)) !== undefined && (await job.getState()) === 'failed', 10_000, 'the job failed');
+      await waitFor(
+        async () =>
+          (job = await queue.getJob(`sync-${approval.id}-v1`)) !== undefined && (await job.getState()) === 'failed',
+        10_000,
+        'the job failed',
+      );
       expect(job!.attemptsMade).toBe(1);
       expect(job!.failedReason).toContain('channel_not_found');
     } finally {

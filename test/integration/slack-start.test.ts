@@ -32,7 +32,9 @@ describe('starting', () => {
     const fake = await FakeSlack.start();
     fake.authError = 'invalid_auth';
     try {
-      await expect(startSlackHarness({ redisUrl, fake })).rejects.toThrow('Slack rejected the bot token (invalid_auth): check SLACK_BOT_TOKEN or slack.bot_token');
+      await expect(startSlackHarness({ redisUrl, fake })).rejects.toThrow(
+        'Slack rejected the bot token (invalid_auth): check SLACK_BOT_TOKEN or slack.bot_token',
+      );
     } finally {
       await fake.close();
     }
@@ -46,7 +48,11 @@ describe('starting', () => {
     try {
       const { approval } = await down.engine.request(approvalInput());
       let note: string | undefined;
-      await waitFor(async () => (note = await down.bot.deliveryNote(approval.id)) !== undefined, 10_000, 'a delivery note');
+      await waitFor(
+        async () => (note = await down.bot.deliveryNote(approval.id)) !== undefined,
+        10_000,
+        'a delivery note',
+      );
       expect(note).toContain('Slack could not be reached');
       expect((await down.engine.decide(approval.id, 'approve', 'U0APPROVER')).effect).toBe('approved');
     } finally {

@@ -25,7 +25,12 @@ const policy = writeJson(join(dir, 'policy.json'), {
 const config = (extra: Record<string, unknown>) =>
   writeGatewayConfig(
     dir,
-    { upstreams: { a: { ...upstreams.fixture(logs.a), prefix: '' }, b: { ...upstreams.fixture(logs.b), prefix: '' } }, policy, grants: [{ name: 'agent', token: TOKEN }], ...extra },
+    {
+      upstreams: { a: { ...upstreams.fixture(logs.a), prefix: '' }, b: { ...upstreams.fixture(logs.b), prefix: '' } },
+      policy,
+      grants: [{ name: 'agent', token: TOKEN }],
+      ...extra,
+    },
     { name: `airlock-${Math.random().toString(36).slice(2)}` },
   );
 
@@ -36,9 +41,15 @@ afterAll(async () => {
 
 describe('tool names two upstreams share', () => {
   it('refuse to start, naming the tool and both upstreams and how to fix it', () => {
-    const run = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--config', config({}), '--data-dir', tempDir()], { encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      [CLI, 'serve', '--port', '0', '--config', config({}), '--data-dir', tempDir()],
+      { encoding: 'utf8' },
+    );
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('the tool name "echo" is offered by upstreams "a" and "b", so it is served by neither');
+    expect(run.stderr).toContain(
+      'the tool name "echo" is offered by upstreams "a" and "b", so it is served by neither',
+    );
     expect(run.stderr).toContain('"tool_owners": {"echo": "a"}');
   });
 
@@ -56,16 +67,26 @@ describe('tool names two upstreams share', () => {
   });
 
   it('that appear at run time are withheld from agents and named by /readyz', async () => {
-    const gateway = await startGateway({ config: config({ upstreams: { mlflow: { ...upstreams.standin(), prefix: '' }, a: { ...upstreams.fixture(logs.a), prefix: '' } } }) });
+    const gateway = await startGateway({
+      config: config({
+        upstreams: { mlflow: { ...upstreams.standin(), prefix: '' }, a: { ...upstreams.fixture(logs.a), prefix: '' } },
+      }),
+    });
     gateways.push(gateway);
     const agent = await connectHttp(gateway.mcpUrl, TOKEN);
     expect((await agent.listTools()).tools.map((t) => t.name)).toContain('get_experiments');
     await callTool(agent, 'add_tool', { name: 'get_experiments' });
-    await waitFor(async () => !(await agent.listTools()).tools.some((t) => t.name === 'get_experiments'), 10_000, 'the shared name to be withheld');
+    await waitFor(
+      async () => !(await agent.listTools()).tools.some((t) => t.name === 'get_experiments'),
+      10_000,
+      'the shared name to be withheld',
+    );
     await expect(callTool(agent, 'get_experiments', {})).rejects.toThrow(/Unknown tool: get_experiments/u);
     const ready = await fetch(`${gateway.baseUrl}/readyz`);
     expect(ready.status).toBe(503);
-    expect(JSON.stringify(await ready.json())).toContain('the tool name \\"get_experiments\\" is offered by upstreams \\"mlflow\\" and \\"a\\"');
+    expect(JSON.stringify(await ready.json())).toContain(
+      'the tool name \\"get_experiments\\" is offered by upstreams \\"mlflow\\" and \\"a\\"',
+    );
     await agent.close();
   });
 });

@@ -37,15 +37,17 @@ function utf8DecodeError(bytes: Buffer): string | undefined {
     return undefined;
   } catch {
     // Find the first bad byte the way CPython reports it.
-    for (let i = 0; i < bytes.length; ) {
+    for (let i = 0; i < bytes.length;) {
       const b = bytes[i] ?? 0;
-      const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+      const need =
+        b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
       const hex = `0x${b.toString(16).padStart(2, '0')}`;
       if (need < 0) return `'utf-8' codec can't decode byte ${hex} in position ${i}: invalid start byte`;
       for (let k = 1; k <= need; k++) {
         const c = bytes[i + k];
         if (c === undefined) return `'utf-8' codec can't decode byte ${hex} in position ${i}: unexpected end of data`;
-        if ((c & 0xc0) !== 0x80) return `'utf-8' codec can't decode byte ${hex} in position ${i}: invalid continuation byte`;
+        if ((c & 0xc0) !== 0x80)
+          return `'utf-8' codec can't decode byte ${hex} in position ${i}: invalid continuation byte`;
       }
       i += need + 1;
     }
@@ -56,7 +58,9 @@ function utf8DecodeError(bytes: Buffer): string | undefined {
 export const artifactTools: ToolHandlers = {
   get_run_artifacts: (a, ctx) => {
     const runId = a.str('run_id');
-    return ctx.store.tracking.listArtifacts(runId, a.str('path')).map((f) => ({ run_id: runId, path: f.path, is_dir: f.is_dir, file_size: f.file_size }));
+    return ctx.store.tracking
+      .listArtifacts(runId, a.str('path'))
+      .map((f) => ({ run_id: runId, path: f.path, is_dir: f.is_dir, file_size: f.file_size }));
   },
 
   /** size_bytes is os.path.getsize of what was written (a directory's own size for directories). */

@@ -27,14 +27,26 @@ export function metricsDict(run: Run): Record<string, PyValue> {
 /** RunA: what get_runs and get_parent_run return per run. */
 export function runDetails(run: Run): Record<string, PyValue> {
   return {
-    run_id: run.run_id, experiment_id: run.experiment_id, status: run.status, start_time: run.start_time,
-    end_time: run.end_time, metrics: metricsDict(run), params: { ...run.params }, tags: { ...run.tags },
+    run_id: run.run_id,
+    experiment_id: run.experiment_id,
+    status: run.status,
+    start_time: run.start_time,
+    end_time: run.end_time,
+    metrics: metricsDict(run),
+    params: { ...run.params },
+    tags: { ...run.tags },
   };
 }
 
 /** RunQ: query_runs. */
 export function runSummary(run: Run): Record<string, PyValue> {
-  return { run_id: run.run_id, experiment_id: run.experiment_id, status: run.status, metrics: metricsDict(run), params: { ...run.params } };
+  return {
+    run_id: run.run_id,
+    experiment_id: run.experiment_id,
+    status: run.status,
+    metrics: metricsDict(run),
+    params: { ...run.params },
+  };
 }
 
 /** RunT: RunQ plus tags (get_best_run, search_runs_by_tags). */
@@ -53,8 +65,14 @@ export function loggedModelDict(m: LoggedModel): Record<string, PyValue> {
     experiment_id: m.experiment_id,
     last_updated_timestamp: m.last_updated_timestamp,
     metrics: m.metrics.map((x) => ({
-      key: x.key, value: pyFloat(x.value), timestamp: x.timestamp, step: x.step,
-      model_id: m.model_id, dataset_name: x.dataset_name, dataset_digest: x.dataset_digest, run_id: x.run_id,
+      key: x.key,
+      value: pyFloat(x.value),
+      timestamp: x.timestamp,
+      step: x.step,
+      model_id: m.model_id,
+      dataset_name: x.dataset_name,
+      dataset_digest: x.dataset_digest,
+      run_id: x.run_id,
     })),
     model_id: m.model_id,
     model_type: m.model_type,

@@ -17,5 +17,7 @@ export const TOOL_HANDLERS: ReadonlyMap<string, ToolHandler> = new Map(groups.fl
 const missing = TOOL_NAMES.filter((name) => !TOOL_HANDLERS.has(name));
 const extra = [...TOOL_HANDLERS.keys()].filter((name) => !TOOL_NAMES.includes(name));
 if (missing.length > 0 || extra.length > 0) {
-  throw new Error(`stand-in tool handlers out of step with the catalog: missing [${missing.join(', ')}], extra [${extra.join(', ')}]`);
+  throw new Error(
+    `stand-in tool handlers out of step with the catalog: missing [${missing.join(', ')}], extra [${extra.join(', ')}]`,
+  );
 }

@@ -18,14 +18,21 @@ export const loggedModelTools: ToolHandlers = {
   search_logged_models: (a, ctx) => {
     const datasets = (a.optDictList('datasets') ?? []).map((d) => ({
       dataset_name: pyStr(required(d, 'dataset_name')),
-      dataset_digest: d['dataset_digest'] === undefined || d['dataset_digest'] === null ? null : pyStr(d['dataset_digest']),
+      dataset_digest:
+        d['dataset_digest'] === undefined || d['dataset_digest'] === null ? null : pyStr(d['dataset_digest']),
     }));
     const orderBy = (a.optDictList('order_by') ?? []).map((o) => {
       const field = ctx.store.tracking.parseLoggedModelOrderField(pyStr(required(o, 'field_name')));
       return { ...field, ascending: o['ascending'] === undefined ? true : Boolean(o['ascending']) };
     });
     return ctx.store.tracking
-      .searchLoggedModels({ experimentIds: a.strList('experiment_ids'), filter: a.optStr('filter_string'), maxResults: a.int('max_results'), datasets, orderBy })
+      .searchLoggedModels({
+        experimentIds: a.strList('experiment_ids'),
+        filter: a.optStr('filter_string'),
+        maxResults: a.int('max_results'),
+        datasets,
+        orderBy,
+      })
       .map(loggedModelDict);
   },
 

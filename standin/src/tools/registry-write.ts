@@ -5,7 +5,13 @@ import { ArchiveNotActiveError, parseModelsUri, uriScheme } from '../registry-st
 import type { ModelVersion } from '../store-schema.js';
 import type { ToolContext, ToolHandlers } from './context.js';
 
-const created = (name: string, mv: ModelVersion) => ({ name, version: mv.version, status: mv.status, source: mv.source, run_id: mv.run_id });
+const created = (name: string, mv: ModelVersion) => ({
+  name,
+  version: mv.version,
+  status: mv.status,
+  source: mv.source,
+  run_id: mv.run_id,
+});
 
 /**
  * mlflow.register_model's URI handling: runs:/<run>/<path> uses the run's artifacts when they hold
@@ -18,7 +24,11 @@ function resolveRegistrationSource(ctx: ToolContext, uri: string): { source: str
     const path = uri.slice(uri.indexOf(':') + 1);
     const [runId = '', ...rest] = path.replace(/^\//, '').split('/');
     if (!path.startsWith('/') || path.length <= 1 || runId === '') {
-      throw new MlflowError('INVALID_PARAMETER_VALUE', `Not a proper runs:/ URI: ${uri}. Runs URIs must be of the form 'runs:/<run_id>/run-relative/path/to/artifact'`, false);
+      throw new MlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Not a proper runs:/ URI: ${uri}. Runs URIs must be of the form 'runs:/<run_id>/run-relative/path/to/artifact'`,
+        false,
+      );
     }
     const artifactPath = rest.length > 0 ? rest.join('/') : null;
     const run = ctx.store.tracking.getRun(runId);
@@ -27,12 +37,18 @@ function resolveRegistrationSource(ctx: ToolContext, uri: string): { source: str
       return { source: artifactPath === null ? run.artifact_uri : `${run.artifact_uri}/${artifactPath}`, runId };
     }
     const logged = ctx.store.state.logged_models.find((m) => m.source_run_id === runId && m.name === artifactPath);
-    if (!logged) throw new MlflowError('NOT_FOUND', `Unable to find a logged_model with artifact_path ${pyStr(artifactPath)} under run ${runId}`, false);
+    if (!logged)
+      throw new MlflowError(
+        'NOT_FOUND',
+        `Unable to find a logged_model with artifact_path ${pyStr(artifactPath)} under run ${runId}`,
+        false,
+      );
     return { source: `models:/${logged.model_id}`, runId };
   }
   if (scheme === 'models') {
     const parsed = parseModelsUri(uri);
-    if (parsed.kind === 'model_id') return { source: uri, runId: ctx.store.tracking.getLoggedModel(parsed.modelId).source_run_id };
+    if (parsed.kind === 'model_id')
+      return { source: uri, runId: ctx.store.tracking.getLoggedModel(parsed.modelId).source_run_id };
     return { source: uri, runId: ctx.store.registry.resolveModelsUri(uri).version.run_id || null };
   }
   return { source: uri, runId: null };
@@ -81,7 +97,13 @@ export const registryWriteTools: ToolHandlers = {
   update_model_version: (a, ctx) => {
     const name = a.str('name');
     const mv = ctx.store.registry.updateModelVersion(name, a.str('version'), a.str('description'));
-    return { name, version: mv.version, description: mv.description, current_stage: mv.current_stage, status: mv.status };
+    return {
+      name,
+      version: mv.version,
+      description: mv.description,
+      current_stage: mv.current_stage,
+      status: mv.status,
+    };
   },
 
   transition_model_version_stage: (a, ctx) => {
@@ -90,7 +112,8 @@ export const registryWriteTools: ToolHandlers = {
       const mv = ctx.store.registry.transitionStage(name, a.str('version'), a.str('stage'), a.bool('archive_existing'));
       return { name, version: mv.version, current_stage: mv.current_stage, status: mv.status };
     } catch (error) {
-      if (error instanceof ArchiveNotActiveError) throw retriedServerError(ctx.trackingUri, '/api/2.0/mlflow/model-versions/transition-stage');
+      if (error instanceof ArchiveNotActiveError)
+        throw retriedServerError(ctx.trackingUri, '/api/2.0/mlflow/model-versions/transition-stage');
       throw error;
     }
   },
