@@ -30,6 +30,7 @@ import type {
 import { fingerprintOf } from './fingerprint.js';
 import { ApprovalJobs, type ApprovalJobResult } from './jobs.js';
 import { newApprovalId } from './approval-id.js';
+import { ReservationReleaser } from './reservations.js';
 import type { ApprovalState, ApprovalView, ExecutionOutcome } from './schema.js';
 import { ApprovalStore, type ScriptResult } from './store.js';
 
@@ -44,7 +45,7 @@ export class ApprovalEngine {
   private jobs!: ApprovalJobs;
   private readonly instanceId = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
   private readonly log: Logger;
-  private readonly releaser: ((reservation: unknown) => Promise<void>) | undefined;
+  private readonly reservations: ReservationReleaser;
   private readonly resolveGroupMembers: GroupResolver;
 
   private constructor(
@@ -55,7 +56,7 @@ export class ApprovalEngine {
   ) {
     this.log = options.log;
     this.leaseMs = options.leaseMs ?? 15_000;
-    this.releaser = options.releaseReservation;
+    this.reservations = new ReservationReleaser(options.releaseReservation, options.log);
     this.resolveGroupMembers = options.resolveGroupMembers ?? noGroups;
   }
 
@@ -126,15 +127,15 @@ export class ApprovalEngine {
         { maxPending: input.maxPending, timeoutMs: a.timeoutMs },
       );
     } catch (error) {
-      await this.release(input.reservation, id);
+      await this.reservations.release(input.reservation, id);
       throw unavailable('could not record the approval request', error);
     }
     if (result.code === CreateCode.Attached) {
-      await this.release(input.reservation, result.view!.id);
+      await this.reservations.release(input.reservation, result.view!.id);
       return { kind: 'attached', approval: await this.settle(result.view!) };
     }
     if (result.code === CreateCode.MaxPending) {
-      await this.release(input.reservation, id);
+      await this.reservations.release(input.reservation, id);
       const pending = result.pending ?? input.maxPending;
       throw new ApprovalError(
         'max_pending_reached',
@@ -144,7 +145,7 @@ export class ApprovalEngine {
       );
     }
     if (result.code !== CreateCode.Created || result.view === undefined) {
-      await this.release(input.reservation, id);
+      await this.reservations.release(input.reservation, id);
       throw unavailable(`unexpected answer ${result.code} from createApproval`, undefined);
     }
     try {
@@ -207,7 +208,7 @@ export class ApprovalEngine {
   async decide(id: string, decision: 'approve' | 'deny', approver: string, reason = ''): Promise<DecideResult> {
     const view = await this.get(id);
     await authorizeDecision(view, decision, approver, this.resolveGroupMembers);
-    const result = await this.store.decide(id, decision, approver, reason, this.releaser !== undefined);
+    const result = await this.store.decide(id, decision, approver, reason, this.reservations.enabled);
     const approval = result.view;
     switch (result.code) {
       case DecideCode.Approved:
@@ -231,7 +232,7 @@ export class ApprovalEngine {
 
   /** pending → withdrawn: an operator takes the request back. The agent's next call collects it. */
   async withdraw(id: string, by: string, reason = ''): Promise<ApprovalView> {
-    const result = await this.store.withdraw(id, by, reason, this.releaser !== undefined);
+    const result = await this.store.withdraw(id, by, reason, this.reservations.enabled);
     switch (result.code) {
       case WithdrawCode.Withdrawn:
         await this.afterTransition(result, 'withdrawn');
@@ -322,13 +323,13 @@ export class ApprovalEngine {
 
   /** The expiry job ran: its delay elapsed, or a decision promoted it. */
   private async onJobDue(id: string): Promise<ApprovalJobResult> {
-    const result = await this.store.expire(id, true, this.releaser !== undefined);
+    const result = await this.store.expire(id, true, this.reservations.enabled);
     if (result.code === ExpireCode.NotFound || result.view === undefined) return { state: 'missing' };
     if (result.code === ExpireCode.Expired) await this.afterTransition(result, 'expired');
-    if (this.releaser !== undefined) {
+    if (this.reservations.enabled) {
       // A decision made where no releaser runs (the CLI), or by a process that died before releasing.
       const due = await this.store.claimRelease(id);
-      if (due !== undefined) await this.release(due.reservation, id);
+      if (due !== undefined) await this.reservations.release(due.reservation, id);
     }
     if (result.view.state !== 'pending') this.emit('settled', result.view);
     return { state: result.view.state };
@@ -336,7 +337,7 @@ export class ApprovalEngine {
 
   private async settle(view: ApprovalView): Promise<ApprovalView> {
     if (view.state === 'pending' && Date.now() >= view.expiresAt) {
-      const result = await this.store.expire(view.id, false, this.releaser !== undefined);
+      const result = await this.store.expire(view.id, false, this.reservations.enabled);
       if (result.code === ExpireCode.Expired) await this.afterTransition(result, 'expired');
       return result.view ?? view;
     }
@@ -361,7 +362,8 @@ export class ApprovalEngine {
     details?: Omit<DecidedEvent, 'approval'>,
   ): Promise<void> {
     const view = result.view!;
-    if (result.reservationToRelease !== undefined) await this.release(result.reservationToRelease, view.id);
+    if (result.reservationToRelease !== undefined)
+      await this.reservations.release(result.reservationToRelease, view.id);
     if (event === 'decided') this.emit('decided', { approval: view, ...details! });
     else this.emit(event, view);
     if (event !== 'executed') await this.jobs.promote(view.id);
@@ -373,25 +375,13 @@ export class ApprovalEngine {
         id,
         'airlock',
         'the expiry job could not be scheduled',
-        this.releaser !== undefined,
+        this.reservations.enabled,
       );
-      if (result.reservationToRelease !== undefined) await this.release(result.reservationToRelease, id);
+      if (result.reservationToRelease !== undefined) await this.reservations.release(result.reservationToRelease, id);
     } catch (error) {
       // The hash stays pending without a job: it is expired lazily on the first read past its expiry.
       this.log.warn({ approval: id, err: describeError(error) }, 'could not undo an approval whose job was not added');
-      await this.release(reservation, id);
-    }
-  }
-
-  private async release(reservation: unknown, approvalId: string): Promise<void> {
-    if (reservation === undefined || this.releaser === undefined) return;
-    try {
-      await this.releaser(reservation);
-    } catch (error) {
-      this.log.error(
-        { approval: approvalId, err: describeError(error) },
-        'could not release the rate-limit reservation of a held call',
-      );
+      await this.reservations.release(reservation, id);
     }
   }
 

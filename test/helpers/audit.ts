@@ -1,7 +1,8 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { AuditEvent, AuditEventOf, AuditEventType } from '../../src/audit/events.js';
+import { AuditEventSchema, type AuditEvent, type AuditEventOf, type AuditEventType } from '../../src/audit/events.js';
+import type { Redis } from 'ioredis';
 import { AuditConfigSchema, type AuditConfig, type AuditConfigInput } from '../../src/config/index.js';
 import { silentLogger } from '../../src/shared/logger.js';
 
@@ -97,6 +98,25 @@ export function writeLines(path: string, lines: readonly string[]): void {
 
 export function appendRaw(path: string, text: string): void {
   appendFileSync(path, text);
+}
+
+/** Audit events from JSON lines (a chain file's text, or `audit query --json` output). */
+export function parseAuditLines(text: string): AuditEvent[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as AuditEvent);
+}
+
+/** The events of one audit chain file, in order. */
+export function readAuditEvents(path: string): AuditEvent[] {
+  return parseAuditLines(readFileSync(path, 'utf8'));
+}
+
+/** The events of an audit Redis stream (`<prefix>:audit`), oldest first. */
+export async function readAuditStream(redis: Redis, key: string): Promise<AuditEvent[]> {
+  const entries = await redis.xrange(key, '-', '+');
+  return entries.map(([, fields]) => AuditEventSchema.parse(JSON.parse(fields[1]!)));
 }
 
 export type { AuditEvent };

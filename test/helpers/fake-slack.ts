@@ -87,6 +87,14 @@ export class FakeSlack {
     );
   }
 
+  /** Top-level approval messages, each with the approval id its blocks carry, oldest first. */
+  approvalMessages(): (FakeMessage & { approvalId: string })[] {
+    return [...this.messages.values()].flatMap((m) => {
+      const approvalId = m.threadTs === undefined ? /apr_[a-z2-7]{20}/u.exec(JSON.stringify(m.blocks))?.[0] : undefined;
+      return approvalId === undefined ? [] : [{ ...m, approvalId }];
+    });
+  }
+
   threadReplies(ts: string): FakeMessage[] {
     return [...this.messages.values()].filter((m) => m.threadTs === ts);
   }

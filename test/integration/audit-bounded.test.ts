@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -14,7 +14,7 @@ import {
 } from '../../src/audit/index.js';
 import { formatEvent } from '../../src/audit/query.js';
 import { readFileEvents } from '../../src/audit/reader.js';
-import { auditFileConfig, quietLog } from '../helpers/audit.js';
+import { auditFileConfig, quietLog, parseAuditLines, readAuditEvents } from '../helpers/audit.js';
 import { randomPrefix } from '../helpers/approvals.js';
 import { connectHttp, startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
@@ -51,11 +51,7 @@ function writeConfig(name: string, rollupWindow: string): string {
   );
 }
 
-const events = (file: string) =>
-  readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as AuditEvent);
+const events = (file: string) => readAuditEvents(file);
 const summaries = (file: string) =>
   events(file).filter((e): e is AuditEventOf<'call.denied_repeatedly'> => e.type === 'call.denied_repeatedly');
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'audit', ...args], { encoding: 'utf8' });
@@ -149,10 +145,7 @@ describe('the audit trail under hostile input, through the gateway', () => {
     // The stream got the same events: `audit query` (its default source here) finds the summary among the denials.
     const query = cli('query', '--json', '--decision', 'deny', '--tool', 'delete_run', '-c', configFile);
     expect(query.status).toBe(0);
-    const denied = query.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as AuditEvent);
+    const denied = parseAuditLines(query.stdout);
     expect(denied.map((e) => e.type)).toEqual(['policy.decided', 'policy.decided', 'call.denied_repeatedly']);
     expect(denied[2]).toMatchObject({ count: 199, first_call_id: first.call_id });
   });

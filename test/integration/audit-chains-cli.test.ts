@@ -1,10 +1,19 @@
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import type { AuditEvent } from '../../src/audit/events.js';
 import { joinEmbeddedRedis } from '../../src/redis/index.js';
-import { auditConfig, fileLines, fileOf, quietLog, slotPath, writeLines, SLOT_HOST } from '../helpers/audit.js';
+import {
+  auditConfig,
+  fileLines,
+  fileOf,
+  quietLog,
+  slotPath,
+  writeLines,
+  SLOT_HOST,
+  parseAuditLines,
+  readAuditEvents,
+} from '../helpers/audit.js';
 import { killAuditClis, runAuditCli, spawnAuditCli } from '../helpers/audit-cli.js';
 import { spawnAuditWriter, stopAuditWriter } from '../helpers/audit-writer.js';
 import { waitFor } from '../helpers/gateway.js';
@@ -60,11 +69,6 @@ afterAll(async () => {
 afterEach(killAuditClis);
 
 const cli = (...args: string[]) => runAuditCli(...args, '--data-dir', dataDir);
-const jsonLines = (text: string) =>
-  text
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as AuditEvent);
 const instance = (n: number) => `${SLOT_HOST}-${n}`;
 
 describe('airlock audit verify over an audit directory', () => {
@@ -111,28 +115,28 @@ describe('airlock audit verify over an audit directory', () => {
 
 describe('airlock audit tail and query over an audit directory', () => {
   it('tail -n counts across all chains and prints their events merged in time order', async () => {
-    const last = jsonLines((await cli('tail', '-n', '5', '--json', '-c', configFile)).out);
+    const last = parseAuditLines((await cli('tail', '-n', '5', '--json', '-c', configFile)).out);
     expect(last.map((e) => ({ grant: e.grant, type: e.type }))).toEqual(written.slice(-5));
-    const all = jsonLines((await cli('tail', '-n', '100', '--json', '--source', 'file', '-c', configFile)).out);
+    const all = parseAuditLines((await cli('tail', '-n', '100', '--json', '--source', 'file', '-c', configFile)).out);
     expect(all.map((e) => ({ grant: e.grant, type: e.type }))).toEqual(written);
     expect(all.map((e) => e.id)).toEqual(all.map((e) => e.id).sort());
   });
 
   it('query reads every chain, merged in time order, filters and limits across them', async () => {
-    const all = jsonLines((await cli('query', '--json', '-c', configFile)).out);
+    const all = parseAuditLines((await cli('query', '--json', '-c', configFile)).out);
     expect(all.map((e) => ({ grant: e.grant, type: e.type }))).toEqual(written);
-    const outcomes = jsonLines(
+    const outcomes = parseAuditLines(
       (await cli('query', '--json', '--type', 'call.outcome', '-n', '3', '-c', configFile)).out,
     );
     expect(outcomes.map((e) => e.grant)).toEqual(['alpha', 'beta', 'alpha']);
-    const betas = jsonLines((await cli('query', '--json', '--grant', 'beta', '-c', configFile)).out);
+    const betas = parseAuditLines((await cli('query', '--json', '--grant', 'beta', '-c', configFile)).out);
     expect(betas).toHaveLength(6);
     expect(new Set(betas.map((e) => e.grant))).toEqual(new Set(['beta']));
   });
 
   it('tail -f follows every chain, and a chain that appears after it started', async () => {
     const follow = spawnAuditCli('tail', '-f', '-n', '2', '--json', '-c', configFile, '--data-dir', dataDir);
-    const printed = () => (follow.out().trim() === '' ? [] : jsonLines(follow.out()));
+    const printed = () => (follow.out().trim() === '' ? [] : parseAuditLines(follow.out()));
     await waitFor(() => printed().length === 2, 20_000, 'the last two events');
     expect(printed().map((e) => ({ grant: e.grant, type: e.type }))).toEqual(written.slice(-2));
     // New lines in an existing chain…
@@ -165,10 +169,7 @@ describe('airlock audit tail and query over an audit directory', () => {
     ).toEqual(['call.received', 'call.outcome']);
     expect(events).toHaveLength(2 + 2 + 6);
     // gamma's chain is read from its first line: every one of its events, in its order.
-    const gammaIds = readFileSync(slotPath(auditDir, 3), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as AuditEvent).id);
+    const gammaIds = readAuditEvents(slotPath(auditDir, 3)).map((e) => e.id);
     expect(events.filter((e) => e.grant === 'gamma').map((e) => e.id)).toEqual(gammaIds);
   });
 });
@@ -190,7 +191,7 @@ describe('the default source', () => {
       await elsewhere.flush();
       const fromStream = await runAuditCli('tail', '-n', '2', '--json', '-c', configFile, '--data-dir', home);
       expect(fromStream).toMatchObject({ code: 0, err: '' });
-      expect(jsonLines(fromStream.out).map((e) => e.grant)).toEqual(['streamed', 'streamed']);
+      expect(parseAuditLines(fromStream.out).map((e) => e.grant)).toEqual(['streamed', 'streamed']);
       // Asked for the files: the configured directory's chains.
       const fromFiles = await runAuditCli(
         'tail',
@@ -205,7 +206,7 @@ describe('the default source', () => {
         home,
       );
       expect(fromFiles).toMatchObject({ code: 0, err: '' });
-      expect(jsonLines(fromFiles.out).map((e) => e.grant)).not.toContain('streamed');
+      expect(parseAuditLines(fromFiles.out).map((e) => e.grant)).not.toContain('streamed');
       expect(basename(fileOf(elsewhere))).toBe(`${instance(1)}.jsonl`);
     } finally {
       await elsewhere.close();

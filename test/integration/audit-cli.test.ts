@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import type { AuditEvent } from '../../src/audit/events.js';
 import { auditCommand } from '../../src/cli/audit-command.js';
-import { auditConfig, quietLog } from '../helpers/audit.js';
+import { auditConfig, quietLog, parseAuditLines } from '../helpers/audit.js';
 import { waitFor } from '../helpers/gateway.js';
 import { requestClient } from '../helpers/limits.js';
 import { spawnAuditCli, killAuditClis } from '../helpers/audit-cli.js';
@@ -70,12 +69,6 @@ afterAll(async () => {
 
 const run = (...args: string[]) => runCommand(auditCommand(), 'airlock-audit', ...args, '--data-dir', dataDir);
 
-const jsonLines = (text: string) =>
-  text
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as AuditEvent);
-
 describe('airlock audit tail', () => {
   it('prints the newest events one per line, from the stream when Redis is configured', async () => {
     const lines = (await run('tail', '-n', '3', '-c', configFile)).trimEnd().split('\n');
@@ -89,8 +82,8 @@ describe('airlock audit tail', () => {
   });
 
   it('prints the same events as JSON from the file and from the stream', async () => {
-    const fromFile = jsonLines(await run('tail', '-n', '5', '--json', '--source', 'file', '-c', configFile));
-    const fromStream = jsonLines(await run('tail', '-n', '5', '--json', '--source', 'stream', '-c', configFile));
+    const fromFile = parseAuditLines(await run('tail', '-n', '5', '--json', '--source', 'file', '-c', configFile));
+    const fromStream = parseAuditLines(await run('tail', '-n', '5', '--json', '--source', 'stream', '-c', configFile));
     expect(fromFile).toHaveLength(5);
     expect(fromFile).toEqual(fromStream);
     expect(fromFile[0]).not.toHaveProperty('seq');
@@ -101,7 +94,7 @@ describe('airlock audit tail', () => {
 describe('airlock audit query', () => {
   it.each(['file', 'stream'])('filters by grant, tool, decision, type and time (%s)', async (source) => {
     const q = (...args: string[]) =>
-      run('query', '--json', '--source', source, '-c', configFile, ...args).then(jsonLines);
+      run('query', '--json', '--source', source, '-c', configFile, ...args).then(parseAuditLines);
     const denied = await q('--decision', 'deny');
     expect(denied.map((e) => [e.grant, e.tool])).toEqual([
       ['bob', 'delete_model'],

@@ -7,7 +7,7 @@ import { readStreamEvents, tailStreamEvents } from '../../src/audit/reader.js';
 import type { AuditLineSink } from '../../src/audit/slack-lines.js';
 import { auditStreamKey } from '../../src/redis/index.js';
 import { verifyAuditFiles } from '../../src/audit/verify.js';
-import { auditConfig, fileOf, quietLog } from '../helpers/audit.js';
+import { auditConfig, fileOf, quietLog, readAuditEvents } from '../helpers/audit.js';
 import { spawnAuditWriter, stopAuditWriter } from '../helpers/audit-writer.js';
 import { deleteKeys, requestClient, testPrefix } from '../helpers/limits.js';
 import { tempDir } from '../helpers/paths.js';
@@ -183,12 +183,7 @@ describe('two Airlock processes writing to one stream', () => {
       // The files hold the same events, each process's in its own chain.
       for (const [i, { file }] of opened.entries()) {
         expect(verifyAuditFiles([file])).toMatchObject({ ok: true, lines: 2 * calls });
-        const grants = new Set(
-          readFileSync(file, 'utf8')
-            .trim()
-            .split('\n')
-            .map((l) => (JSON.parse(l) as AuditEvent).grant),
-        );
+        const grants = new Set(readAuditEvents(file).map((e) => e.grant));
         expect([...grants]).toEqual([writers[i]!.name]);
       }
     } finally {

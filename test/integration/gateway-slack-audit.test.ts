@@ -5,9 +5,9 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AuditEvent } from '../../src/audit/index.js';
 import { APPROVE_ACTION, DENY_ACTION, DENY_MODAL } from '../../src/slack/index.js';
 import { randomPrefix } from '../helpers/approvals.js';
+import { readAuditEvents, readAuditStream } from '../helpers/audit.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { connectHttp, startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
@@ -42,6 +42,7 @@ let a: GatewayProcess;
 let agent: Client;
 let slackUrl: string;
 let configFile: string;
+let redis: Redis;
 
 const call = (name: string, args: Record<string, unknown>): Promise<CallToolResult> =>
   agent.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, { timeout: 60_000 });
@@ -51,11 +52,7 @@ const copyArgs = (version: string) => ({
   dst_model_name: 'fraud-detector-prod',
   api_token: LEAK,
 });
-const events = (file = auditFile) =>
-  readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as AuditEvent);
+const events = (file = auditFile) => readAuditEvents(file);
 const typesOf = (callId: string, file?: string) =>
   events(file)
     .filter((e) => e.call_id === callId)
@@ -65,28 +62,12 @@ const seenApprovals = new Set<string>();
 
 /** The next approval message Slack received (one this test file has not looked at yet). */
 async function approvalMessage(tool: string) {
-  let found: { ts: string; channel: string; id: string } | undefined;
-  await waitFor(
-    () => {
-      for (const m of fake.messages.values()) {
-        const id = /apr_[a-z2-7]{20}/.exec(JSON.stringify(m.blocks))?.[0];
-        if (
-          m.threadTs === undefined &&
-          id !== undefined &&
-          !seenApprovals.has(id) &&
-          JSON.stringify(m.blocks).includes(tool)
-        ) {
-          found = { ts: m.ts, channel: m.channel, id };
-          return true;
-        }
-      }
-      return false;
-    },
-    15_000,
-    `a Slack approval message for ${tool}`,
-  );
-  seenApprovals.add(found!.id);
-  return found!;
+  const next = () =>
+    fake.approvalMessages().find((m) => !seenApprovals.has(m.approvalId) && JSON.stringify(m.blocks).includes(tool));
+  await waitFor(() => next() !== undefined, 15_000, `a Slack approval message for ${tool}`);
+  const { ts, channel, approvalId: id } = next()!;
+  seenApprovals.add(id);
+  return { ts, channel, id };
 }
 
 beforeAll(async () => {
@@ -114,9 +95,11 @@ beforeAll(async () => {
   a = await startGateway({ config: configFile, auditFile });
   slackUrl = /Slack interactivity endpoint: (\S+)/.exec(a.stdout())![1]!;
   agent = await connectHttp(a.mcpUrl, TOKEN);
+  redis = new Redis({ path: inject('redisPath') });
 });
 
 afterAll(async () => {
+  redis?.disconnect();
   await agent?.close();
   await a?.stop();
   await fake?.close();
@@ -347,14 +330,9 @@ describe('the full Slack cycle through the gateway', () => {
         expect(event.args_sha256).toBe(received.args_sha256);
         expect(event).not.toHaveProperty('args');
       }
-      const redis = new Redis({ path: inject('redisPath') });
-      try {
-        const entries = await redis.xrange(`${prefix}:audit`, '-', '+');
-        expect(entries.length).toBeGreaterThan(10);
-        expect(JSON.stringify(entries)).not.toContain(LEAK);
-      } finally {
-        redis.disconnect();
-      }
+      const entries = await redis.xrange(`${prefix}:audit`, '-', '+');
+      expect(entries.length).toBeGreaterThan(10);
+      expect(JSON.stringify(entries)).not.toContain(LEAK);
       expect(JSON.stringify(fake.calls)).not.toContain(LEAK);
       await waitFor(() => fake.calls.some((c) => c.body.channel === 'C0AUDIT'), 10_000, 'audit lines in Slack');
     });
@@ -374,25 +352,15 @@ describe('the full Slack cycle through the gateway', () => {
           CallToolResultSchema,
         );
         await other.close();
-        const fromB = readFileSync(b.auditFile!, 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => (JSON.parse(l) as AuditEvent).call_id);
-        const redis = new Redis({ path: inject('redisPath') });
-        try {
-          await waitFor(
-            async () => {
-              const ids = (await redis.xrange(`${prefix}:audit`, '-', '+')).map(
-                ([, fields]) => (JSON.parse(fields[1]!) as AuditEvent).call_id,
-              );
-              return fromB.every((id) => ids.includes(id)) && events().some((e) => ids.includes(e.call_id));
-            },
-            10_000,
-            'both processes in the stream',
-          );
-        } finally {
-          redis.disconnect();
-        }
+        const fromB = readAuditEvents(b.auditFile!).map((e) => e.call_id);
+        await waitFor(
+          async () => {
+            const ids = (await readAuditStream(redis, `${prefix}:audit`)).map((e) => e.call_id);
+            return fromB.every((id) => ids.includes(id)) && events().some((e) => ids.includes(e.call_id));
+          },
+          10_000,
+          'both processes in the stream',
+        );
       } finally {
         await b.stop();
       }
