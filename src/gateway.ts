@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import type { Server } from '@modelcontextprotocol/server';
 import type { Redis } from 'ioredis';
 import { ApprovalEngine } from './approvals/index.js';
 import { auditApprovalEvents } from './audit-approvals.js';
@@ -13,8 +13,13 @@ import {
   CallPipeline,
   createAgentServer,
   createMcpEndpoint,
+  createModernLeg,
   GrantAuthenticator,
+  type Era,
+  type ModernLeg,
   SessionRegistry,
+  ResourceCatalogue,
+  subscribedUris,
   ToolCatalogue,
   UpstreamConnection,
   type UpstreamHealth,
@@ -43,6 +48,7 @@ interface GatewayParts {
   log: Logger;
   upstreams: UpstreamConnection[];
   catalogue: ToolCatalogue;
+  resources: ResourceCatalogue;
   policies: PolicySet;
   pipeline: CallPipeline;
   redisClient: Redis;
@@ -62,6 +68,7 @@ export class Gateway {
   private readonly servers = new Set<Server>();
   private http: HttpServer | undefined;
   private sessions: SessionRegistry | undefined;
+  private modern: ModernLeg | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly parts: GatewayParts) {
@@ -69,8 +76,23 @@ export class Gateway {
     parts.catalogue.on('changed', () => this.broadcastToolListChanged());
     parts.catalogue.on('promptsChanged', () => {
       for (const server of this.servers) void server.sendPromptListChanged().catch(() => {});
+      this.modern?.promptsChanged();
     });
     parts.policies.on('changed', () => this.broadcastToolListChanged());
+    for (const upstream of parts.upstreams) {
+      upstream.on('resources', () => {
+        for (const server of this.servers) void server.sendResourceListChanged().catch(() => {});
+        this.modern?.resourcesChanged();
+      });
+      upstream.on('resourceUpdated', (uri) => this.relayResourceUpdated(parts.resources.agentUri(upstream.name, uri)));
+    }
+  }
+
+  /** To the 2025-era agents subscribed to it, and to 2026-era listen streams that asked for it. */
+  private relayResourceUpdated(uri: string): void {
+    for (const server of this.servers)
+      if (subscribedUris(server).has(uri)) void server.sendResourceUpdated({ uri }).catch(() => {});
+    this.modern?.resourceUpdated(uri);
   }
 
   get approvals(): ApprovalEngine {
@@ -88,7 +110,7 @@ export class Gateway {
       const policies = PolicySet.open(config.policy, config.grants, log);
       closers.push(() => policies.close());
       const stores = await startStores(config, redisUrl, log, closers);
-      const { catalogue, upstreams } = await startUpstreams(config, log, closers);
+      const { catalogue, upstreams, resources } = await startUpstreams(config, log, closers);
       const drain = new AbortController();
       const { slack } = stores;
       const pipeline = new CallPipeline({
@@ -102,7 +124,18 @@ export class Gateway {
         drain: drain.signal,
         ...(slack ? { deliveryNote: (id: string) => slack.deliveryNote(id) } : {}),
       });
-      return new Gateway({ config, log, upstreams, catalogue, policies, pipeline, ...stores, closers, drain });
+      return new Gateway({
+        config,
+        log,
+        upstreams,
+        catalogue,
+        resources,
+        policies,
+        pipeline,
+        ...stores,
+        closers,
+        drain,
+      });
     } catch (error) {
       for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
       throw error;
@@ -125,12 +158,15 @@ export class Gateway {
       this.servers.delete(session.server);
       void session.transport.close().catch(() => {});
     });
+    // 2026-era servers live for one request: not tracked, their list_changed goes through the leg.
+    this.modern = createModernLeg((grant) => this.newAgentServer(grant, 'modern'), log);
     const mcp = createMcpEndpoint({
       auth: new GrantAuthenticator(config.grants),
       sessions: this.sessions,
       maxRequestBytes: config.max_request_bytes,
       bodyTimeoutMs: config.listen.body_timeout,
-      createServer: (grant) => this.agentServer(grant),
+      createServer: (grant) => this.agentServer(grant, 'legacy'),
+      modern: this.modern,
       log,
     });
     const listener = await startListener({
@@ -179,19 +215,25 @@ export class Gateway {
     };
   }
 
-  /** Serves one agent over stdio as `grant`; resolves when the agent disconnects (stdin closed). */
+  /**
+   * Serves one agent over stdio as `grant`, in the era its first message opens (the SDK's
+   * `serveStdio`); resolves when the agent disconnects (stdin closed).
+   */
   async serveStdio(grant: GrantConfig): Promise<void> {
-    const server = this.agentServer(grant, `stdio-${randomUUID()}`);
+    const sessionId = `stdio-${randomUUID()}`;
     const transport = new StdioServerTransport();
     const closed = new Promise<void>((resolve) => {
-      transport.onclose = () => resolve();
       process.stdin.once('end', () => resolve());
       process.stdin.once('close', () => resolve());
     });
     // An agent that went away makes our writes fail with EPIPE: that is a disconnect, not a crash.
     process.stdout.on('error', () => {});
-    await server.connect(transport);
+    const handle = serveStdio(({ era }) => this.agentServer(grant, era, sessionId), {
+      transport,
+      onerror: (error) => this.parts.log.debug({ err: error.message }, 'stdio agent error'),
+    });
     await closed;
+    await handle.close().catch(() => {});
   }
 
   /**
@@ -203,6 +245,7 @@ export class Gateway {
       this.parts.drain.abort();
       await this.parts.pipeline.settled(DRAIN_MS);
       this.sessions?.close();
+      await this.modern?.close().catch(() => {});
       await Promise.all([...this.servers].map((s) => s.close().catch(() => {})));
       if (this.http) {
         this.http.closeAllConnections();
@@ -213,16 +256,22 @@ export class Gateway {
     return this.closing;
   }
 
-  private agentServer(grant: GrantConfig, stdioSessionId?: string): Server {
-    const { catalogue, policies, pipeline } = this.parts;
-    const server = createAgentServer(grant, { catalogue, policies, pipeline }, stdioSessionId);
+  /** A server for a connection (2025-era session, stdio): tracked for list_changed and shutdown. */
+  private agentServer(grant: GrantConfig, era: Era, stdioSessionId?: string): Server {
+    const server = this.newAgentServer(grant, era, stdioSessionId);
     this.servers.add(server);
     server.onclose = () => this.servers.delete(server);
     return server;
   }
 
+  private newAgentServer(grant: GrantConfig, era: Era, stdioSessionId?: string): Server {
+    const { catalogue, resources, upstreams, policies, pipeline } = this.parts;
+    return createAgentServer(grant, { catalogue, resources, upstreams, policies, pipeline }, era, stdioSessionId);
+  }
+
   private broadcastToolListChanged(): void {
     for (const server of this.servers) void server.sendToolListChanged().catch(() => {});
+    this.modern?.toolsChanged();
   }
 }
 
@@ -294,5 +343,6 @@ async function startUpstreams(config: Config, log: Logger, closers: Closer[]) {
   const collisions = catalogue.collisions();
   if (collisions.length > 0)
     throw new AirlockError('upstream_tool_collision', collisions.map(collisionMessage).join('\n'));
-  return { upstreams, catalogue };
+  const resources = new ResourceCatalogue(upstreams, prefixes, log);
+  return { upstreams, catalogue, resources };
 }

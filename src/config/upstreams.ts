@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { durationSchema as duration } from '../shared/index.js';
 
+/**
+ * Which protocol era to speak to the upstream: `auto` probes with server/discover at every
+ * (re)connect and falls back to initialize for a 2025-era server; `2025-11-25` skips the probe
+ * (a stdio probe costs a short-lived second process); `2026-07-28` refuses a 2025-era server.
+ */
+const protocolSchema = z.enum(['auto', '2025-11-25', '2026-07-28']).default('auto');
+
 const stdioUpstreamSchema = z.strictObject({
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
@@ -10,6 +17,7 @@ const stdioUpstreamSchema = z.strictObject({
   prefix: z.string().optional(),
   /** Upper bound on one forwarded call; slow tools need more than the SDK's 60 s default. */
   call_timeout: duration('5m'),
+  protocol: protocolSchema,
 });
 
 const httpUpstreamSchema = z.strictObject({
@@ -17,6 +25,7 @@ const httpUpstreamSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   prefix: z.string().optional(),
   call_timeout: duration('5m'),
+  protocol: protocolSchema,
 });
 
 /** One upstream MCP server: a stdio command or a Streamable HTTP URL. */

@@ -1,68 +1,79 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Server } from '@modelcontextprotocol/server';
+import { ProtocolError } from '@modelcontextprotocol/client';
+import type { Tool } from '@modelcontextprotocol/server';
 import { classify } from '../policy/index.js';
 import type { GrantConfig } from '../config/index.js';
-import type { Caller } from './call-context.js';
+import type { Caller, Era } from './call-context.js';
 import type { CallPipeline } from './call-pipeline.js';
 import { withOutcomeSchema } from './outcomes.js';
 import { asPassedThrough, invalidParams } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
+import { forwardedCapabilities, registerForwarding } from './agent-resources.js';
+import type { ResourceCatalogue } from './resource-catalogue.js';
+import type { UpstreamConnection } from './upstream-connection.js';
 
 const APPROVAL_NOTE = '[Requires human approval] ';
 
 export interface AgentServerDeps {
   catalogue: ToolCatalogue;
+  resources: ResourceCatalogue;
+  upstreams: readonly UpstreamConnection[];
   policies: PolicyProvider;
   pipeline: CallPipeline;
 }
 
 /**
- * The MCP server one agent connection talks to (one per stdio process or HTTP session: an SDK
- * Server serves exactly one transport). It lists only what the grant may call and sends every
- * call through the pipeline.
+ * The MCP server an agent talks to: one per 2025-era connection (stdio process or HTTP session),
+ * one per 2026-era HTTP request (the SDK's per-request serving). It lists only what the grant may
+ * call and sends every call through the pipeline.
  */
-export function createAgentServer(grant: GrantConfig, deps: AgentServerDeps, stdioSessionId?: string): Server {
+export function createAgentServer(
+  grant: GrantConfig,
+  deps: AgentServerDeps,
+  era: Era,
+  stdioSessionId?: string,
+): Server {
+  const forwarded = forwardedCapabilities(deps.upstreams);
   const server = new Server(
     { name: 'airlock', version: '0.1.0' },
     {
-      capabilities: { tools: { listChanged: true }, prompts: { listChanged: true } },
+      capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, ...forwarded },
       instructions:
         'Airlock MCP gateway: tool calls are checked against policy; some need a human\'s approval and may answer "pending" first.',
-      debouncedNotificationMethods: ['notifications/tools/list_changed', 'notifications/prompts/list_changed'],
+      debouncedNotificationMethods: [
+        'notifications/tools/list_changed',
+        'notifications/prompts/list_changed',
+        'notifications/resources/list_changed',
+      ],
     },
   );
   // Streamable HTTP names the session in each request; stdio has one implicit session.
   const callerOf = (sessionId: string | undefined): Caller => ({
     grant,
-    sessionId: sessionId ?? stdioSessionId ?? 'unknown',
+    sessionId: sessionId ?? stdioSessionId ?? `grant:${grant.name}`,
+    era,
   });
-  server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({
-    tools: visibleTools(callerOf(extra.sessionId), deps),
+  server.setRequestHandler('tools/list', (_request, ctx) => ({
+    tools: visibleTools(callerOf(ctx.sessionId), deps),
   }));
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-    deps.pipeline.handle(callerOf(extra.sessionId), request.params, extra),
+  server.setRequestHandler('tools/call', (request, ctx) =>
+    deps.pipeline.handle(callerOf(ctx.sessionId), request.params, ctx),
   );
   // Prompts are read-only templates the upstreams publish; they pass through under the tools' names rule.
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({
+  server.setRequestHandler('prompts/list', () => ({
     prompts: deps.catalogue.listPrompts().map((entry) => ({ ...entry.prompt, name: entry.name })),
   }));
-  server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
+  server.setRequestHandler('prompts/get', (request, ctx) => {
     const entry = deps.catalogue.resolvePrompt(request.params.name);
     if (entry === undefined) throw invalidParams(`Unknown prompt: ${request.params.name}`);
     return entry.upstream
-      .getPrompt({ ...request.params, name: entry.upstreamPrompt }, { signal: extra.signal })
+      .getPrompt({ ...request.params, name: entry.upstreamPrompt }, { signal: ctx.mcpReq.signal })
       .catch((error: unknown) => {
-        throw error instanceof McpError ? asPassedThrough(error) : error;
+        throw error instanceof ProtocolError ? asPassedThrough(error) : error;
       });
   });
+  registerForwarding(server, forwarded, deps);
   return server;
 }
 

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import {
   holdForDecision,
   isApprovalError,
@@ -48,7 +48,7 @@ export async function holdForApproval(deps: ApprovalStepDeps, call: CallContext)
       log: call.log,
       holdMs: call.caller.grant.hold,
       progressEveryMs: deps.progressEveryMs,
-      signal: call.extra.signal,
+      signal: call.extra.mcpReq.signal,
       ...(deps.drain ? { drain: deps.drain } : {}),
       input: holdInput(call, reservation),
       ...progressReporter(deps, call),
@@ -96,7 +96,7 @@ function progressReporter(deps: ApprovalStepDeps, call: CallContext): Pick<HoldO
     progress: async (message: string, view: ApprovalView) => {
       const note = await deps.deliveryNote?.(view.id).catch(() => undefined);
       const text = note === undefined ? message : `${message}. ${note}`;
-      await call.extra.sendNotification({
+      await call.extra.mcpReq.notify({
         method: 'notifications/progress',
         params: { progressToken, progress: ++progress, message: text },
       });

@@ -1,19 +1,26 @@
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolRequest, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolRequest, ServerContext } from '@modelcontextprotocol/server';
 import type { CallTrail } from '../audit/index.js';
 import type { GrantConfig } from '../config/index.js';
 import type { Decision } from '../policy/index.js';
 import type { Logger } from '../shared/index.js';
 import type { CatalogueEntry } from './tool-catalogue.js';
 
+/** The protocol era of an agent's request: 2025 (`initialize`, sessions) or 2026-07-28 (per request). */
+export type Era = 'legacy' | 'modern';
+
 /** Who is calling: the grant (one agent credential) and the MCP session it called from. */
 export interface Caller {
   grant: GrantConfig;
-  /** The Streamable HTTP session id; stdio has one implicit session per process. */
+  /**
+   * The Streamable HTTP session id; stdio has one implicit session per process. 2026-era HTTP
+   * requests have no session: theirs is the grant's (`grant:<name>`), so session-scoped limits
+   * count per grant for them, the stricter reading.
+   */
   sessionId: string;
+  era: Era;
 }
 
-export type HandlerExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type HandlerExtra = ServerContext;
 
 /**
  * One tools/call once its policy decision is made: everything the later steps (limits, hold,

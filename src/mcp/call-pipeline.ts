@@ -1,4 +1,4 @@
-import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/server';
 import type { ApprovalEngine } from '../approvals/index.js';
 import type { AuditLog, CallTrail } from '../audit/index.js';
 import type { RateLimiter } from '../limits/index.js';

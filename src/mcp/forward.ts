@@ -1,4 +1,5 @@
-import { ErrorCode, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { SdkErrorCode, SdkError } from '@modelcontextprotocol/client';
+import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/server';
 import { AirlockError, describeError } from '../shared/index.js';
 import type { HandlerExtra } from './call-context.js';
 import { outcome } from './outcomes.js';
@@ -26,14 +27,14 @@ export async function sendUpstream(
   // progress that arrives after the response.
   let relayed = Promise.resolve();
   const result = await entry.upstream.callTool(upstreamParams, {
-    ...(cancellable ? { signal: extra.signal } : {}),
+    ...(cancellable ? { signal: extra.mcpReq.signal } : {}),
     resetTimeoutOnProgress: true,
     ...(progressToken !== undefined
       ? {
           onprogress: (progress) => {
             relayed = relayed.then(() =>
-              extra
-                .sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } })
+              extra.mcpReq
+                .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
                 .catch(() => {}),
             );
           },
@@ -57,14 +58,14 @@ export function upstreamFailure(entry: CatalogueEntry, error: unknown): CallTool
       { server },
     );
   }
-  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+  if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
     return outcome(
       'upstream_unavailable',
       `The upstream MCP server "${server}" stopped while this call was in flight; Airlock is restarting it. The call may or may not have taken effect: check before retrying.`,
       { server, detail: describeError(error) },
     );
   }
-  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+  if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
     return outcome(
       'upstream_unavailable',
       `The upstream MCP server "${server}" did not answer in time: ${error.message}. The call may still complete upstream.`,

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest } from '@modelcontextprotocol/server';
+import type { Server } from '@modelcontextprotocol/server';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { GrantConfig } from '../config/index.js';
 import { readBody } from '../http/index.js';
 import { formatDuration, type Logger } from '../shared/index.js';
 import type { GrantAuthenticator } from './grant-auth.js';
+import { isLegacyHttpRequest, type ModernLeg } from './modern-leg.js';
 import type { AgentSession, SessionAdmission, SessionRegistry } from './sessions.js';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 
 export interface McpEndpointOptions {
   auth: GrantAuthenticator;
@@ -15,13 +16,18 @@ export interface McpEndpointOptions {
   maxRequestBytes: number;
   /** The whole body must arrive within this (`listen.body_timeout`). */
   bodyTimeoutMs: number;
+  /** A 2025-era session's server (one per session). */
   createServer: (grant: GrantConfig) => Server;
+  /** Where 2026-era requests go. */
+  modern: ModernLeg;
   log: Logger;
 }
 
 /**
- * `/mcp`: Streamable HTTP with stateful sessions. Every request must carry a grant's bearer
- * token (401 otherwise); a session belongs to the grant that opened it (403 for any other).
+ * `/mcp`: both protocol eras on one URL. 2025-era clients get Streamable HTTP with stateful
+ * sessions; 2026-era requests (a per-request `_meta` envelope, classified by the SDK) go to the
+ * per-request modern leg. Every request must carry a grant's bearer token (401 otherwise); a
+ * session belongs to the grant that opened it (403 for any other).
  * Everything decided from the headers (401, 403, 404, a declared 413) is answered before the
  * body is read; every refusal closes its connection (src/http/guarded-server.ts).
  */
@@ -57,6 +63,7 @@ class McpEndpoint {
       if (this.options.sessions.get(session.id) !== session) return sendJsonRpcError(res, 404, -32001, SESSION_GONE);
       return this.serveInSession(session, req, res, read.body);
     }
+    if (!(await isLegacyHttpRequest(req, read.body))) return this.options.modern.serve(req, res, grant, read.body);
     if (req.method !== 'POST' || !isInitializeRequest(read.body)) {
       return sendJsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; send initialize first');
     }
@@ -126,7 +133,7 @@ class McpEndpoint {
   ): Promise<void> {
     const { sessions, log } = this.options;
     let session: AgentSession | undefined;
-    const transport = new StreamableHTTPServerTransport({
+    const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         session = { id, grantName: grant.name, server, transport, lastSeen: Date.now(), openRequests: 0 };

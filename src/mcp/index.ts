@@ -6,8 +6,12 @@
 export { CallPipeline, type CallPipelineDeps } from './call-pipeline.js';
 export { createAgentServer } from './agent-server.js';
 export { createMcpEndpoint, type McpEndpointOptions } from './http-endpoint.js';
+export { createModernLeg, type ModernLeg } from './modern-leg.js';
+export type { Era } from './call-context.js';
 export { GrantAuthenticator } from './grant-auth.js';
 export { SessionRegistry, type AgentSession } from './sessions.js';
 export { ToolCatalogue, collisionMessage, type CatalogueEntry, type ToolCollision } from './tool-catalogue.js';
+export { ResourceCatalogue } from './resource-catalogue.js';
+export { subscribedUris } from './agent-resources.js';
 export { UpstreamConnection, type UpstreamHealth, type UpstreamState } from './upstream-connection.js';
 export type { Caller } from './call-context.js';

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { LimitsUnavailableError, rateLimitedMessage, type RateLimiter, type Reservation } from '../limits/index.js';
 import { logContext, type CallContext } from './call-context.js';
 import { outcome, toToolResult } from './outcomes.js';

@@ -1,24 +1,16 @@
-import { ErrorCode, type McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 
 /**
- * A JSON-RPC error for the agent, with a bare message. The SDK's McpError writes "MCP error
- * <code>: " into its own message, which the server then sends as the JSON-RPC message and the
- * agent's SDK prefixes again ("MCP error -32602: MCP error -32602: Unknown tool"). The SDK sends
- * any thrown error's integer `code` and `message` as they are.
+ * An upstream's JSON-RPC error, for the agent exactly as the upstream sent it: code, message and
+ * data. SDK v2 keeps the wire message bare (v1 wrote "MCP error <code>: " into it), and its error
+ * classes are recognised across the client and server packages by brand, not bundle identity.
  */
-function protocolError(code: number, message: string, data?: unknown): Error & { code: number; data?: unknown } {
-  return Object.assign(new Error(message), { code }, data === undefined ? {} : { data });
+export function asPassedThrough(error: ProtocolError): ProtocolError {
+  return new ProtocolError(error.code, error.message, error.data);
 }
 
-/** An upstream's JSON-RPC error as the upstream sent it (the SDK client's McpError adds its prefix). */
-export function asPassedThrough(error: McpError): Error & { code: number; data?: unknown } {
-  const prefix = `MCP error ${error.code}: `;
-  const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-  return protocolError(error.code, message, error.data);
-}
-
-export function invalidParams(message: string): Error & { code: number } {
-  return protocolError(ErrorCode.InvalidParams, message);
+export function invalidParams(message: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, message);
 }
 
 /** Deeper arguments than any tool needs; past it, hashing and redaction would recurse too far. */

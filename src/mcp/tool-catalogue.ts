@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Prompt, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Tool } from '@modelcontextprotocol/server';
 import type { Logger } from '../shared/index.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 

@@ -1,22 +1,22 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  CallToolResultSchema,
-  GetPromptResultSchema,
-  PromptListChangedNotificationSchema,
-  ToolListChangedNotificationSchema,
-  type CallToolRequest,
-  type CallToolResult,
-  type GetPromptRequest,
-  type GetPromptResult,
-  type Prompt,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type {
+  ClientOptions,
+  ProtocolEra,
+  Transport,
+  RequestOptions,
+  CallToolRequest,
+  CallToolResult,
+  GetPromptRequest,
+  GetPromptResult,
+  Prompt,
+  Resource,
+  ResourceTemplateType,
+  ServerCapabilities,
+  Tool,
+} from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/index.js';
 import { formatDuration, AirlockError, describeError, type Logger } from '../shared/index.js';
 
@@ -28,11 +28,16 @@ export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
 
 export interface UpstreamHealth {
   state: UpstreamState;
+  /** The era the live connection negotiated (2025-era `legacy`, 2026-07-28 `modern`). */
+  era?: ProtocolEra;
   error?: string;
   /** Failed attempts in a row. */
   attempts?: number;
   retry_at?: string;
 }
+
+/** How long a server/discover probe may take before a stdio upstream counts as 2025-era. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 /** A connection that stayed up this long resets the backoff; a crash loop keeps growing it. */
 const STABLE_MS = 30_000;
@@ -42,7 +47,13 @@ const STABLE_MS = 30_000;
  * HTTP session with backoff), caches its tool list, and forwards calls without reshaping them.
  * Emits `tools` when its tool list changes and `state` on every state change.
  */
-export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts: [Prompt[]]; state: [UpstreamState] }> {
+export class UpstreamConnection extends EventEmitter<{
+  tools: [Tool[]];
+  prompts: [Prompt[]];
+  resources: [];
+  resourceUpdated: [uri: string];
+  state: [UpstreamState];
+}> {
   private client: Client | undefined;
   private attempt = 0;
   private retryAt = 0;
@@ -53,7 +64,13 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
   state: UpstreamState = 'connecting';
   tools: Tool[] = [];
   prompts: Prompt[] = [];
+  resources: Resource[] = [];
+  resourceTemplates: ResourceTemplateType[] = [];
+  /** What the live connection's server offers (undefined while it is down). */
+  capabilities: ServerCapabilities | undefined;
   lastError: string | undefined;
+  /** The era of the live connection; re-negotiated on every reconnect (an upgraded server is noticed). */
+  era: ProtocolEra | undefined;
 
   constructor(
     readonly name: string,
@@ -97,6 +114,7 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
   health(): UpstreamHealth {
     return {
       state: this.state,
+      ...(this.era === undefined || this.state !== 'ready' ? {} : { era: this.era }),
       ...(this.lastError === undefined || this.state === 'ready' ? {} : { error: this.lastError }),
       ...(this.state === 'down' ? { attempts: this.attempt, retry_at: new Date(this.retryAt).toISOString() } : {}),
     };
@@ -118,17 +136,20 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
       );
     }
     const timeout = this.config.call_timeout;
-    return client.request({ method: 'tools/call', params }, CallToolResultSchema, {
-      timeout,
-      maxTotalTimeout: timeout,
-      ...options,
-    });
+    return client.request(
+      { method: 'tools/call', params },
+      {
+        timeout,
+        maxTotalTimeout: timeout,
+        ...options,
+      },
+    );
   }
 
   private async connect(): Promise<void> {
     if (this.state === 'closed') return;
     this.setState('connecting');
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const client = new Client(CLIENT_INFO, { capabilities: {}, ...this.negotiation() });
     let transport: Transport;
     try {
       transport = this.createTransport();
@@ -145,27 +166,38 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
     client.onclose = () => disconnected('connection closed');
     client.onerror = (error) =>
       this.log.debug({ upstream: this.name, err: describeError(error) }, 'upstream transport error');
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
       void this.refreshTools(client).catch((error) =>
         this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream tools'),
       );
     });
-    client.setNotificationHandler(PromptListChangedNotificationSchema, () => {
+    client.setNotificationHandler('notifications/prompts/list_changed', () => {
       void this.refreshPrompts(client).catch((error) =>
         this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream prompts'),
       );
+    });
+    client.setNotificationHandler('notifications/resources/list_changed', () => {
+      void this.refreshResources(client).catch((error) =>
+        this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream resources'),
+      );
+    });
+    client.setNotificationHandler('notifications/resources/updated', (notification) => {
+      this.emit('resourceUpdated', notification.params.uri);
     });
     try {
       await client.connect(transport);
       if (this.isClosed()) return void client.close();
       this.client = client;
+      this.era = client.getProtocolEra();
+      this.capabilities = client.getServerCapabilities();
       await this.refreshTools(client);
       await this.refreshPrompts(client);
+      await this.refreshResources(client);
       this.lastError = undefined;
       this.readyAt = Date.now();
       this.setState('ready');
       this.log.info(
-        { upstream: this.name, tools: this.tools.length, after_attempts: this.attempt },
+        { upstream: this.name, era: this.era, tools: this.tools.length, after_attempts: this.attempt },
         'upstream connected',
       );
       this.markReady();
@@ -174,6 +206,19 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
       this.client = undefined;
       disconnected(reason);
       await client.close().catch(() => {});
+    }
+  }
+
+  /** The `protocol` setting as the SDK's version negotiation. */
+  private negotiation(): Pick<ClientOptions, 'versionNegotiation'> {
+    switch (this.config.protocol) {
+      case '2025-11-25':
+        return {};
+      case '2026-07-28':
+        return { versionNegotiation: { mode: { pin: '2026-07-28' } } };
+      case 'auto':
+        // A stdio server that ignores an unknown first request is legacy after this long.
+        return { versionNegotiation: { mode: 'auto', probe: { timeoutMs: PROBE_TIMEOUT_MS } } };
     }
   }
 
@@ -247,7 +292,41 @@ export class UpstreamConnection extends EventEmitter<{ tools: [Tool[]]; prompts:
         `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}`,
       );
     }
-    return client.request({ method: 'prompts/get', params }, GetPromptResultSchema, options);
+    return client.request({ method: 'prompts/get', params }, options);
+  }
+
+  /**
+   * Forward a request the agent made (resources/read, subscribe, completion/complete, …) as-is:
+   * its params and the upstream's answer or JSON-RPC error pass through untouched.
+   */
+  async forward(
+    method: string,
+    params: Record<string, unknown>,
+    options: RequestOptions,
+  ): Promise<Record<string, unknown>> {
+    const client = this.client;
+    if (this.state !== 'ready' || client === undefined) {
+      throw new AirlockError(
+        'upstream_unavailable',
+        `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}`,
+      );
+    }
+    return (await client.request({ method, params } as never, options)) as Record<string, unknown>;
+  }
+
+  private async refreshResources(client: Client): Promise<void> {
+    if (client.getServerCapabilities()?.resources === undefined) return;
+    this.resources = await listAll((cursor) =>
+      client
+        .listResources(cursor === undefined ? {} : { cursor })
+        .then((p) => ({ items: p.resources, nextCursor: p.nextCursor })),
+    );
+    this.resourceTemplates = await listAll((cursor) =>
+      client
+        .listResourceTemplates(cursor === undefined ? {} : { cursor })
+        .then((p) => ({ items: p.resourceTemplates, nextCursor: p.nextCursor })),
+    );
+    this.emit('resources');
   }
 
   private async refreshPrompts(client: Client): Promise<void> {

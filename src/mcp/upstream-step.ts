@@ -1,4 +1,5 @@
-import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { AirlockError, describeError } from '../shared/index.js';
 import type { CallContext } from './call-context.js';
 import { sendUpstream, upstreamFailure } from './forward.js';
@@ -31,7 +32,7 @@ export async function runUpstream(call: CallContext, mode: RunMode): Promise<Cal
     result = mode === 'allowed' ? allowedFailure(call, error) : approvedFailure(call, error);
   }
   // An agent's cancel reaches us as the upstream request's abort (read as a timeout).
-  const cancelled = mode === 'allowed' && extra.signal.aborted;
+  const cancelled = mode === 'allowed' && extra.mcpReq.signal.aborted;
   void trail.emit('call.outcome', cancelled ? { outcome: 'cancelled' } : auditOutcome(result));
   return result;
 }
@@ -41,9 +42,9 @@ function allowedFailure(call: CallContext, error: unknown): CallToolResult {
   if (failure !== undefined) return failure;
   void call.trail.emit(
     'call.outcome',
-    call.extra.signal.aborted ? { outcome: 'cancelled' } : { outcome: 'failure', error: describeError(error) },
+    call.extra.mcpReq.signal.aborted ? { outcome: 'cancelled' } : { outcome: 'failure', error: describeError(error) },
   );
-  throw error instanceof McpError ? asPassedThrough(error) : error;
+  throw error instanceof ProtocolError ? asPassedThrough(error) : error;
 }
 
 function approvedFailure(call: CallContext, error: unknown): CallToolResult {

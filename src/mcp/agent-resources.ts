@@ -1,0 +1,103 @@
+import type { Server } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, type ServerCapabilities } from '@modelcontextprotocol/server';
+import { asPassedThrough } from './protocol-error.js';
+import type { ResourceCatalogue } from './resource-catalogue.js';
+import type { ToolCatalogue } from './tool-catalogue.js';
+import type { UpstreamConnection } from './upstream-connection.js';
+
+/** Agent-facing URIs each 2025-era agent server subscribed to (2026-era agents use subscriptions/listen). */
+const subscriptions = new WeakMap<Server, Set<string>>();
+
+export function subscribedUris(server: Server): ReadonlySet<string> {
+  return subscriptions.get(server) ?? new Set();
+}
+
+/** What the agent server offers beyond tools and prompts: the union of what the upstreams offer. */
+export function forwardedCapabilities(upstreams: readonly UpstreamConnection[]): ServerCapabilities {
+  const offered = upstreams.map((u) => u.capabilities ?? {});
+  const capabilities: ServerCapabilities = {};
+  if (offered.some((c) => c.resources)) {
+    capabilities.resources = {
+      listChanged: true,
+      ...(offered.some((c) => c.resources?.subscribe) ? { subscribe: true } : {}),
+    };
+  }
+  if (offered.some((c) => c.completions)) capabilities.completions = {};
+  return capabilities;
+}
+
+const rethrow = (error: unknown): never => {
+  throw error instanceof ProtocolError ? asPassedThrough(error) : error;
+};
+
+function notFound(uri: string): ProtocolError {
+  // -32602 with data {uri}: resource-not-found in every era (the SDK's ResourceNotFoundError shape).
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource not found: ${uri}`, { uri });
+}
+
+/**
+ * resources/list, templates, read, subscribe and completion/complete, forwarded to the upstream
+ * that owns the URI or prompt (resource-catalogue.ts has the URI rule). Results pass through;
+ * only URIs are mapped between the upstream's and the agent's form.
+ */
+export function registerForwarding(
+  server: Server,
+  capabilities: ServerCapabilities,
+  deps: { resources: ResourceCatalogue; catalogue: ToolCatalogue },
+): void {
+  const { resources } = deps;
+  if (capabilities.resources) {
+    server.setRequestHandler('resources/list', () => ({ resources: resources.listResources() }));
+    server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: resources.listTemplates() }));
+    server.setRequestHandler('resources/read', async (request, ctx) => {
+      const target = resources.resolve(request.params.uri);
+      if (target === undefined) throw notFound(request.params.uri);
+      const result = await target.upstream
+        .forward('resources/read', { ...request.params, uri: target.uri }, { signal: ctx.mcpReq.signal })
+        .catch(rethrow);
+      const contents = (result['contents'] as { uri: string }[] | undefined)?.map((c) => ({
+        ...c,
+        uri: resources.agentUri(target.upstream.name, c.uri),
+      }));
+      return { ...result, ...(contents ? { contents } : {}) } as never;
+    });
+  }
+  if (capabilities.resources?.subscribe) {
+    const toggle = (method: 'resources/subscribe' | 'resources/unsubscribe') =>
+      server.setRequestHandler(method, async (request, ctx) => {
+        const target = resources.resolve(request.params.uri);
+        if (target === undefined) throw notFound(request.params.uri);
+        const mine = subscriptions.get(server) ?? new Set<string>();
+        subscriptions.set(server, mine);
+        if (method === 'resources/subscribe') mine.add(request.params.uri);
+        else mine.delete(request.params.uri);
+        // The upstream stays subscribed while any agent may be; updates are filtered per agent server.
+        if (method === 'resources/subscribe' && target.upstream.capabilities?.resources?.subscribe)
+          await target.upstream
+            .forward(method, { ...request.params, uri: target.uri }, { signal: ctx.mcpReq.signal })
+            .catch(rethrow);
+        return {};
+      });
+    toggle('resources/subscribe');
+    toggle('resources/unsubscribe');
+  }
+  if (capabilities.completions) {
+    server.setRequestHandler('completion/complete', async (request, ctx) => {
+      const { ref } = request.params;
+      let target: { upstream: UpstreamConnection; ref: typeof ref } | undefined;
+      if (ref.type === 'ref/prompt') {
+        const entry = deps.catalogue.resolvePrompt(ref.name);
+        if (entry) target = { upstream: entry.upstream, ref: { ...ref, name: entry.upstreamPrompt } };
+      } else {
+        const resolved = resources.resolve(ref.uri);
+        if (resolved) target = { upstream: resolved.upstream, ref: { ...ref, uri: resolved.uri } };
+      }
+      // Nothing to complete against: an empty answer, as a server without suggestions gives.
+      if (target === undefined || !target.upstream.capabilities?.completions)
+        return { completion: { values: [], hasMore: false } };
+      return (await target.upstream
+        .forward('completion/complete', { ...request.params, ref: target.ref }, { signal: ctx.mcpReq.signal })
+        .catch(rethrow)) as never;
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import { createMcpHandler, isLegacyRequest, type AuthInfo, type Server } from '@modelcontextprotocol/server';
+import type { GrantConfig } from '../config/index.js';
+import { describeError, type Logger } from '../shared/index.js';
+
+/**
+ * 2026-07-28 requests at `/mcp`: the SDK's per-request serving (`createMcpHandler`, strict: the
+ * 2025 leg is our own sessionful one in http-endpoint.ts), one agent server per request for the
+ * grant the bearer token named. Nothing is kept between requests, so any Airlock process may
+ * answer any of them.
+ */
+export interface ModernLeg {
+  serve(req: IncomingMessage, res: ServerResponse, grant: GrantConfig, body: unknown): Promise<void>;
+  /** `notifications/tools/list_changed` on every open `subscriptions/listen` stream of this process. */
+  toolsChanged(): void;
+  promptsChanged(): void;
+  resourcesChanged(): void;
+  resourceUpdated(uri: string): void;
+  close(): Promise<void>;
+}
+
+/** The SDK's own era classification, on the body we already read (and bounded) ourselves. */
+export async function isLegacyHttpRequest(req: IncomingMessage, body: unknown): Promise<boolean> {
+  if (req.method !== 'POST') return true;
+  return isLegacyRequest(await toWebRequest(req, body), body);
+}
+
+export function createModernLeg(createServer: (grant: GrantConfig) => Server, log: Logger): ModernLeg {
+  const onerror = (error: Error) => log.debug({ err: describeError(error) }, '2026-era request error');
+  const handler = createMcpHandler(
+    (ctx) => {
+      const grant = ctx.authInfo?.extra?.['grant'] as GrantConfig | undefined;
+      // Unreachable: serve() always passes the grant; refuse rather than serve anonymously.
+      if (grant === undefined) throw new Error('2026-era request without an authenticated grant');
+      return createServer(grant);
+    },
+    { legacy: 'reject', onerror },
+  );
+  const node = toNodeHandler(handler, { onerror });
+  return {
+    serve: (req, res, grant, body) => {
+      // toNodeHandler hands `req.auth` to the factory; the secret itself never goes in.
+      const auth: AuthInfo = { token: `grant:${grant.name}`, clientId: grant.name, scopes: [], extra: { grant } };
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
+      return node(req, res, body);
+    },
+    toolsChanged: () => handler.notify.toolsChanged(),
+    promptsChanged: () => handler.notify.promptsChanged(),
+    resourcesChanged: () => handler.notify.resourcesChanged(),
+    resourceUpdated: (uri) => handler.notify.resourceUpdated(uri),
+    close: () => handler.close(),
+  };
+}

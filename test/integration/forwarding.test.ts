@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectAgentHttp, type AgentEra } from '../helpers/agents.js';
+import { writeGatewayConfig } from '../helpers/config.js';
+import { startGateway, type GatewayProcess } from '../helpers/gateway.js';
+import { ROOT, tempDir, upstreams, writeJson } from '../helpers/paths.js';
+
+// The reference server that exercises every MCP feature, as a real stdio upstream next to the stand-in.
+const EVERYTHING = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
+const TOKEN = 'forwarding-agent-token-0123456789';
+const dir = tempDir();
+const configFile = writeGatewayConfig(dir, {
+  upstreams: {
+    everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], protocol: '2025-11-25' },
+    mlflow: upstreams.standin(),
+  },
+  policy: writeJson(join(dir, 'policy.json'), { version: '1', default: 'deny', tools: {} }),
+  grants: [{ name: 'agent', token: TOKEN }],
+});
+
+let gateway: GatewayProcess;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  gateway = await startGateway({ config: configFile });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  await gateway?.stop();
+});
+
+describe.each<AgentEra>(['legacy', 'modern'])('what an upstream offers besides tools, to a %s agent', (era) => {
+  let agent: Client;
+
+  beforeAll(async () => {
+    agent = await connectAgentHttp(gateway.mcpUrl, TOKEN, era);
+    clients.push(agent);
+  });
+
+  it('lists and reads resources under collision-free URIs, contents mapped back', async () => {
+    expect(agent.getServerCapabilities()?.resources).toMatchObject({ listChanged: true, subscribe: true });
+    const { resources } = await agent.listResources();
+    const docs = resources.filter((r) => r.uri.startsWith('airlock://everything/demo://resource/static/document/'));
+    expect(docs.length).toBeGreaterThan(0);
+    const read = await agent.readResource({ uri: docs[0]!.uri });
+    expect(read.contents[0]!.uri).toBe(docs[0]!.uri);
+    expect(JSON.stringify(read.contents[0])).toMatch(/"text":"\S/);
+  });
+
+  it('lists resource templates and reads through one', async () => {
+    const { resourceTemplates } = await agent.listResourceTemplates();
+    const text = resourceTemplates.find((t) => t.uriTemplate.endsWith('/text/{resourceId}'));
+    expect(text?.uriTemplate).toMatch(/^airlock:\/\/everything\/demo:\/\//);
+    const uri = text!.uriTemplate.replace('{resourceId}', '3');
+    const read = await agent.readResource({ uri });
+    expect(read.contents[0]!.uri).toBe(uri);
+  });
+
+  it('answers an unknown URI with resource-not-found (-32602, data {uri})', async () => {
+    const error = (await agent.readResource({ uri: 'nowhere://x' }).catch((e: unknown) => e)) as {
+      code?: number;
+      data?: unknown;
+    };
+    expect(error.code).toBe(-32602);
+    expect(error.data).toEqual({ uri: 'nowhere://x' });
+  });
+
+  it('forwards completions to the upstream that owns the prompt, under its agent-facing name', async () => {
+    const { prompts } = await agent.listPrompts();
+    const prompt = prompts.find((p) => p.name === 'everything__completable-prompt');
+    expect(prompt).toBeDefined();
+    const answer = await agent.complete({
+      ref: { type: 'ref/prompt', name: prompt!.name },
+      argument: { name: 'department', value: 'E' },
+    });
+    expect(answer.completion.values).toEqual(['Engineering']);
+  });
+});
