@@ -173,6 +173,8 @@ export class Gateway {
       host: config.listen.host,
       port: config.listen.port,
       limits: config.listen,
+      allowedHosts: config.listen.allowed_hosts,
+      allowedOrigins: config.listen.allowed_origins,
       log,
       routes: {
         '/mcp': mcp,

@@ -21,6 +21,17 @@ export type ListenerLimits = z.infer<typeof ListenerLimitsSchema>;
 export const ListenConfigSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(8787),
+  /**
+   * Host names (no port) requests may be addressed to, against DNS rebinding. Default: the
+   * loopback names when bound to loopback; any Host otherwise (name yours here behind a proxy).
+   */
+  allowed_hosts: z.array(z.string().min(1)).optional(),
+  /**
+   * Browser origins (host names, or `https://*`) allowed to call; a request without an `Origin`
+   * header (every non-browser agent) passes. Default: loopback origins when bound to loopback,
+   * else `allowed_hosts`, else none.
+   */
+  allowed_origins: z.array(z.string().min(1)).optional(),
   ...listenerLimitsShape,
 });
 

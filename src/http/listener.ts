@@ -1,4 +1,10 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import {
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  validateHostHeader,
+  validateOriginHeader,
+} from '@modelcontextprotocol/server';
 import type { Logger } from '../shared/index.js';
 import { createGuardedServer, listenOn } from './guarded-server.js';
 import type { ListenerLimits } from '../config/index.js';
@@ -9,9 +15,10 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /**
  * The main listener: `/mcp` for agents, `/healthz` and `/readyz` for supervisors, and whatever
- * later boundaries mount. Bound to loopback, it only answers requests addressed to loopback
- * names, which stops DNS-rebinding pages in a browser from reaching it. Deadlines and the
- * per-address socket cap are `limits` (guarded-server.ts).
+ * later boundaries mount. Against DNS rebinding it answers only requests addressed to an allowed
+ * Host (loopback names when bound to loopback) and refuses browser Origins it does not know,
+ * before any token is looked at (the SDK's own validators). Deadlines and the per-address socket
+ * cap are `limits` (guarded-server.ts).
  */
 export async function startListener(options: {
   host: string;
@@ -19,8 +26,12 @@ export async function startListener(options: {
   limits: ListenerLimits;
   routes: Record<string, Route>;
   log: Logger;
+  allowedHosts?: string[] | undefined;
+  allowedOrigins?: string[] | undefined;
 }): Promise<{ server: HttpServer; url: string; port: number }> {
   const loopbackOnly = LOOPBACK_HOSTS.has(options.host);
+  const hosts = options.allowedHosts ?? (loopbackOnly ? localhostAllowedHostnames() : undefined);
+  const origins = options.allowedOrigins ?? (loopbackOnly ? localhostAllowedOrigins() : (options.allowedHosts ?? []));
   const server = createGuardedServer({
     name: 'mcp',
     limits: options.limits,
@@ -28,10 +39,9 @@ export async function startListener(options: {
     log: options.log,
     handle: (req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
-      if (loopbackOnly && !LOOPBACK_HOSTS.has(hostName(req.headers.host))) {
-        res
-          .writeHead(403, { 'content-type': 'text/plain' })
-          .end('Forbidden: Host header must name a loopback address\n');
+      const refusal = rebindingRefusal(req, hosts, origins);
+      if (refusal !== undefined) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end(`Forbidden: ${refusal}\n`);
         return;
       }
       const route = options.routes[path];
@@ -51,10 +61,16 @@ export async function startListener(options: {
   return { server, url: `http://${hostPart}:${port}`, port };
 }
 
-function hostName(header: string | undefined): string {
-  if (header === undefined) return '';
-  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
-  return header.split(':')[0]!;
+/** Why a request may come from a DNS-rebinding page (a Host or Origin we do not serve), or undefined. */
+function rebindingRefusal(req: IncomingMessage, hosts: string[] | undefined, origins: string[]): string | undefined {
+  if (hosts !== undefined && !validateHostHeader(req.headers.host, hosts).ok)
+    return hosts.every((h) => LOOPBACK_HOSTS.has(h)) || hosts.includes('localhost')
+      ? 'Host header must name a loopback address'
+      : `Host header must be one of listen.allowed_hosts (${hosts.join(', ')})`;
+  const origin = req.headers.origin;
+  if (origin !== undefined && !validateOriginHeader(origin, origins).ok)
+    return `Origin ${origin} is not allowed (listen.allowed_origins)`;
+  return undefined;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,5 +1,11 @@
 import type { Server } from '@modelcontextprotocol/server';
-import { ProtocolError, ProtocolErrorCode, type ServerCapabilities } from '@modelcontextprotocol/server';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  type ServerCapabilities,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import type { AgentChannel } from './agent-channel.js';
 import { asPassedThrough } from './protocol-error.js';
 import type { ResourceCatalogue } from './resource-catalogue.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
@@ -23,6 +29,7 @@ export function forwardedCapabilities(upstreams: readonly UpstreamConnection[]):
     };
   }
   if (offered.some((c) => c.completions)) capabilities.completions = {};
+  if (offered.some((c) => c.logging)) capabilities.logging = {};
   return capabilities;
 }
 
@@ -43,9 +50,14 @@ function notFound(uri: string): ProtocolError {
 export function registerForwarding(
   server: Server,
   capabilities: ServerCapabilities,
-  deps: { resources: ResourceCatalogue; catalogue: ToolCatalogue },
+  deps: {
+    resources: ResourceCatalogue;
+    catalogue: ToolCatalogue;
+    upstreams: readonly UpstreamConnection[];
+    channelOf: (ctx: ServerContext) => AgentChannel | undefined;
+  },
 ): void {
-  const { resources } = deps;
+  const { resources, channelOf } = deps;
   if (capabilities.resources) {
     server.setRequestHandler('resources/list', () => ({ resources: resources.listResources() }));
     server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: resources.listTemplates() }));
@@ -53,7 +65,12 @@ export function registerForwarding(
       const target = resources.resolve(request.params.uri);
       if (target === undefined) throw notFound(request.params.uri);
       const result = await target.upstream
-        .forward('resources/read', { ...request.params, uri: target.uri }, { signal: ctx.mcpReq.signal })
+        .forward(
+          'resources/read',
+          { ...request.params, uri: target.uri },
+          { signal: ctx.mcpReq.signal },
+          channelOf(ctx),
+        )
         .catch(rethrow);
       const contents = (result['contents'] as { uri: string }[] | undefined)?.map((c) => ({
         ...c,
@@ -80,6 +97,16 @@ export function registerForwarding(
       });
     toggle('resources/subscribe');
     toggle('resources/unsubscribe');
+  }
+  if (capabilities.logging) {
+    // One upstream connection serves every agent: the level is the upstream's, last setter wins.
+    server.setRequestHandler('logging/setLevel', async (request, ctx) => {
+      const logging = deps.upstreams.filter((u) => u.state === 'ready' && u.capabilities?.logging);
+      await Promise.all(
+        logging.map((u) => u.forward('logging/setLevel', request.params, { signal: ctx.mcpReq.signal }).catch(rethrow)),
+      );
+      return {};
+    });
   }
   if (capabilities.completions) {
     server.setRequestHandler('completion/complete', async (request, ctx) => {

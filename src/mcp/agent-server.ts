@@ -1,4 +1,9 @@
-import { Server } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  Server,
+  type ClientCapabilities,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import type { Tool } from '@modelcontextprotocol/server';
 import { classify } from '../policy/index.js';
@@ -9,6 +14,7 @@ import { withOutcomeSchema } from './outcomes.js';
 import { asPassedThrough, invalidParams } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
+import { agentChannel } from './agent-channel.js';
 import { forwardedCapabilities, registerForwarding } from './agent-resources.js';
 import type { ResourceCatalogue } from './resource-catalogue.js';
 import type { UpstreamConnection } from './upstream-connection.js';
@@ -49,17 +55,23 @@ export function createAgentServer(
     },
   );
   // Streamable HTTP names the session in each request; stdio has one implicit session.
-  const callerOf = (sessionId: string | undefined): Caller => ({
+  // What the agent declared: per connection in the 2025 era, per request in 2026-07-28.
+  const capabilitiesOf = (ctx: ServerContext) => () =>
+    era === 'modern'
+      ? // The published typings declare the envelope as {}; its keys are the reserved _meta names.
+        ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as
+          ClientCapabilities | undefined)
+      : server.getClientCapabilities();
+  const callerOf = (ctx: ServerContext): Caller => ({
     grant,
-    sessionId: sessionId ?? stdioSessionId ?? `grant:${grant.name}`,
+    sessionId: ctx.sessionId ?? stdioSessionId ?? `grant:${grant.name}`,
     era,
+    channel: agentChannel(grant.name, era, ctx, capabilitiesOf(ctx)),
   });
   server.setRequestHandler('tools/list', (_request, ctx) => ({
-    tools: visibleTools(callerOf(ctx.sessionId), deps),
+    tools: visibleTools(callerOf(ctx), deps),
   }));
-  server.setRequestHandler('tools/call', (request, ctx) =>
-    deps.pipeline.handle(callerOf(ctx.sessionId), request.params, ctx),
-  );
+  server.setRequestHandler('tools/call', (request, ctx) => deps.pipeline.handle(callerOf(ctx), request.params, ctx));
   // Prompts are read-only templates the upstreams publish; they pass through under the tools' names rule.
   server.setRequestHandler('prompts/list', () => ({
     prompts: deps.catalogue.listPrompts().map((entry) => ({ ...entry.prompt, name: entry.name })),
@@ -68,12 +80,16 @@ export function createAgentServer(
     const entry = deps.catalogue.resolvePrompt(request.params.name);
     if (entry === undefined) throw invalidParams(`Unknown prompt: ${request.params.name}`);
     return entry.upstream
-      .getPrompt({ ...request.params, name: entry.upstreamPrompt }, { signal: ctx.mcpReq.signal })
+      .getPrompt(
+        { ...request.params, name: entry.upstreamPrompt },
+        { signal: ctx.mcpReq.signal },
+        callerOf(ctx).channel,
+      )
       .catch((error: unknown) => {
         throw error instanceof ProtocolError ? asPassedThrough(error) : error;
       });
   });
-  registerForwarding(server, forwarded, deps);
+  registerForwarding(server, forwarded, { ...deps, channelOf: (ctx) => callerOf(ctx).channel });
   return server;
 }
 

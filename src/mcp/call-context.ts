@@ -3,6 +3,7 @@ import type { CallTrail } from '../audit/index.js';
 import type { GrantConfig } from '../config/index.js';
 import type { Decision } from '../policy/index.js';
 import type { Logger } from '../shared/index.js';
+import type { AgentChannel } from './agent-channel.js';
 import type { CatalogueEntry } from './tool-catalogue.js';
 
 /** The protocol era of an agent's request: 2025 (`initialize`, sessions) or 2026-07-28 (per request). */
@@ -18,6 +19,8 @@ export interface Caller {
    */
   sessionId: string;
   era: Era;
+  /** Back to this agent request, for what the upstream asks or logs during it. */
+  channel?: AgentChannel;
 }
 
 export type HandlerExtra = ServerContext;

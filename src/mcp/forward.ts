@@ -1,6 +1,7 @@
 import { SdkErrorCode, SdkError } from '@modelcontextprotocol/client';
 import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/server';
 import { AirlockError, describeError } from '../shared/index.js';
+import type { AgentChannel } from './agent-channel.js';
 import type { HandlerExtra } from './call-context.js';
 import { outcome } from './outcomes.js';
 import type { CatalogueEntry } from './tool-catalogue.js';
@@ -17,7 +18,7 @@ export async function sendUpstream(
   entry: CatalogueEntry,
   params: CallToolRequest['params'],
   extra: HandlerExtra,
-  { cancellable = true } = {},
+  { cancellable = true, channel }: { cancellable?: boolean; channel?: AgentChannel | undefined } = {},
 ): Promise<CallToolResult> {
   const { progressToken, ...meta } = params._meta ?? {};
   const upstreamParams: CallToolRequest['params'] = { ...params, name: entry.upstreamTool };
@@ -26,21 +27,25 @@ export async function sendUpstream(
   // Progress is relayed in order, and all of it before the result: the agent's SDK drops
   // progress that arrives after the response.
   let relayed = Promise.resolve();
-  const result = await entry.upstream.callTool(upstreamParams, {
-    ...(cancellable ? { signal: extra.mcpReq.signal } : {}),
-    resetTimeoutOnProgress: true,
-    ...(progressToken !== undefined
-      ? {
-          onprogress: (progress) => {
-            relayed = relayed.then(() =>
-              extra.mcpReq
-                .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
-                .catch(() => {}),
-            );
-          },
-        }
-      : {}),
-  });
+  const result = await entry.upstream.callTool(
+    upstreamParams,
+    {
+      ...(cancellable ? { signal: extra.mcpReq.signal } : {}),
+      resetTimeoutOnProgress: true,
+      ...(progressToken !== undefined
+        ? {
+            onprogress: (progress) => {
+              relayed = relayed.then(() =>
+                extra.mcpReq
+                  .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
+                  .catch(() => {}),
+              );
+            },
+          }
+        : {}),
+    },
+    channel,
+  );
   await relayed;
   return result;
 }

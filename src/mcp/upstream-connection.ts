@@ -18,6 +18,7 @@ import type {
   Tool,
 } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/index.js';
+import { CallerRouter, type AgentChannel } from './agent-channel.js';
 import { formatDuration, AirlockError, describeError, type Logger } from '../shared/index.js';
 
 const CLIENT_INFO = { name: 'airlock', version: '0.1.0' };
@@ -69,6 +70,8 @@ export class UpstreamConnection extends EventEmitter<{
   /** What the live connection's server offers (undefined while it is down). */
   capabilities: ServerCapabilities | undefined;
   lastError: string | undefined;
+  /** The agent requests this upstream is serving now: where its mid-call requests and logs go. */
+  private readonly callers: CallerRouter;
   /** The era of the live connection; re-negotiated on every reconnect (an upgraded server is noticed). */
   era: ProtocolEra | undefined;
 
@@ -78,6 +81,7 @@ export class UpstreamConnection extends EventEmitter<{
     private readonly log: Logger,
   ) {
     super();
+    this.callers = new CallerRouter(name, log);
     this.ready = new Promise((resolve) => (this.markReady = resolve));
   }
 
@@ -127,7 +131,11 @@ export class UpstreamConnection extends EventEmitter<{
   }
 
   /** Forward a tools/call as-is: `request`, not `callTool`, so results pass through unvalidated. */
-  async callTool(params: CallToolRequest['params'], options: RequestOptions): Promise<CallToolResult> {
+  async callTool(
+    params: CallToolRequest['params'],
+    options: RequestOptions,
+    channel?: AgentChannel,
+  ): Promise<CallToolResult> {
     const client = this.client;
     if (this.state !== 'ready' || client === undefined) {
       throw new AirlockError(
@@ -136,20 +144,20 @@ export class UpstreamConnection extends EventEmitter<{
       );
     }
     const timeout = this.config.call_timeout;
-    return client.request(
-      { method: 'tools/call', params },
-      {
-        timeout,
-        maxTotalTimeout: timeout,
-        ...options,
-      },
+    return this.callers.serving(channel, () =>
+      client.request({ method: 'tools/call', params }, { timeout, maxTotalTimeout: timeout, ...options }),
     );
   }
 
   private async connect(): Promise<void> {
     if (this.state === 'closed') return;
     this.setState('connecting');
-    const client = new Client(CLIENT_INFO, { capabilities: {}, ...this.negotiation() });
+    // Declared so upstreams may ask; each ask goes to the calling agent, refused if it cannot answer.
+    const client = new Client(CLIENT_INFO, {
+      capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} },
+      ...this.negotiation(),
+    });
+    this.callers.attach(client);
     let transport: Transport;
     try {
       transport = this.createTransport();
@@ -284,7 +292,11 @@ export class UpstreamConnection extends EventEmitter<{
   }
 
   /** Forward a prompts/get as-is. Prompts are read-only templates: no policy applies to them. */
-  async getPrompt(params: GetPromptRequest['params'], options: RequestOptions): Promise<GetPromptResult> {
+  async getPrompt(
+    params: GetPromptRequest['params'],
+    options: RequestOptions,
+    channel?: AgentChannel,
+  ): Promise<GetPromptResult> {
     const client = this.client;
     if (this.state !== 'ready' || client === undefined) {
       throw new AirlockError(
@@ -292,7 +304,7 @@ export class UpstreamConnection extends EventEmitter<{
         `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}`,
       );
     }
-    return client.request({ method: 'prompts/get', params }, options);
+    return this.callers.serving(channel, () => client.request({ method: 'prompts/get', params }, options));
   }
 
   /**
@@ -303,6 +315,7 @@ export class UpstreamConnection extends EventEmitter<{
     method: string,
     params: Record<string, unknown>,
     options: RequestOptions,
+    channel?: AgentChannel,
   ): Promise<Record<string, unknown>> {
     const client = this.client;
     if (this.state !== 'ready' || client === undefined) {
@@ -311,7 +324,10 @@ export class UpstreamConnection extends EventEmitter<{
         `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}`,
       );
     }
-    return (await client.request({ method, params } as never, options)) as Record<string, unknown>;
+    return (await this.callers.serving(channel, () => client.request({ method, params } as never, options))) as Record<
+      string,
+      unknown
+    >;
   }
 
   private async refreshResources(client: Client): Promise<void> {

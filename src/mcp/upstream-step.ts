@@ -27,7 +27,11 @@ export async function runUpstream(call: CallContext, mode: RunMode): Promise<Cal
   void trail.emit('call.forwarded', {});
   let result: CallToolResult;
   try {
-    result = await sendUpstream(entry, params, extra, { cancellable: mode === 'allowed' });
+    // An approved call may run after its agent left (another process, a detached hold): no channel then.
+    result = await sendUpstream(entry, params, extra, {
+      cancellable: mode === 'allowed',
+      channel: call.caller.channel,
+    });
   } catch (error) {
     result = mode === 'allowed' ? allowedFailure(call, error) : approvedFailure(call, error);
   }

@@ -19,9 +19,10 @@ export async function connectAgentHttp(
   mcpUrl: string,
   token: string,
   era: AgentEra,
-  options: { client?: ClientOptions; headers?: Record<string, string> } = {},
+  options: { client?: ClientOptions; headers?: Record<string, string>; setup?: (client: Client) => void } = {},
 ): Promise<Client> {
   const client = new Client({ name: `agent-${era}`, version: '2.0.0' }, clientOptions(era, options.client));
+  options.setup?.(client);
   await client.connect(
     new StreamableHTTPClientTransport(new URL(mcpUrl), {
       requestInit: { headers: { authorization: `Bearer ${token}`, ...options.headers } },

@@ -15,7 +15,7 @@ const configFile = writeGatewayConfig(dir, {
     everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], protocol: '2025-11-25' },
     mlflow: upstreams.standin(),
   },
-  policy: writeJson(join(dir, 'policy.json'), { version: '1', default: 'deny', tools: {} }),
+  policy: writeJson(join(dir, 'policy.json'), { version: '1', default: 'allow' }),
   grants: [{ name: 'agent', token: TOKEN }],
 });
 
@@ -76,5 +76,53 @@ describe.each<AgentEra>(['legacy', 'modern'])('what an upstream offers besides t
       argument: { name: 'department', value: 'E' },
     });
     expect(answer.completion.values).toEqual(['Engineering']);
+  });
+});
+
+describe('what an upstream asks of the agent during a call (2025-era agent and upstream)', () => {
+  let agent: Client;
+  const asked: string[] = [];
+
+  beforeAll(async () => {
+    agent = await connectAgentHttp(gateway.mcpUrl, TOKEN, 'legacy', {
+      client: { capabilities: { sampling: {}, elicitation: { form: {} } } },
+      setup: (client) => {
+        client.setRequestHandler('sampling/createMessage', (request) => {
+          asked.push(JSON.stringify(request.params.messages));
+          return { model: 'test-model', role: 'assistant', content: { type: 'text', text: 'Paris, said the agent' } };
+        });
+        client.setRequestHandler('elicitation/create', (request) => {
+          asked.push(request.params.message);
+          return { action: 'accept', content: { name: 'Ada Lovelace' } };
+        });
+      },
+    });
+    clients.push(agent);
+  });
+
+  it('sends a sampling request to the agent whose call caused it and hands its answer back', async () => {
+    const result = await agent.callTool({
+      name: 'everything__trigger-sampling-request',
+      arguments: { prompt: 'capital of France?' },
+    });
+    expect(asked.some((m) => m.includes('capital of France?'))).toBe(true);
+    expect(JSON.stringify(result.content)).toContain('Paris, said the agent');
+  });
+
+  it('sends an elicitation to the agent and hands the accepted content back', async () => {
+    const result = await agent.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
+    expect(JSON.stringify(result.content)).toContain('Ada Lovelace');
+  });
+
+  it('tells a 2026-era agent, through the upstream, that a mid-call request cannot reach it yet', async () => {
+    const modern = await connectAgentHttp(gateway.mcpUrl, TOKEN, 'modern', {
+      client: { capabilities: { sampling: {} } },
+    });
+    clients.push(modern);
+    const outcome = await modern
+      .callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'x' } })
+      .then((r) => JSON.stringify(r))
+      .catch((e: unknown) => String(e));
+    expect(outcome).toContain('no mid-call requests');
   });
 });

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAgentHttp, connectAgentStdio, type AgentEra } from '../helpers/agents.js';
@@ -61,6 +62,37 @@ describe('agents of both protocol eras on one /mcp URL', () => {
       upstreams: Record<string, { state: string; era?: string }>;
     };
     expect(ready.upstreams['mlflow']).toMatchObject({ state: 'ready', era: 'legacy' });
+  });
+
+  it('refuses a forged Host and a foreign browser Origin even with a valid token (DNS rebinding)', async () => {
+    const post = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const url = new URL(gateway.mcpUrl);
+        const req = request(
+          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }));
+      });
+    const auth = {
+      authorization: `Bearer ${TOKEN}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const forgedHost = await post({ ...auth, host: 'attacker.example:8787' });
+    expect(forgedHost.status).toBe(403);
+    expect(forgedHost.body).toContain('Host header must name a loopback address');
+    const foreignOrigin = await post({ ...auth, origin: 'http://attacker.example' });
+    expect(foreignOrigin.status).toBe(403);
+    expect(foreignOrigin.body).toContain('Origin http://attacker.example is not allowed');
+    // A loopback page (a local tool's UI) is not refused for its Origin.
+    const localOrigin = await post({ ...auth, origin: 'http://localhost:5173' });
+    expect(localOrigin.status).not.toBe(403);
   });
 
   it('refuses a 2026-era request without a valid token', async () => {
