@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll } from 'vitest';
 import { CLI, ROOT, tempDir } from './paths.js';
 
 export interface GatewayProcess {
@@ -142,4 +143,30 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * One gateway for a test file, started before its tests and stopped after them with every client
+ * the tests `track`ed.
+ */
+export function gatewayForFile(config: string): {
+  get: () => GatewayProcess;
+  track: <C extends { close(): Promise<void> }>(client: C) => C;
+} {
+  let gateway: GatewayProcess | undefined;
+  const clients: { close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    gateway = await startGateway({ config });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    await gateway?.stop();
+  });
+  return {
+    get: () => gateway!,
+    track: (client) => {
+      clients.push(client);
+      return client;
+    },
+  };
 }

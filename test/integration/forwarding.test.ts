@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connectAgentHttp, type AgentEra } from '../helpers/agents.js';
 import { writeGatewayConfig } from '../helpers/config.js';
-import { startGateway, type GatewayProcess } from '../helpers/gateway.js';
+import { gatewayForFile } from '../helpers/gateway.js';
 import { ROOT, tempDir, upstreams, writeJson } from '../helpers/paths.js';
 
 // The reference server that exercises every MCP feature, as a real stdio upstream next to the stand-in.
@@ -19,24 +19,14 @@ const configFile = writeGatewayConfig(dir, {
   grants: [{ name: 'agent', token: TOKEN }],
 });
 
-let gateway: GatewayProcess;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  gateway = await startGateway({ config: configFile });
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await gateway?.stop();
-});
+const fixture = gatewayForFile(configFile);
 
 describe.each<AgentEra>(['legacy', 'modern'])('what an upstream offers besides tools, to a %s agent', (era) => {
   let agent: Client;
 
   beforeAll(async () => {
-    agent = await connectAgentHttp(gateway.mcpUrl, TOKEN, era);
-    clients.push(agent);
+    agent = await connectAgentHttp(fixture.get().mcpUrl, TOKEN, era);
+    fixture.track(agent);
   });
 
   it('lists and reads resources under collision-free URIs, contents mapped back', async () => {
@@ -84,7 +74,7 @@ describe('what an upstream asks of the agent during a call (2025-era agent and u
   const asked: string[] = [];
 
   beforeAll(async () => {
-    agent = await connectAgentHttp(gateway.mcpUrl, TOKEN, 'legacy', {
+    agent = await connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'legacy', {
       client: { capabilities: { sampling: {}, elicitation: { form: {} } } },
       setup: (client) => {
         client.setRequestHandler('sampling/createMessage', (request) => {
@@ -97,7 +87,7 @@ describe('what an upstream asks of the agent during a call (2025-era agent and u
         });
       },
     });
-    clients.push(agent);
+    fixture.track(agent);
   });
 
   it('sends a sampling request to the agent whose call caused it and hands its answer back', async () => {
@@ -115,10 +105,10 @@ describe('what an upstream asks of the agent during a call (2025-era agent and u
   });
 
   it('tells a 2026-era agent, through the upstream, that a mid-call request cannot reach it yet', async () => {
-    const modern = await connectAgentHttp(gateway.mcpUrl, TOKEN, 'modern', {
+    const modern = await connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'modern', {
       client: { capabilities: { sampling: {} } },
     });
-    clients.push(modern);
+    fixture.track(modern);
     const outcome = await modern
       .callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'x' } })
       .then((r) => JSON.stringify(r))

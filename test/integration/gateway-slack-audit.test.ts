@@ -70,6 +70,17 @@ async function approvalMessage(tool: string) {
   return { ts, channel, id };
 }
 
+/** The approver's click on a button of an approval message, as Slack would post it. */
+const clickOn = (message: { id: string; channel: string; ts: string }, actionId: string) =>
+  buttonClick({
+    actionId,
+    approvalId: message.id,
+    user: 'U0APPROVER',
+    channel: message.channel,
+    ts: message.ts,
+    responseUrl: fake.responseUrl(),
+  });
+
 beforeAll(async () => {
   fake = await FakeSlack.start();
   configFile = writeGatewayConfig(
@@ -115,18 +126,7 @@ describe('the full Slack cycle through the gateway', () => {
     expect(text).toContain('fraud-detector-dev');
     expect(text).not.toContain(LEAK);
 
-    const status = await postInteraction(
-      slackUrl,
-      SECRET,
-      buttonClick({
-        actionId: APPROVE_ACTION,
-        approvalId: message.id,
-        user: 'U0APPROVER',
-        channel: message.channel,
-        ts: message.ts,
-        responseUrl: fake.responseUrl(),
-      }),
-    );
+    const status = await postInteraction(slackUrl, SECRET, clickOn(message, APPROVE_ACTION));
     expect(status).toBe(200);
     const result = await pending;
     expect(result.isError).toBeFalsy();
@@ -150,18 +150,7 @@ describe('the full Slack cycle through the gateway', () => {
     const pending = call('copy_model_version', copyArgs('2'));
     const message = await approvalMessage('copy_model_version');
     const opened = fake.ok('views.open').length;
-    await postInteraction(
-      slackUrl,
-      SECRET,
-      buttonClick({
-        actionId: DENY_ACTION,
-        approvalId: message.id,
-        user: 'U0APPROVER',
-        channel: message.channel,
-        ts: message.ts,
-        responseUrl: fake.responseUrl(),
-      }),
-    );
+    await postInteraction(slackUrl, SECRET, clickOn(message, DENY_ACTION));
     await waitFor(() => fake.ok('views.open').length > opened, 10_000, 'the deny modal');
     const modal = fake.ok('views.open').at(-1)!.body.view as { private_metadata: string };
     await postInteraction(
@@ -185,33 +174,13 @@ describe('the full Slack cycle through the gateway', () => {
   it('never decides on a forged signature', async () => {
     const pending = call('copy_model_version', copyArgs('3'));
     const message = await approvalMessage('copy_model_version');
-    const forged = await postInteraction(
-      slackUrl,
-      SECRET,
-      buttonClick({
-        actionId: APPROVE_ACTION,
-        approvalId: message.id,
-        user: 'U0APPROVER',
-        channel: message.channel,
-        ts: message.ts,
-        responseUrl: fake.responseUrl(),
-      }),
-      { signWith: 'not-the-secret' },
-    );
+    const forged = await postInteraction(slackUrl, SECRET, clickOn(message, APPROVE_ACTION), {
+      signWith: 'not-the-secret',
+    });
     expect(forged).toBe(401);
-    const stale = await postInteraction(
-      slackUrl,
-      SECRET,
-      buttonClick({
-        actionId: APPROVE_ACTION,
-        approvalId: message.id,
-        user: 'U0APPROVER',
-        channel: message.channel,
-        ts: message.ts,
-        responseUrl: fake.responseUrl(),
-      }),
-      { timestamp: Math.floor(Date.now() / 1000) - 600 },
-    );
+    const stale = await postInteraction(slackUrl, SECRET, clickOn(message, APPROVE_ACTION), {
+      timestamp: Math.floor(Date.now() / 1000) - 600,
+    });
     expect(stale).toBe(401);
     const shown = spawnSync(
       process.execPath,

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectAgentHttp, connectAgentStdio, type AgentEra } from '../helpers/agents.js';
 import { writeGatewayConfig } from '../helpers/config.js';
-import { startGateway, type GatewayProcess } from '../helpers/gateway.js';
+import { gatewayForFile } from '../helpers/gateway.js';
 import { tempDir, upstreams, writeJson } from '../helpers/paths.js';
 
 const TOKEN = 'eras-agent-token-0123456789';
@@ -22,17 +22,7 @@ const configFile = writeGatewayConfig(dir, {
   grants: [{ name: 'agent', token: TOKEN }],
 });
 
-let gateway: GatewayProcess;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  gateway = await startGateway({ config: configFile });
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await gateway?.stop();
-});
+const fixture = gatewayForFile(configFile);
 
 async function expectPolicyApplied(client: Client): Promise<void> {
   const { tools } = await client.listTools();
@@ -51,14 +41,14 @@ describe('agents of both protocol eras on one /mcp URL', () => {
     ['modern', 'modern'],
     ['auto', 'modern'],
   ])('an SDK v2 client negotiating %s lands on the %s era and gets the policy', async (mode, landed) => {
-    const client = await connectAgentHttp(gateway.mcpUrl, TOKEN, mode);
-    clients.push(client);
+    const client = await connectAgentHttp(fixture.get().mcpUrl, TOKEN, mode);
+    fixture.track(client);
     expect(client.getProtocolEra()).toBe(landed);
     await expectPolicyApplied(client);
   });
 
   it('reaches a 2025-era upstream in its era, probed once per connect and named in /readyz', async () => {
-    const ready = (await (await fetch(`${gateway.baseUrl}/readyz`)).json()) as {
+    const ready = (await (await fetch(`${fixture.get().baseUrl}/readyz`)).json()) as {
       upstreams: Record<string, { state: string; era?: string }>;
     };
     expect(ready.upstreams['mlflow']).toMatchObject({ state: 'ready', era: 'legacy' });
@@ -67,7 +57,7 @@ describe('agents of both protocol eras on one /mcp URL', () => {
   it('refuses a forged Host and a foreign browser Origin even with a valid token (DNS rebinding)', async () => {
     const post = (headers: Record<string, string>) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const url = new URL(gateway.mcpUrl);
+        const url = new URL(fixture.get().mcpUrl);
         const req = request(
           { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers },
           (res) => {
@@ -96,7 +86,9 @@ describe('agents of both protocol eras on one /mcp URL', () => {
   });
 
   it('refuses a 2026-era request without a valid token', async () => {
-    await expect(connectAgentHttp(gateway.mcpUrl, 'not-a-grant-token', 'modern')).rejects.toThrow(/401|Unauthorized/);
+    await expect(connectAgentHttp(fixture.get().mcpUrl, 'not-a-grant-token', 'modern')).rejects.toThrow(
+      /401|Unauthorized/,
+    );
   });
 
   it.each<[AgentEra, string]>([
@@ -104,7 +96,7 @@ describe('agents of both protocol eras on one /mcp URL', () => {
     ['auto', 'modern'],
   ])('over stdio, a client negotiating %s lands on the %s era', async (mode, landed) => {
     const { client } = await connectAgentStdio(configFile, mode);
-    clients.push(client);
+    fixture.track(client);
     expect(client.getProtocolEra()).toBe(landed);
     await expectPolicyApplied(client);
   });
