@@ -11,6 +11,7 @@ import { sendJson, startListener } from './http/index.js';
 import { RateLimiter, type Reservation } from './limits/index.js';
 import {
   CallPipeline,
+  InputRounds,
   createAgentServer,
   createMcpEndpoint,
   createModernLeg,
@@ -26,7 +27,7 @@ import {
   collisionMessage,
 } from './mcp/index.js';
 import { PolicySet } from './policy/index.js';
-import { DEFAULT_PREFIX, RedisConnections, whenReady } from './redis/index.js';
+import { DEFAULT_PREFIX, RedisConnections, roundStateSecret, whenReady } from './redis/index.js';
 import { AirlockError, type Logger } from './shared/index.js';
 import { createSlackGroups, SlackBot } from './slack/index.js';
 
@@ -51,6 +52,7 @@ interface GatewayParts {
   resources: ResourceCatalogue;
   policies: PolicySet;
   pipeline: CallPipeline;
+  rounds: InputRounds;
   redisClient: Redis;
   approvals: ApprovalEngine;
   audit: AuditLog;
@@ -113,8 +115,10 @@ export class Gateway {
       const { catalogue, upstreams, resources } = await startUpstreams(config, log, closers);
       const drain = new AbortController();
       const { slack } = stores;
+      const rounds = new InputRounds(() => roundStateSecret(stores.redisClient, config.redis?.prefix));
       const pipeline = new CallPipeline({
         catalogue,
+        rounds,
         policies,
         limiter: stores.limiter,
         approvals: stores.approvals,
@@ -132,6 +136,7 @@ export class Gateway {
         resources,
         policies,
         pipeline,
+        rounds,
         ...stores,
         closers,
         drain,
@@ -159,7 +164,11 @@ export class Gateway {
       void session.transport.close().catch(() => {});
     });
     // 2026-era servers live for one request: not tracked, their list_changed goes through the leg.
-    this.modern = createModernLeg((grant) => this.newAgentServer(grant, 'modern'), log);
+    this.modern = createModernLeg(
+      (grant) => this.newAgentServer(grant, 'modern'),
+      (tool) => this.parts.catalogue.resolve(tool)?.tool.inputSchema,
+      log,
+    );
     const mcp = createMcpEndpoint({
       auth: new GrantAuthenticator(config.grants),
       sessions: this.sessions,
@@ -267,8 +276,13 @@ export class Gateway {
   }
 
   private newAgentServer(grant: GrantConfig, era: Era, stdioSessionId?: string): Server {
-    const { catalogue, resources, upstreams, policies, pipeline } = this.parts;
-    return createAgentServer(grant, { catalogue, resources, upstreams, policies, pipeline }, era, stdioSessionId);
+    const { catalogue, resources, upstreams, policies, pipeline, rounds } = this.parts;
+    return createAgentServer(
+      grant,
+      { catalogue, resources, upstreams, policies, pipeline, rounds },
+      era,
+      stdioSessionId,
+    );
   }
 
   private broadcastToolListChanged(): void {

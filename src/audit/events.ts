@@ -29,7 +29,12 @@ const iso = z.iso.datetime({ offset: false });
 
 /** The fields specific to each event type. */
 export const AuditDetailsSchemas = {
-  'call.received': z.object({}),
+  'call.received': z.object({
+    /** A retry answering an input round (MCP 2026-07-28 input_required): the call it continues. */
+    continues: z.string().optional(),
+    /** The keys of the answers it carries. */
+    answers: z.array(z.string()).optional(),
+  }),
   'policy.decided': z.object({
     /** The matched rule (JSON pointer, e.g. /tools/copy_model_version) or "(default)". */
     rule: z.string(),
@@ -73,7 +78,9 @@ export const AuditDetailsSchemas = {
   'call.forwarded': z.object({}),
   'call.outcome': z.object({
     /** ok: a result; tool_error: a result with isError; failure: no result (transport, timeout); unknown: the executor died. */
-    outcome: z.enum(['ok', 'tool_error', 'failure', 'cancelled', 'unknown']),
+    /** input_required: the upstream asked the agent for input (`input_requests`: what, by method); the agent's retry continues the call. */
+    outcome: z.enum(['ok', 'tool_error', 'failure', 'cancelled', 'unknown', 'input_required']),
+    input_requests: z.array(z.string()).optional(),
     /** The upstream's time (from call.forwarded), or the whole call's when it was never forwarded. */
     duration_ms: z.number(),
     error: z.string().optional(),

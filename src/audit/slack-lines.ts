@@ -80,7 +80,8 @@ export function mayHaveSlackLine(type: AuditEventType, action?: unknown): boolea
   return type !== 'policy.decided' || action === 'deny';
 }
 
-type BurstKind = 'denied' | 'rate_limited' | 'refused' | 'ok' | 'tool_error' | 'failure' | 'cancelled' | 'unknown';
+type BurstKind =
+  'denied' | 'rate_limited' | 'refused' | 'ok' | 'tool_error' | 'failure' | 'cancelled' | 'unknown' | 'input_required';
 
 const VERBS: Record<BurstKind, string> = {
   denied: 'denied by policy',
@@ -91,6 +92,7 @@ const VERBS: Record<BurstKind, string> = {
   failure: 'failed',
   cancelled: 'was cancelled by the agent',
   unknown: 'ended with an unknown outcome',
+  input_required: 'asked the agent for input',
 };
 
 /** Events that repeat in bursts roll up; approval events and outcomes of approved calls never do. */

@@ -1,7 +1,10 @@
 import {
   ProtocolError,
   ProtocolErrorCode,
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
   type ClientCapabilities,
+  type LoggingLevel,
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { Client } from '@modelcontextprotocol/client';
@@ -23,6 +26,11 @@ const CAPABILITY: Record<AgentRequestMethod, keyof ClientCapabilities> = {
  */
 export interface AgentChannel {
   grant: string;
+  era: Era;
+  /** What the agent declared it can do: per request in 2026-07-28, per connection before. */
+  capabilities(): ClientCapabilities | undefined;
+  /** The log level it asked for: per request in 2026-07-28, by logging/setLevel before. */
+  logLevel(): LoggingLevel | undefined;
   request(method: AgentRequestMethod, params: Record<string, unknown>): Promise<Record<string, unknown>>;
   notify(method: string, params: Record<string, unknown>): Promise<void>;
 }
@@ -32,9 +40,13 @@ export function agentChannel(
   era: Era,
   ctx: ServerContext,
   capabilities: () => ClientCapabilities | undefined,
+  logLevel: () => LoggingLevel | undefined,
 ): AgentChannel {
   return {
     grant,
+    era,
+    capabilities,
+    logLevel,
     async request(method, params) {
       if (era === 'modern') {
         // 2026-07-28 has no server→client requests; the input_required translation is not built yet.
@@ -49,6 +61,24 @@ export function agentChannel(
       return (await ctx.mcpReq.send({ method, params } as never)) as Record<string, unknown>;
     },
     notify: (method, params) => ctx.mcpReq.notify({ method, params } as never),
+  };
+}
+
+/**
+ * A request to a 2026-era upstream on the agent's behalf: it carries the agent's own client
+ * capabilities (so the upstream asks only for what the agent can give) and log level, not ours.
+ */
+export function withAgentEnvelope(params: Record<string, unknown>, channel: AgentChannel): Record<string, unknown> {
+  const capabilities = channel.capabilities();
+  const level = channel.logLevel();
+  if (capabilities === undefined && level === undefined) return params;
+  return {
+    ...params,
+    _meta: {
+      ...(params['_meta'] as object | undefined),
+      ...(capabilities === undefined ? {} : { [CLIENT_CAPABILITIES_META_KEY]: capabilities }),
+      ...(level === undefined ? {} : { [LOG_LEVEL_META_KEY]: level }),
+    },
   };
 }
 

@@ -2,6 +2,9 @@ import type { Server } from '@modelcontextprotocol/server';
 import {
   ProtocolError,
   ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  type LoggingLevel,
   type ServerCapabilities,
   type ServerContext,
 } from '@modelcontextprotocol/server';
@@ -10,12 +13,20 @@ import { asPassedThrough } from './protocol-error.js';
 import type { ResourceCatalogue } from './resource-catalogue.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 import type { UpstreamConnection } from './upstream-connection.js';
+import { checkRoundTarget, roundOf, upstreamRoundParams, type InputRounds } from './input-rounds.js';
 
 /** Agent-facing URIs each 2025-era agent server subscribed to (2026-era agents use subscriptions/listen). */
 const subscriptions = new WeakMap<Server, Set<string>>();
 
 export function subscribedUris(server: Server): ReadonlySet<string> {
   return subscriptions.get(server) ?? new Set();
+}
+
+/** The level each 2025-era agent server's agent set with logging/setLevel. */
+const levels = new WeakMap<Server, LoggingLevel>();
+
+export function sessionLogLevel(server: Server): LoggingLevel | undefined {
+  return levels.get(server);
 }
 
 /** What the agent server offers beyond tools and prompts: the union of what the upstreams offer. */
@@ -54,6 +65,8 @@ export function registerForwarding(
     resources: ResourceCatalogue;
     catalogue: ToolCatalogue;
     upstreams: readonly UpstreamConnection[];
+    rounds: InputRounds;
+    grant: string;
     channelOf: (ctx: ServerContext) => AgentChannel | undefined;
   },
 ): void {
@@ -64,10 +77,13 @@ export function registerForwarding(
     server.setRequestHandler('resources/read', async (request, ctx) => {
       const target = resources.resolve(request.params.uri);
       if (target === undefined) throw notFound(request.params.uri);
+      const round = roundOf(ctx);
+      const roundTarget = `resources/read ${request.params.uri}`;
+      checkRoundTarget(round, roundTarget);
       const result = await target.upstream
         .forward(
           'resources/read',
-          { ...request.params, uri: target.uri },
+          upstreamRoundParams({ ...request.params, uri: target.uri }, round),
           { signal: ctx.mcpReq.signal },
           channelOf(ctx),
         )
@@ -76,7 +92,8 @@ export function registerForwarding(
         ...c,
         uri: resources.agentUri(target.upstream.name, c.uri),
       }));
-      return { ...result, ...(contents ? { contents } : {}) } as never;
+      const mapped = { ...result, ...(contents ? { contents } : {}) };
+      return (await deps.rounds.seal(deps.grant, mapped, { t: roundTarget }, ctx)) as never;
     });
   }
   if (capabilities.resources?.subscribe) {
@@ -91,7 +108,7 @@ export function registerForwarding(
         // The upstream stays subscribed while any agent may be; updates are filtered per agent server.
         if (method === 'resources/subscribe' && target.upstream.capabilities?.resources?.subscribe)
           await target.upstream
-            .forward(method, { ...request.params, uri: target.uri }, { signal: ctx.mcpReq.signal })
+            .subscribeResource(target.uri, { signal: ctx.mcpReq.signal }, channelOf(ctx))
             .catch(rethrow);
         return {};
       });
@@ -101,9 +118,20 @@ export function registerForwarding(
   if (capabilities.logging) {
     // One upstream connection serves every agent: the level is the upstream's, last setter wins.
     server.setRequestHandler('logging/setLevel', async (request, ctx) => {
+      // Kept for 2026-era upstreams, which take the level per request (agent-channel.ts).
+      levels.set(server, request.params.level);
       const logging = deps.upstreams.filter((u) => u.state === 'ready' && u.capabilities?.logging);
+      const channel = channelOf(ctx);
       await Promise.all(
-        logging.map((u) => u.forward('logging/setLevel', request.params, { signal: ctx.mcpReq.signal }).catch(rethrow)),
+        logging.map((u) =>
+          u
+            .forward('logging/setLevel', request.params, { signal: ctx.mcpReq.signal }, channel)
+            .catch((error: unknown) => {
+              // A 2026-only upstream has no setLevel (levels travel per request there): nothing to set.
+              if (error instanceof SdkError && error.code === SdkErrorCode.MethodNotSupportedByProtocolVersion) return;
+              rethrow(error);
+            }),
+        ),
       );
       return {};
     });

@@ -1,6 +1,8 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
   Server,
+  type LoggingLevel,
   type ClientCapabilities,
   type ServerContext,
 } from '@modelcontextprotocol/server';
@@ -15,9 +17,10 @@ import { asPassedThrough, invalidParams } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 import { agentChannel } from './agent-channel.js';
-import { forwardedCapabilities, registerForwarding } from './agent-resources.js';
+import { forwardedCapabilities, registerForwarding, sessionLogLevel } from './agent-resources.js';
 import type { ResourceCatalogue } from './resource-catalogue.js';
 import type { UpstreamConnection } from './upstream-connection.js';
+import { checkRoundTarget, roundOf, upstreamRoundParams, type InputRounds } from './input-rounds.js';
 
 const APPROVAL_NOTE = '[Requires human approval] ';
 
@@ -27,6 +30,7 @@ export interface AgentServerDeps {
   upstreams: readonly UpstreamConnection[];
   policies: PolicyProvider;
   pipeline: CallPipeline;
+  rounds: InputRounds;
 }
 
 /**
@@ -47,6 +51,8 @@ export function createAgentServer(
       capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, ...forwarded },
       instructions:
         'Airlock MCP gateway: tool calls are checked against policy; some need a human\'s approval and may answer "pending" first.',
+      // Airlock's sealed state on input_required retries (input-rounds.ts), checked before any handler.
+      requestState: { verify: deps.rounds.verifier(grant.name) },
       debouncedNotificationMethods: [
         'notifications/tools/list_changed',
         'notifications/prompts/list_changed',
@@ -66,7 +72,12 @@ export function createAgentServer(
     grant,
     sessionId: ctx.sessionId ?? stdioSessionId ?? `grant:${grant.name}`,
     era,
-    channel: agentChannel(grant.name, era, ctx, capabilitiesOf(ctx)),
+    channel: agentChannel(grant.name, era, ctx, capabilitiesOf(ctx), () =>
+      era === 'modern'
+        ? ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] as
+            LoggingLevel | undefined)
+        : sessionLogLevel(server),
+    ),
   });
   server.setRequestHandler('tools/list', (_request, ctx) => ({
     tools: visibleTools(callerOf(ctx), deps),
@@ -76,20 +87,24 @@ export function createAgentServer(
   server.setRequestHandler('prompts/list', () => ({
     prompts: deps.catalogue.listPrompts().map((entry) => ({ ...entry.prompt, name: entry.name })),
   }));
-  server.setRequestHandler('prompts/get', (request, ctx) => {
+  server.setRequestHandler('prompts/get', async (request, ctx) => {
     const entry = deps.catalogue.resolvePrompt(request.params.name);
     if (entry === undefined) throw invalidParams(`Unknown prompt: ${request.params.name}`);
-    return entry.upstream
+    const round = roundOf(ctx);
+    const target = `prompts/get ${request.params.name}`;
+    checkRoundTarget(round, target);
+    const result = await entry.upstream
       .getPrompt(
-        { ...request.params, name: entry.upstreamPrompt },
+        upstreamRoundParams({ ...request.params, name: entry.upstreamPrompt }, round),
         { signal: ctx.mcpReq.signal },
         callerOf(ctx).channel,
       )
       .catch((error: unknown) => {
         throw error instanceof ProtocolError ? asPassedThrough(error) : error;
       });
+    return deps.rounds.seal(grant.name, result, { t: target }, ctx);
   });
-  registerForwarding(server, forwarded, { ...deps, channelOf: (ctx) => callerOf(ctx).channel });
+  registerForwarding(server, forwarded, { ...deps, grant: grant.name, channelOf: (ctx) => callerOf(ctx).channel });
   return server;
 }
 

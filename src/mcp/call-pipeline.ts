@@ -12,6 +12,15 @@ import { runUpstream } from './upstream-step.js';
 import { invalidParams, MAX_ARGUMENT_DEPTH, nestedDeeperThan } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
+import {
+  argumentsHash,
+  checkRoundTarget,
+  roundOf,
+  upstreamRoundParams,
+  type AgentRound,
+  type InputRounds,
+  type RoundPayload,
+} from './input-rounds.js';
 
 export interface CallPipelineDeps {
   catalogue: ToolCatalogue;
@@ -19,6 +28,8 @@ export interface CallPipelineDeps {
   limiter: RateLimiter;
   approvals: ApprovalEngine;
   audit: AuditLog;
+  /** Seals input_required rounds, so a retry is known as the same admitted call. */
+  rounds: InputRounds;
   /** A note for the agent's progress text while a held call waits (e.g. "Slack could not be reached"). */
   deliveryNote?: (approvalId: string) => Promise<string | undefined>;
   /** How often a held call reports progress. */
@@ -82,6 +93,7 @@ export class CallPipeline {
         `Invalid arguments for ${params.name}: nested deeper than ${MAX_ARGUMENT_DEPTH} levels (Airlock's limit); the call was not run`,
       );
     }
+    const round = this.roundFor(params, args, extra);
     const trail = audit.call({
       grant: caller.grant.name,
       session: caller.sessionId,
@@ -89,14 +101,22 @@ export class CallPipeline {
       tool: entry.upstreamTool,
       args,
     });
-    void trail.emit('call.received', {});
+    void trail.emit('call.received', continuation(round));
 
     const decision = evaluate(policies.policyFor(caller.grant), {
       server: entry.upstream.name,
       tool: entry.upstreamTool,
       args,
     });
-    const call: CallContext = { caller, entry, params, extra, decision, trail, log };
+    const call: CallContext = {
+      caller,
+      entry,
+      params: upstreamRoundParams(params, round),
+      extra,
+      decision,
+      trail,
+      log,
+    };
     log.info({ ...logContext(call), action: decision.action }, 'policy decision');
     // The decision is on disk before anything happens because of it (fail closed by default).
     const refused = await this.recordOrRefuse(trail, () =>
@@ -107,18 +127,46 @@ export class CallPipeline {
       }),
     );
     if (refused) return refused;
+    const { result, admitted } = await this.admit(call, round.payload);
+    if (admitted === undefined) return result;
+    const sealed = { t: `tools/call ${params.name}`, c: round.payload?.c ?? trail.callId, h: argumentsHash(args) };
+    return this.deps.rounds.seal(caller.grant.name, result, { ...sealed, a: admitted }, extra);
+  }
 
-    switch (decision.action) {
+  /**
+   * Runs the decision. A retry that answers an input round (`continues`) is the call Airlock
+   * already admitted: its limits were counted and its approval given, so neither is asked again;
+   * the policy still is, and a deny now stops it.
+   */
+  private async admit(
+    call: CallContext,
+    continues: RoundPayload | undefined,
+  ): Promise<{ result: CallToolResult; admitted?: 'allowed' | 'approved' }> {
+    switch (call.decision.action) {
       case 'deny':
-        return policyDenial(decision.rule, decision.reason);
+        return { result: policyDenial(call.decision.rule, call.decision.reason) };
       case 'require_approval':
-        return holdForApproval(this.approvalDeps, call);
+        if (continues?.a === 'approved') return { result: await runUpstream(call, 'allowed'), admitted: 'approved' };
+        return { result: await holdForApproval(this.approvalDeps, call), admitted: 'approved' };
       case 'allow': {
+        if (continues !== undefined)
+          return { result: await runUpstream(call, 'allowed'), admitted: continues.a ?? 'allowed' };
         const reserved = await reserveLimits(this.deps.limiter, call);
-        if (!reserved.ok) return reserved.result;
-        return runUpstream(call, 'allowed');
+        if (!reserved.ok) return { result: reserved.result };
+        return { result: await runUpstream(call, 'allowed'), admitted: 'allowed' };
       }
     }
+  }
+
+  /** The input round this request answers, refused when its sealed state was for another call. */
+  private roundFor(params: CallToolRequest['params'], args: unknown, extra: HandlerExtra): AgentRound {
+    const round = roundOf(extra);
+    checkRoundTarget(round, `tools/call ${params.name}`);
+    if (round.payload !== undefined && round.payload.h !== argumentsHash(args))
+      throw invalidParams(
+        `requestState belongs to a call of ${params.name} with other arguments: a retry repeats the arguments it was asked for`,
+      );
+    return round;
   }
 
   /** Runs an audit write that must succeed; on failure the call is refused, saying why. */
@@ -136,4 +184,10 @@ export class CallPipeline {
       );
     }
   }
+}
+
+/** The audit fields of a retry that answers an input round. */
+function continuation(round: AgentRound): { continues?: string; answers?: string[] } {
+  if (round.payload?.c === undefined) return {};
+  return { continues: round.payload.c, answers: Object.keys(round.inputResponses ?? {}) };
 }

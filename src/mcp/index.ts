@@ -5,6 +5,7 @@
  */
 export { CallPipeline, type CallPipelineDeps } from './call-pipeline.js';
 export { createAgentServer } from './agent-server.js';
+export { InputRounds } from './input-rounds.js';
 export { createMcpEndpoint, type McpEndpointOptions } from './http-endpoint.js';
 export { createModernLeg, type ModernLeg } from './modern-leg.js';
 export type { Era } from './call-context.js';

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type AuthInfo, type Server } from '@modelcontextprotocol/server';
 import type { GrantConfig } from '../config/index.js';
+import { sendJson } from '../http/index.js';
 import { describeError, type Logger } from '../shared/index.js';
+import { HEADER_MISMATCH_CODE, paramHeaderDeclarations, paramHeaderMismatch } from './param-headers.js';
 
 /**
  * 2026-07-28 requests at `/mcp`: the SDK's per-request serving (`createMcpHandler`, strict: the
@@ -26,7 +28,15 @@ export async function isLegacyHttpRequest(req: IncomingMessage, body: unknown): 
   return isLegacyRequest(await toWebRequest(req, body), body);
 }
 
-export function createModernLeg(createServer: (grant: GrantConfig) => Server, log: Logger): ModernLeg {
+/**
+ * @param inputSchemaOf the agent-facing tool's inputSchema, whose `x-mcp-header` declarations the
+ * request's `Mcp-Param-*` headers must agree with (param-headers.ts).
+ */
+export function createModernLeg(
+  createServer: (grant: GrantConfig) => Server,
+  inputSchemaOf: (tool: string) => unknown,
+  log: Logger,
+): ModernLeg {
   const onerror = (error: Error) => log.debug({ err: describeError(error) }, '2026-era request error');
   const handler = createMcpHandler(
     (ctx) => {
@@ -40,6 +50,14 @@ export function createModernLeg(createServer: (grant: GrantConfig) => Server, lo
   const node = toNodeHandler(handler, { onerror });
   return {
     serve: (req, res, grant, body) => {
+      const mismatch = paramMismatch(req, body, inputSchemaOf);
+      if (mismatch !== undefined) {
+        log.debug(
+          { grant: grant.name, mismatch },
+          '2026-era tools/call refused: Mcp-Param header disagrees with the body',
+        );
+        return Promise.resolve(refuseMismatch(res, body, mismatch));
+      }
       // toNodeHandler hands `req.auth` to the factory; the secret itself never goes in.
       const auth: AuthInfo = { token: `grant:${grant.name}`, clientId: grant.name, scopes: [], extra: { grant } };
       (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
@@ -51,4 +69,33 @@ export function createModernLeg(createServer: (grant: GrantConfig) => Server, lo
     resourceUpdated: (uri) => handler.notify.resourceUpdated(uri),
     close: () => handler.close(),
   };
+}
+
+/** A 2026-era tools/call whose `Mcp-Param-*` headers disagree with its arguments (SEP-2243). */
+function paramMismatch(
+  req: IncomingMessage,
+  body: unknown,
+  inputSchemaOf: (tool: string) => unknown,
+): { header: string; body: string } | undefined {
+  const message = body as { method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
+  if (message?.method !== 'tools/call' || typeof message.params?.name !== 'string') return undefined;
+  const declared = paramHeaderDeclarations(inputSchemaOf(message.params.name));
+  if (declared.length === 0) return undefined;
+  return paramHeaderMismatch(declared, message.params.arguments, (name) => {
+    const value = req.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(', ') : value;
+  });
+}
+
+function refuseMismatch(res: ServerResponse, body: unknown, mismatch: { header: string; body: string }): void {
+  const id = (body as { id?: unknown }).id ?? null;
+  sendJson(res, 400, {
+    jsonrpc: '2.0',
+    id,
+    error: {
+      code: HEADER_MISMATCH_CODE,
+      message: `Bad Request: the request headers and body disagree: ${mismatch.body}`,
+      data: { mismatch },
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import { isInputRequiredResult, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import {
   agentOutcome,
   OUTCOME_STATUSES,
@@ -50,7 +50,15 @@ export function withOutcomeSchema(outputSchema: Tool['outputSchema']): Tool['out
 }
 
 /** The audit outcome of an upstream answer: a result, a tool error, or Airlock's own failure outcome. */
-export function auditOutcome(result: CallToolResult): { outcome: 'ok' | 'tool_error' | 'failure'; error?: string } {
+export function auditOutcome(result: CallToolResult): {
+  outcome: 'ok' | 'tool_error' | 'failure' | 'input_required';
+  error?: string;
+  input_requests?: string[];
+} {
+  if (isInputRequiredResult(result)) {
+    const requests = Object.values(result.inputRequests ?? {}) as { method?: unknown }[];
+    return { outcome: 'input_required', input_requests: requests.map((r) => String(r.method)) };
+  }
   const status = (result.structuredContent as { status?: unknown } | undefined)?.status;
   if (status === 'upstream_unavailable') {
     const text = result.content[0]?.type === 'text' ? result.content[0].text : 'upstream unavailable';

@@ -1,8 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type {
+  Client,
   ClientOptions,
   ProtocolEra,
   Transport,
@@ -18,8 +16,19 @@ import type {
   Tool,
 } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/index.js';
-import { CallerRouter, type AgentChannel } from './agent-channel.js';
+import { CallerRouter, withAgentEnvelope, type AgentChannel } from './agent-channel.js';
+import { UpstreamListen } from './upstream-listen.js';
+import { UpstreamClient } from './upstream-client.js';
 import { formatDuration, AirlockError, describeError, type Logger } from '../shared/index.js';
+import {
+  createUpstreamTransport,
+  describeFailure,
+  fetchPrompts,
+  fetchResources,
+  fetchTools,
+  negotiation,
+  withoutServerInfo,
+} from './upstream-transport.js';
 
 const CLIENT_INFO = { name: 'airlock', version: '0.1.0' };
 /** Retry delays after consecutive failures: doubling from 250 ms, then every 30 s. */
@@ -37,9 +46,6 @@ export interface UpstreamHealth {
   retry_at?: string;
 }
 
-/** How long a server/discover probe may take before a stdio upstream counts as 2025-era. */
-const PROBE_TIMEOUT_MS = 5_000;
-
 /** A connection that stayed up this long resets the backoff; a crash loop keeps growing it. */
 const STABLE_MS = 30_000;
 
@@ -56,6 +62,11 @@ export class UpstreamConnection extends EventEmitter<{
   state: [UpstreamState];
 }> {
   private client: Client | undefined;
+  private readonly inputSchemaOf = (tool: string): unknown => this.tools.find((t) => t.name === tool)?.inputSchema;
+  /** The 2025-era session beside a 2026-era main connection (HTTP upstreams that speak both). */
+  private twin: Client | undefined;
+  private twinConnecting = false;
+  private readonly listen: UpstreamListen;
   private attempt = 0;
   private retryAt = 0;
   private readyAt = 0;
@@ -82,6 +93,7 @@ export class UpstreamConnection extends EventEmitter<{
   ) {
     super();
     this.callers = new CallerRouter(name, log);
+    this.listen = new UpstreamListen(name, log);
     this.ready = new Promise((resolve) => (this.markReady = resolve));
   }
 
@@ -127,6 +139,8 @@ export class UpstreamConnection extends EventEmitter<{
   async close(): Promise<void> {
     this.setState('closed');
     clearTimeout(this.retryTimer);
+    await this.listen.close();
+    await this.twin?.close().catch(() => {});
     await this.client?.close().catch(() => {});
   }
 
@@ -136,33 +150,114 @@ export class UpstreamConnection extends EventEmitter<{
     options: RequestOptions,
     channel?: AgentChannel,
   ): Promise<CallToolResult> {
-    const client = this.client;
+    const timeout = this.config.call_timeout;
+    return (await this.forward(
+      'tools/call',
+      params,
+      { timeout, maxTotalTimeout: timeout, ...options },
+      channel,
+    )) as never;
+  }
+
+  /** Forward a prompts/get as-is. */
+  async getPrompt(
+    params: GetPromptRequest['params'],
+    options: RequestOptions,
+    channel?: AgentChannel,
+  ): Promise<GetPromptResult> {
+    return (await this.forward('prompts/get', params, options, channel)) as never;
+  }
+
+  /**
+   * Forward a request the agent made as-is: its params and the upstream's answer or JSON-RPC error
+   * pass through untouched. To a 2026-era upstream the request carries the agent's own client
+   * capabilities (so the upstream asks only for what the agent can give), and an `input_required`
+   * answer comes back as it is, for the agent to fulfil (never fulfilled by Airlock itself).
+   */
+  async forward(
+    method: string,
+    params: Record<string, unknown>,
+    options: RequestOptions,
+    channel?: AgentChannel,
+  ): Promise<Record<string, unknown>> {
+    const client = this.clientFor(channel);
     if (this.state !== 'ready' || client === undefined) {
       throw new AirlockError(
         'upstream_unavailable',
         `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}${this.lastError ? ` (${this.lastError})` : ''}`,
       );
     }
-    const timeout = this.config.call_timeout;
-    return this.callers.serving(channel, () =>
-      client.request({ method: 'tools/call', params }, { timeout, maxTotalTimeout: timeout, ...options }),
+    const modern = client.getProtocolEra() === 'modern';
+    const sent = modern && channel !== undefined ? withAgentEnvelope(params, channel) : params;
+    const result = (await this.callers.serving(channel, () =>
+      client.request({ method, params: sent } as never, { allowInputRequired: true, ...options }),
+    )) as Record<string, unknown>;
+    return modern ? withoutServerInfo(result) : result;
+  }
+
+  /**
+   * Subscribes to an upstream resource for the agents: resources/subscribe in the 2025 era, the
+   * listen stream's filter in 2026-07-28 (its updates arrive as `resourceUpdated` either way).
+   */
+  async subscribeResource(uri: string, options: RequestOptions, channel?: AgentChannel): Promise<void> {
+    if (this.clientFor(channel)?.getProtocolEra() === 'modern') return this.listen.subscribe(uri);
+    await this.forward('resources/subscribe', { uri }, options, channel);
+  }
+
+  /**
+   * The client for an agent's request: a 2025-era agent's goes over the 2025-era twin when the
+   * upstream speaks both eras (it keeps push-style sampling, subscriptions and logging levels),
+   * everything else over the main connection.
+   */
+  private clientFor(channel: AgentChannel | undefined): Client | undefined {
+    if (channel?.era !== 'legacy' || this.era !== 'modern' || !('url' in this.config)) return this.client;
+    if (this.twin === undefined && this.state === 'ready') void this.connectTwin();
+    return this.twin ?? this.client;
+  }
+
+  /** A client with our capabilities, the agent-request router and the notification handlers. */
+  private newClient(options: Pick<ClientOptions, 'versionNegotiation'>): Client {
+    // Declared so upstreams may ask; each ask goes to the calling agent, refused if it cannot answer.
+    const client = new UpstreamClient(CLIENT_INFO, {
+      capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} },
+      ...options,
+    });
+    this.callers.attach(client);
+    client.onerror = (error) =>
+      this.log.debug({ upstream: this.name, err: describeError(error) }, 'upstream transport error');
+    const refresh = (what: string, run: () => Promise<void>) => () =>
+      void run().catch((error) =>
+        this.log.warn({ upstream: this.name, err: describeError(error) }, `could not re-list upstream ${what}`),
+      );
+    // Lists are always read over the main connection, whichever connection said they changed.
+    const main = () => this.client ?? client;
+    client.setNotificationHandler(
+      'notifications/tools/list_changed',
+      refresh('tools', () => this.refreshTools(main())),
     );
+    client.setNotificationHandler(
+      'notifications/prompts/list_changed',
+      refresh('prompts', () => this.refreshPrompts(main())),
+    );
+    client.setNotificationHandler(
+      'notifications/resources/list_changed',
+      refresh('resources', () => this.refreshResources(main())),
+    );
+    client.setNotificationHandler('notifications/resources/updated', (notification) => {
+      this.emit('resourceUpdated', notification.params.uri);
+    });
+    return client;
   }
 
   private async connect(): Promise<void> {
     if (this.state === 'closed') return;
     this.setState('connecting');
-    // Declared so upstreams may ask; each ask goes to the calling agent, refused if it cannot answer.
-    const client = new Client(CLIENT_INFO, {
-      capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} },
-      ...this.negotiation(),
-    });
-    this.callers.attach(client);
+    const client = this.newClient(negotiation(this.config));
     let transport: Transport;
     try {
-      transport = this.createTransport();
+      transport = createUpstreamTransport(this.name, this.config, this.log, this.inputSchemaOf);
     } catch (error) {
-      return this.onDisconnected(client, this.describeFailure(error));
+      return this.onDisconnected(client, describeFailure(this.config, error));
     }
     // onclose fires for a failed start too (after the catch below): one disconnect per client.
     let gone = false;
@@ -172,26 +267,6 @@ export class UpstreamConnection extends EventEmitter<{
       this.onDisconnected(client, reason);
     };
     client.onclose = () => disconnected('connection closed');
-    client.onerror = (error) =>
-      this.log.debug({ upstream: this.name, err: describeError(error) }, 'upstream transport error');
-    client.setNotificationHandler('notifications/tools/list_changed', () => {
-      void this.refreshTools(client).catch((error) =>
-        this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream tools'),
-      );
-    });
-    client.setNotificationHandler('notifications/prompts/list_changed', () => {
-      void this.refreshPrompts(client).catch((error) =>
-        this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream prompts'),
-      );
-    });
-    client.setNotificationHandler('notifications/resources/list_changed', () => {
-      void this.refreshResources(client).catch((error) =>
-        this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not re-list upstream resources'),
-      );
-    });
-    client.setNotificationHandler('notifications/resources/updated', (notification) => {
-      this.emit('resourceUpdated', notification.params.uri);
-    });
     try {
       await client.connect(transport);
       if (this.isClosed()) return void client.close();
@@ -209,66 +284,59 @@ export class UpstreamConnection extends EventEmitter<{
         'upstream connected',
       );
       this.markReady();
+      if (this.era === 'modern') await this.openModernExtras(client);
     } catch (error) {
-      const reason = this.describeFailure(error);
+      const reason = describeFailure(this.config, error);
       this.client = undefined;
       disconnected(reason);
       await client.close().catch(() => {});
     }
   }
 
-  /** The `protocol` setting as the SDK's version negotiation. */
-  private negotiation(): Pick<ClientOptions, 'versionNegotiation'> {
-    switch (this.config.protocol) {
-      case '2025-11-25':
-        return {};
-      case '2026-07-28':
-        return { versionNegotiation: { mode: { pin: '2026-07-28' } } };
-      case 'auto':
-        // A stdio server that ignores an unknown first request is legacy after this long.
-        return { versionNegotiation: { mode: 'auto', probe: { timeoutMs: PROBE_TIMEOUT_MS } } };
-    }
+  /** The listen stream of a 2026-era connection, and its 2025-era twin over HTTP. */
+  private async openModernExtras(client: Client): Promise<void> {
+    if ('url' in this.config) void this.connectTwin();
+    await this.listen
+      .open(client, this.capabilities)
+      .catch((error) =>
+        this.log.warn({ upstream: this.name, err: describeError(error) }, 'could not open the upstream listen stream'),
+      );
   }
 
-  /** "command mcp-servr-typo not found (ENOENT)" rather than "spawn mcp-servr-typo ENOENT". */
-  private describeFailure(error: unknown): string {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if ('command' in this.config) {
-      const { command, cwd } = this.config;
-      if (code === 'ENOENT') {
-        return cwd !== undefined && !existsSync(cwd)
-          ? `working directory ${cwd} does not exist (ENOENT)`
-          : `command ${command} not found (ENOENT)`;
-      }
-      if (code === 'EACCES') return `command ${command} is not executable (EACCES)`;
+  /**
+   * A 2025-era session to an HTTP upstream that answered in 2026-07-28, for 2025-era agents. A
+   * server that speaks only 2026-07-28 refuses it; its 2025-era agents then go over the main
+   * connection, the SDK turning its input_required rounds into push requests to them.
+   */
+  private async connectTwin(): Promise<void> {
+    if (this.twinConnecting) return;
+    this.twinConnecting = true;
+    const twin = this.newClient({});
+    twin.onclose = () => {
+      if (this.twin === twin) this.twin = undefined;
+    };
+    try {
+      await twin.connect(createUpstreamTransport(this.name, this.config, this.log, this.inputSchemaOf));
+      if (this.state !== 'ready' || twin.getProtocolEra() !== 'legacy') return void twin.close();
+      this.twin = twin;
+      this.log.info({ upstream: this.name }, 'upstream also speaks 2025-11-25: 2025-era agents use that session');
+    } catch (error) {
+      this.log.info(
+        { upstream: this.name, err: describeError(error) },
+        'upstream speaks only 2026-07-28: 2025-era agents are served over it',
+      );
+      await twin.close().catch(() => {});
+    } finally {
+      this.twinConnecting = false;
     }
-    return describeError(error);
-  }
-
-  private createTransport(): Transport {
-    const config = this.config;
-    if ('command' in config) {
-      const transport = new StdioClientTransport({
-        command: config.command,
-        args: config.args,
-        // The SDK passes only a handful of variables to the child; PATH and friends come from it.
-        env: { ...inheritedEnv(), ...config.env },
-        ...(config.cwd !== undefined ? { cwd: config.cwd } : {}),
-        stderr: 'pipe',
-      });
-      transport.stderr?.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString('utf8').split('\n')) {
-          if (line.trim()) this.log.debug({ upstream: this.name, stderr: line }, 'upstream stderr');
-        }
-      });
-      return transport;
-    }
-    return new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: config.headers } });
   }
 
   private onDisconnected(client: Client, reason: string): void {
     if (this.client !== undefined && this.client !== client) return;
     this.client = undefined;
+    void this.twin?.close().catch(() => {});
+    this.twin = undefined;
+    void this.listen.close();
     if (this.state === 'closed') return;
     const wasReady = this.state === 'ready';
     if (wasReady && Date.now() - this.readyAt >= STABLE_MS) this.attempt = 0;
@@ -291,78 +359,22 @@ export class UpstreamConnection extends EventEmitter<{
     this.retryTimer.unref();
   }
 
-  /** Forward a prompts/get as-is. Prompts are read-only templates: no policy applies to them. */
-  async getPrompt(
-    params: GetPromptRequest['params'],
-    options: RequestOptions,
-    channel?: AgentChannel,
-  ): Promise<GetPromptResult> {
-    const client = this.client;
-    if (this.state !== 'ready' || client === undefined) {
-      throw new AirlockError(
-        'upstream_unavailable',
-        `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}`,
-      );
-    }
-    return this.callers.serving(channel, () => client.request({ method: 'prompts/get', params }, options));
-  }
-
-  /**
-   * Forward a request the agent made (resources/read, subscribe, completion/complete, …) as-is:
-   * its params and the upstream's answer or JSON-RPC error pass through untouched.
-   */
-  async forward(
-    method: string,
-    params: Record<string, unknown>,
-    options: RequestOptions,
-    channel?: AgentChannel,
-  ): Promise<Record<string, unknown>> {
-    const client = this.client;
-    if (this.state !== 'ready' || client === undefined) {
-      throw new AirlockError(
-        'upstream_unavailable',
-        `upstream "${this.name}" is ${this.state === 'closed' ? 'shut down' : 'restarting'}`,
-      );
-    }
-    return (await this.callers.serving(channel, () => client.request({ method, params } as never, options))) as Record<
-      string,
-      unknown
-    >;
-  }
-
   private async refreshResources(client: Client): Promise<void> {
     if (client.getServerCapabilities()?.resources === undefined) return;
-    this.resources = await listAll((cursor) =>
-      client
-        .listResources(cursor === undefined ? {} : { cursor })
-        .then((p) => ({ items: p.resources, nextCursor: p.nextCursor })),
-    );
-    this.resourceTemplates = await listAll((cursor) =>
-      client
-        .listResourceTemplates(cursor === undefined ? {} : { cursor })
-        .then((p) => ({ items: p.resourceTemplates, nextCursor: p.nextCursor })),
-    );
+    ({ resources: this.resources, templates: this.resourceTemplates } = await fetchResources(client));
     this.emit('resources');
   }
 
   private async refreshPrompts(client: Client): Promise<void> {
     if (client.getServerCapabilities()?.prompts === undefined) return;
-    const prompts = await listAll((cursor) =>
-      client
-        .listPrompts(cursor === undefined ? {} : { cursor })
-        .then((p) => ({ items: p.prompts, nextCursor: p.nextCursor })),
-    );
+    const prompts = await fetchPrompts(client);
     const changed = JSON.stringify(prompts) !== JSON.stringify(this.prompts);
     this.prompts = prompts;
     if (changed) this.emit('prompts', prompts);
   }
 
   private async refreshTools(client: Client): Promise<void> {
-    const tools = await listAll((cursor) =>
-      client
-        .listTools(cursor === undefined ? {} : { cursor })
-        .then((p) => ({ items: p.tools, nextCursor: p.nextCursor })),
-    );
+    const tools = await fetchTools(client);
     const changed = JSON.stringify(tools) !== JSON.stringify(this.tools);
     this.tools = tools;
     if (changed) this.emit('tools', tools);
@@ -377,24 +389,4 @@ export class UpstreamConnection extends EventEmitter<{
     this.state = state;
     this.emit('state', state);
   }
-}
-
-/** What a stdio upstream inherits from us: enough to find its interpreter, nothing secret. */
-function inheritedEnv(): Record<string, string> {
-  const keep = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'LANG', 'TMPDIR', 'SYSTEMROOT'];
-  return Object.fromEntries(keep.flatMap((key) => (process.env[key] === undefined ? [] : [[key, process.env[key]!]])));
-}
-
-/** Every page of a paginated MCP list. */
-async function listAll<T>(
-  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>,
-): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const next = await page(cursor);
-    items.push(...next.items);
-    cursor = next.nextCursor;
-  } while (cursor !== undefined);
-  return items;
 }

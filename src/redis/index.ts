@@ -26,6 +26,7 @@ export {
   isValidPrefix,
   LimitKeys,
   PREFIX_RULE,
+  roundStateSecretKey,
   SLACK_QUEUE,
   SlackKeys,
   type CallerIds,
@@ -59,6 +60,7 @@ export {
   ReserveCode,
   WithdrawCode,
 } from './script-codes.js';
+export { roundStateSecret } from './round-secret.js';
 export { evalScript, runScript, type ScriptClient } from './run-script.js';
 export { embeddedRedisRunning, embeddedRedisSocket, joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 export { answersPing, spawnRedisServer, type RedisProcess, type SpawnRedisOptions } from './redis-process.js';

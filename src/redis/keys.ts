@@ -20,6 +20,7 @@ import type { Scope } from '../policy/index.js';
  *   :slack-message:<approval id>   HASH    channel, ts, version (the approval version it shows), threaded, error…
  *   :slack-lock:<approval id>      STRING  one sender at a time per message (PX)
  *   :slack-paused-until            STRING  Slack's Retry-After, shared by every process
+ *   :round-state-secret            STRING  the HMAC key that seals input_required requestState (made once, shared)
  *   :approvals:…  :slack:…         BullMQ  the `approvals` and `slack` queues (same prefix)
  *
  * BullMQ keeps a queue's keys at `<prefix>:<queue>:…`, so no name of ours is a bare queue name
@@ -52,6 +53,11 @@ export function encodeSegment(text: string): string {
 
 export function decodeSegment(segment: string): string {
   return decodeURIComponent(segment);
+}
+
+/** The key of the deployment's requestState secret (every process seals and verifies with it). */
+export function roundStateSecretKey(prefix: string = DEFAULT_PREFIX): string {
+  return `${checkPrefix(prefix)}:round-state-secret`;
 }
 
 /** BullMQ queue names; their prefix is the deployment's. */

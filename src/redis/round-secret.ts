@@ -1,0 +1,17 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { roundStateSecretKey } from './keys.js';
+
+/**
+ * The deployment's secret for sealing input_required `requestState`: made by whichever process
+ * asks first (SET NX), then read by every other, so a retry may land on any process. It never
+ * expires; deleting the key invalidates the rounds in flight (their agents get "invalid
+ * requestState" and start the call again).
+ */
+export async function roundStateSecret(redis: Redis, prefix?: string): Promise<string> {
+  const key = roundStateSecretKey(prefix);
+  await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
+  const secret = await redis.get(key);
+  if (secret === null) throw new Error(`${key} vanished right after it was set`);
+  return secret;
+}
