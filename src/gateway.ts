@@ -20,6 +20,7 @@ import {
   type ModernLeg,
   SessionRegistry,
   ResourceCatalogue,
+  listenableUris,
   subscribedUris,
   ToolCatalogue,
   UpstreamConnection,
@@ -166,7 +167,10 @@ export class Gateway {
     // 2026-era servers live for one request: not tracked, their list_changed goes through the leg.
     this.modern = createModernLeg(
       (grant) => this.newAgentServer(grant, 'modern'),
-      (tool) => this.parts.catalogue.resolve(tool)?.tool.inputSchema,
+      {
+        inputSchemaOf: (tool) => this.parts.catalogue.resolve(tool)?.tool.inputSchema,
+        listenable: (grant, uris) => listenableUris(this.parts, grant, uris),
+      },
       log,
     );
     const mcp = createMcpEndpoint({
@@ -276,10 +280,10 @@ export class Gateway {
   }
 
   private newAgentServer(grant: GrantConfig, era: Era, stdioSessionId?: string): Server {
-    const { catalogue, resources, upstreams, policies, pipeline, rounds } = this.parts;
+    const { catalogue, resources, upstreams, policies, pipeline, rounds, audit, log } = this.parts;
     return createAgentServer(
       grant,
-      { catalogue, resources, upstreams, policies, pipeline, rounds },
+      { catalogue, resources, upstreams, policies, pipeline, rounds, audit, log },
       era,
       stdioSessionId,
     );

@@ -8,12 +8,17 @@ import {
   type ServerCapabilities,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import type { AgentChannel } from './agent-channel.js';
 import { asPassedThrough } from './protocol-error.js';
 import type { ResourceCatalogue } from './resource-catalogue.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 import { checkRoundTarget, roundOf, upstreamRoundParams, type InputRounds } from './input-rounds.js';
+import { guardedAccess, isListed, type AccessDeps } from './access-step.js';
+import type { Caller } from './call-context.js';
+import type { PolicyProvider } from './policy-provider.js';
+import type { GrantConfig } from '../config/index.js';
+import { accessVisible, decideAccess } from '../policy/index.js';
+import { describeError, type Logger } from '../shared/index.js';
 
 /** Agent-facing URIs each 2025-era agent server subscribed to (2026-era agents use subscriptions/listen). */
 const subscriptions = new WeakMap<Server, Set<string>>();
@@ -61,46 +66,64 @@ function notFound(uri: string): ProtocolError {
 export function registerForwarding(
   server: Server,
   capabilities: ServerCapabilities,
-  deps: {
+  deps: AccessDeps & {
     resources: ResourceCatalogue;
     catalogue: ToolCatalogue;
     upstreams: readonly UpstreamConnection[];
     rounds: InputRounds;
-    grant: string;
-    channelOf: (ctx: ServerContext) => AgentChannel | undefined;
   },
+  callerOf: (ctx: ServerContext) => Caller,
 ): void {
-  const { resources, channelOf } = deps;
+  const { resources } = deps;
+  const channelOf = (ctx: ServerContext) => callerOf(ctx).channel;
+  // The policy names a resource by its upstream's URI (a template by its URI template).
+  const listed = (ctx: ServerContext) => {
+    const caller = callerOf(ctx);
+    return (server: string, uri: string) => isListed(deps, caller, { kind: 'resources', server, name: uri });
+  };
   if (capabilities.resources) {
-    server.setRequestHandler('resources/list', () => ({ resources: resources.listResources() }));
-    server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: resources.listTemplates() }));
+    server.setRequestHandler('resources/list', (_request, ctx) => ({
+      resources: resources.listResources(listed(ctx)),
+    }));
+    server.setRequestHandler('resources/templates/list', (_request, ctx) => ({
+      resourceTemplates: resources.listTemplates(listed(ctx)),
+    }));
     server.setRequestHandler('resources/read', async (request, ctx) => {
       const target = resources.resolve(request.params.uri);
       if (target === undefined) throw notFound(request.params.uri);
       const round = roundOf(ctx);
       const roundTarget = `resources/read ${request.params.uri}`;
       checkRoundTarget(round, roundTarget);
-      const result = await target.upstream
-        .forward(
-          'resources/read',
-          upstreamRoundParams({ ...request.params, uri: target.uri }, round),
-          { signal: ctx.mcpReq.signal },
-          channelOf(ctx),
-        )
-        .catch(rethrow);
+      const caller = callerOf(ctx);
+      const access = { kind: 'resources' as const, server: target.upstream.name, name: target.uri, args: {} };
+      const result = await guardedAccess(
+        deps,
+        caller,
+        access,
+        () => notFound(request.params.uri),
+        () =>
+          target.upstream
+            .forward(
+              'resources/read',
+              upstreamRoundParams({ ...request.params, uri: target.uri }, round),
+              { signal: ctx.mcpReq.signal },
+              caller.channel,
+            )
+            .catch(rethrow),
+      );
       const contents = (result['contents'] as { uri: string }[] | undefined)?.map((c) => ({
         ...c,
         uri: resources.agentUri(target.upstream.name, c.uri),
       }));
       const mapped = { ...result, ...(contents ? { contents } : {}) };
-      return (await deps.rounds.seal(deps.grant, mapped, { t: roundTarget }, ctx)) as never;
+      return (await deps.rounds.seal(caller.grant.name, mapped, { t: roundTarget }, ctx)) as never;
     });
   }
   if (capabilities.resources?.subscribe) {
     const toggle = (method: 'resources/subscribe' | 'resources/unsubscribe') =>
       server.setRequestHandler(method, async (request, ctx) => {
         const target = resources.resolve(request.params.uri);
-        if (target === undefined) throw notFound(request.params.uri);
+        if (target === undefined || !listed(ctx)(target.upstream.name, target.uri)) throw notFound(request.params.uri);
         const mine = subscriptions.get(server) ?? new Set<string>();
         subscriptions.set(server, mine);
         if (method === 'resources/subscribe') mine.add(request.params.uri);
@@ -140,12 +163,16 @@ export function registerForwarding(
     server.setRequestHandler('completion/complete', async (request, ctx) => {
       const { ref } = request.params;
       let target: { upstream: UpstreamConnection; ref: typeof ref } | undefined;
+      const caller = callerOf(ctx);
       if (ref.type === 'ref/prompt') {
         const entry = deps.catalogue.resolvePrompt(ref.name);
-        if (entry) target = { upstream: entry.upstream, ref: { ...ref, name: entry.upstreamPrompt } };
+        const name = entry?.upstreamPrompt;
+        if (entry && name && isListed(deps, caller, { kind: 'prompts', server: entry.upstream.name, name }))
+          target = { upstream: entry.upstream, ref: { ...ref, name } };
       } else {
         const resolved = resources.resolve(ref.uri);
-        if (resolved) target = { upstream: resolved.upstream, ref: { ...ref, uri: resolved.uri } };
+        if (resolved && listed(ctx)(resolved.upstream.name, resolved.uri))
+          target = { upstream: resolved.upstream, ref: { ...ref, uri: resolved.uri } };
       }
       // Nothing to complete against: an empty answer, as a server without suggestions gives.
       if (target === undefined || !target.upstream.capabilities?.completions)
@@ -155,4 +182,32 @@ export function registerForwarding(
         .catch(rethrow)) as never;
     });
   }
+}
+
+/**
+ * The URIs of a 2026-era agent's `subscriptions/listen` it may have: resolvable and allowed by the
+ * policy. Each is subscribed upstream (once per upstream; its updates reach every listener of
+ * this process through the modern leg's bus).
+ */
+export function listenableUris(
+  deps: { resources: ResourceCatalogue; policies: PolicyProvider; log: Logger },
+  grant: GrantConfig,
+  uris: readonly string[],
+): string[] {
+  const policy = deps.policies.policyFor(grant);
+  return uris.filter((uri) => {
+    const target = deps.resources.resolve(uri);
+    if (target === undefined) return false;
+    if (!accessVisible(decideAccess(policy, 'resources', target.upstream.name, target.uri))) return false;
+    if (target.upstream.capabilities?.resources?.subscribe)
+      void target.upstream
+        .subscribeResource(target.uri, {})
+        .catch((error: unknown) =>
+          deps.log.warn(
+            { upstream: target.upstream.name, uri, err: describeError(error) },
+            'upstream subscribe failed',
+          ),
+        );
+    return true;
+  });
 }

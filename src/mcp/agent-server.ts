@@ -6,21 +6,22 @@ import {
   type ClientCapabilities,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { ProtocolError } from '@modelcontextprotocol/client';
 import type { Tool } from '@modelcontextprotocol/server';
 import { classify } from '../policy/index.js';
 import type { GrantConfig } from '../config/index.js';
 import type { Caller, Era } from './call-context.js';
 import type { CallPipeline } from './call-pipeline.js';
 import { withOutcomeSchema } from './outcomes.js';
-import { asPassedThrough, invalidParams } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 import { agentChannel } from './agent-channel.js';
 import { forwardedCapabilities, registerForwarding, sessionLogLevel } from './agent-resources.js';
 import type { ResourceCatalogue } from './resource-catalogue.js';
 import type { UpstreamConnection } from './upstream-connection.js';
-import { checkRoundTarget, roundOf, upstreamRoundParams, type InputRounds } from './input-rounds.js';
+import type { InputRounds } from './input-rounds.js';
+import { registerPrompts } from './agent-prompts.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Logger } from '../shared/index.js';
 
 const APPROVAL_NOTE = '[Requires human approval] ';
 
@@ -31,6 +32,8 @@ export interface AgentServerDeps {
   policies: PolicyProvider;
   pipeline: CallPipeline;
   rounds: InputRounds;
+  audit: AuditLog;
+  log: Logger;
 }
 
 /**
@@ -83,28 +86,8 @@ export function createAgentServer(
     tools: visibleTools(callerOf(ctx), deps),
   }));
   server.setRequestHandler('tools/call', (request, ctx) => deps.pipeline.handle(callerOf(ctx), request.params, ctx));
-  // Prompts are read-only templates the upstreams publish; they pass through under the tools' names rule.
-  server.setRequestHandler('prompts/list', () => ({
-    prompts: deps.catalogue.listPrompts().map((entry) => ({ ...entry.prompt, name: entry.name })),
-  }));
-  server.setRequestHandler('prompts/get', async (request, ctx) => {
-    const entry = deps.catalogue.resolvePrompt(request.params.name);
-    if (entry === undefined) throw invalidParams(`Unknown prompt: ${request.params.name}`);
-    const round = roundOf(ctx);
-    const target = `prompts/get ${request.params.name}`;
-    checkRoundTarget(round, target);
-    const result = await entry.upstream
-      .getPrompt(
-        upstreamRoundParams({ ...request.params, name: entry.upstreamPrompt }, round),
-        { signal: ctx.mcpReq.signal },
-        callerOf(ctx).channel,
-      )
-      .catch((error: unknown) => {
-        throw error instanceof ProtocolError ? asPassedThrough(error) : error;
-      });
-    return deps.rounds.seal(grant.name, result, { t: target }, ctx);
-  });
-  registerForwarding(server, forwarded, { ...deps, grant: grant.name, channelOf: (ctx) => callerOf(ctx).channel });
+  registerPrompts(server, deps, callerOf);
+  registerForwarding(server, forwarded, deps, callerOf);
   return server;
 }
 

@@ -13,6 +13,6 @@ export { GrantAuthenticator } from './grant-auth.js';
 export { SessionRegistry, type AgentSession } from './sessions.js';
 export { ToolCatalogue, collisionMessage, type CatalogueEntry, type ToolCollision } from './tool-catalogue.js';
 export { ResourceCatalogue } from './resource-catalogue.js';
-export { subscribedUris } from './agent-resources.js';
+export { listenableUris, subscribedUris } from './agent-resources.js';
 export { UpstreamConnection, type UpstreamHealth, type UpstreamState } from './upstream-connection.js';
 export type { Caller } from './call-context.js';

@@ -32,9 +32,20 @@ export async function isLegacyHttpRequest(req: IncomingMessage, body: unknown): 
  * @param inputSchemaOf the agent-facing tool's inputSchema, whose `x-mcp-header` declarations the
  * request's `Mcp-Param-*` headers must agree with (param-headers.ts).
  */
+export interface ModernLegHooks {
+  /** The agent-facing tool's inputSchema (for its `x-mcp-header` declarations). */
+  inputSchemaOf: (tool: string) => unknown;
+  /**
+   * A `subscriptions/listen` names these resource URIs: the ones the grant may see (subscribed
+   * upstream as a side effect); the others are left out of the filter, so the agent's
+   * acknowledgement shows they are not honoured.
+   */
+  listenable: (grant: GrantConfig, uris: readonly string[]) => string[];
+}
+
 export function createModernLeg(
   createServer: (grant: GrantConfig) => Server,
-  inputSchemaOf: (tool: string) => unknown,
+  hooks: ModernLegHooks,
   log: Logger,
 ): ModernLeg {
   const onerror = (error: Error) => log.debug({ err: describeError(error) }, '2026-era request error');
@@ -50,7 +61,7 @@ export function createModernLeg(
   const node = toNodeHandler(handler, { onerror });
   return {
     serve: (req, res, grant, body) => {
-      const mismatch = paramMismatch(req, body, inputSchemaOf);
+      const mismatch = paramMismatch(req, body, hooks.inputSchemaOf);
       if (mismatch !== undefined) {
         log.debug(
           { grant: grant.name, mismatch },
@@ -61,7 +72,11 @@ export function createModernLeg(
       // toNodeHandler hands `req.auth` to the factory; the secret itself never goes in.
       const auth: AuthInfo = { token: `grant:${grant.name}`, clientId: grant.name, scopes: [], extra: { grant } };
       (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
-      return node(req, res, body);
+      return node(
+        req,
+        res,
+        withListenableUris(body, (uris) => hooks.listenable(grant, uris)),
+      );
     },
     toolsChanged: () => handler.notify.toolsChanged(),
     promptsChanged: () => handler.notify.promptsChanged(),
@@ -98,4 +113,22 @@ function refuseMismatch(res: ServerResponse, body: unknown, mismatch: { header: 
       data: { mismatch },
     },
   });
+}
+
+/** A `subscriptions/listen` body with its resource URIs cut to the ones the grant may see. */
+function withListenableUris(body: unknown, listenable: (uris: readonly string[]) => string[]): unknown {
+  const message = body as {
+    method?: unknown;
+    params?: { notifications?: { resourceSubscriptions?: unknown } };
+  } | null;
+  const uris = message?.params?.notifications?.resourceSubscriptions;
+  if (message?.method !== 'subscriptions/listen' || !Array.isArray(uris)) return body;
+  const strings = uris.filter((uri): uri is string => typeof uri === 'string');
+  return {
+    ...message,
+    params: {
+      ...message.params,
+      notifications: { ...message.params!.notifications, resourceSubscriptions: listenable(strings) },
+    },
+  };
 }

@@ -28,10 +28,12 @@ export class ResourceCatalogue {
     private readonly log: Logger,
   ) {}
 
-  listResources(): Resource[] {
+  /** `listed(upstream, its URI)` filters by policy. */
+  listResources(listed: (upstream: string, uri: string) => boolean = () => true): Resource[] {
     const seen = new Set<string>();
     return this.upstreams.flatMap((upstream) =>
       upstream.resources.flatMap((resource) => {
+        if (!listed(upstream.name, resource.uri)) return [];
         const uri = this.agentUri(upstream.name, resource.uri);
         if (seen.has(uri)) {
           this.log.warn(
@@ -46,9 +48,13 @@ export class ResourceCatalogue {
     );
   }
 
-  listTemplates(): ResourceTemplateType[] {
+  listTemplates(listed: (upstream: string, uriTemplate: string) => boolean = () => true): ResourceTemplateType[] {
     return this.upstreams.flatMap((upstream) =>
-      upstream.resourceTemplates.map((t) => ({ ...t, uriTemplate: this.agentUri(upstream.name, t.uriTemplate) })),
+      upstream.resourceTemplates.flatMap((t) =>
+        listed(upstream.name, t.uriTemplate)
+          ? [{ ...t, uriTemplate: this.agentUri(upstream.name, t.uriTemplate) }]
+          : [],
+      ),
     );
   }
 

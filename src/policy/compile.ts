@@ -7,6 +7,7 @@ import {
   type Approval,
   type Limit,
   type Policy,
+  type AccessRule,
   type Rule,
   type Scope,
   type ServerSection,
@@ -56,6 +57,22 @@ export interface CompiledRule {
   matches(tool: string): boolean;
 }
 
+/** A compiled `prompts` or `resources` rule. */
+export interface CompiledAccessRule {
+  /** JSON pointer: /prompts/code_review, /servers/docs/resources/file:~1~1~1*. */
+  readonly id: string;
+  readonly key: string;
+  readonly action: 'allow' | 'deny' | 'hide';
+  readonly reason?: string;
+  matches(name: string): boolean;
+}
+
+/** One section's `prompts` or `resources` rules, in the tools' order of precedence. */
+export interface CompiledAccess {
+  readonly exact: ReadonlyMap<string, CompiledAccessRule>;
+  readonly globs: readonly CompiledAccessRule[];
+}
+
 export interface CompiledSection {
   /** "" for the top level, "/servers/<name>" for a server section. */
   readonly id: string;
@@ -66,6 +83,8 @@ export interface CompiledSection {
   readonly exact: ReadonlyMap<string, CompiledRule>;
   /** Glob rules, most specific first: longer key first, then file order. */
   readonly globs: readonly CompiledRule[];
+  readonly prompts: CompiledAccess;
+  readonly resources: CompiledAccess;
 }
 
 export interface CompiledPolicy {
@@ -156,6 +175,25 @@ function compileSection(section: ServerSection, id: string, counterPrefix: strin
     hide: Object.freeze((section.hide ?? []).map(nameMatcher)),
     limits: Object.freeze((section.all_tools?.limits ?? []).map((l, i) => limit(l, `${id}/all_tools/limits/${i}`))),
     exact,
+    globs: Object.freeze(globs),
+    prompts: compileAccess(section.prompts, `${id}/prompts`),
+    resources: compileAccess(section.resources, `${id}/resources`),
+  });
+}
+
+function compileAccess(rules: Record<string, AccessRule> | undefined, id: string): CompiledAccess {
+  const compiled = Object.entries(rules ?? {}).map(([key, rule]) =>
+    Object.freeze({
+      id: `${id}${jsonPointer(key)}`,
+      key,
+      action: rule.action,
+      ...(rule.reason === undefined ? {} : { reason: rule.reason }),
+      matches: nameMatcher(key),
+    }),
+  );
+  const globs = compiled.filter((r) => isGlob(r.key)).sort((a, b) => b.key.length - a.key.length);
+  return Object.freeze({
+    exact: new Map(compiled.filter((r) => !isGlob(r.key)).map((r) => [r.key, r])),
     globs: Object.freeze(globs),
   });
 }

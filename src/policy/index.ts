@@ -8,12 +8,15 @@ export {
   type Condition,
   type Limit,
   type Policy,
+  type AccessRule,
   type Rule,
   type Scope,
 } from './schema.js';
 export {
   type CompiledPolicy,
   type CompiledRule,
+  type CompiledAccess,
+  type CompiledAccessRule,
   type CompiledSection,
   type NormalizedApproval,
   type NormalizedLimit,
@@ -22,5 +25,6 @@ export { loadPolicyFile, type PolicyErrorCode } from './load.js';
 export type { PolicyIssue } from './issues.js';
 export { type PolicyWatch, type PolicyWatchHandlers } from './watch.js';
 export { classify, evaluate, type Decision, type ToolCall, type ToolClassification } from './evaluate.js';
+export { accessVisible, decideAccess, type AccessDecision, type AccessKind } from './access.js';
 export { unmatchedRules } from './unmatched-rules.js';
 export { PolicySet, type PolicyGrant, type PolicyLog } from './policy-set.js';

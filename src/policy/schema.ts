@@ -249,12 +249,28 @@ const ToolsSchema = z
   .record(z.string().min(1, 'expected a tool name or glob'), RuleSchema)
   .meta({ description: 'Rules by tool name or glob; an exact name beats a glob, a longer glob beats a shorter one.' });
 
+/** A prompt or resource rule: it is listed and served (allow), refused with a reason (deny), or absent (hide). */
+const AccessRuleSchema = strict({
+  action: z.enum(['allow', 'deny', 'hide'], expecting('one of allow, deny, hide')).default('allow'),
+  reason: z.string().optional().meta({ description: 'What a refused agent is told.' }),
+}).meta({ id: 'AccessRule', title: 'Prompt or resource rule' });
+const PromptsSchema = z.record(z.string().min(1, 'expected a prompt name or glob'), AccessRuleSchema).meta({
+  description:
+    "Rules by prompt name (the upstream's) or glob; unlisted prompts follow `default`. Listed only when allowed.",
+});
+const ResourcesSchema = z.record(z.string().min(1, 'expected a resource URI or glob'), AccessRuleSchema).meta({
+  description:
+    'Rules by resource URI (the upstream\'s; a template by its URI template) or glob, where `*` matches any characters including "/"; unlisted resources follow `default`. Listed only when allowed.',
+});
+
 export const ServerSectionSchema = strict({
   default: DefaultActionSchema.optional(),
   description: z.string().optional(),
   hide: HideSchema.optional(),
   all_tools: AllToolsSchema.optional(),
   tools: ToolsSchema.optional(),
+  prompts: PromptsSchema.optional(),
+  resources: ResourcesSchema.optional(),
 }).meta({
   id: 'ServerSection',
   title: 'Server section',
@@ -269,6 +285,8 @@ export const PolicySchema = strict({
   hide: HideSchema.optional(),
   all_tools: AllToolsSchema.optional(),
   tools: ToolsSchema.optional(),
+  prompts: PromptsSchema.optional(),
+  resources: ResourcesSchema.optional(),
   servers: z
     .record(z.string().min(1, 'expected an upstream name'), ServerSectionSchema)
     .optional()
@@ -281,6 +299,7 @@ export const PolicySchema = strict({
 export type Policy = z.infer<typeof PolicySchema>;
 export type ServerSection = z.infer<typeof ServerSectionSchema>;
 export type Rule = z.infer<typeof RuleSchema>;
+export type AccessRule = z.infer<typeof AccessRuleSchema>;
 export type Limit = z.infer<typeof LimitSchema>;
 export type RateLimit = z.infer<typeof RateLimitSchema>;
 export type Condition = z.infer<typeof ConditionSchema>;

@@ -25,6 +25,8 @@ const policy = {
     'delete_*': { action: 'deny', reason: 'Destructive: ask a human to do it in the MLflow UI' },
   },
   servers: { fixture: { tools: { echo: {} } } },
+  // Prompts follow `default` too (deny here): the prompt tests below need them allowed.
+  prompts: { '*': {} },
 };
 const ciPolicy = { version: '1', default: 'deny', tools: { health: {} } };
 
