@@ -11,7 +11,6 @@ import { classify } from '../policy/index.js';
 import type { GrantConfig } from '../config/index.js';
 import type { Caller, Era } from './call-context.js';
 import type { CallPipeline } from './call-pipeline.js';
-import { withOutcomeSchema } from './outcomes.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 import { agentChannel } from './agent-channel.js';
@@ -98,8 +97,6 @@ function visibleTools(caller: Caller, { catalogue, policies }: AgentServerDeps):
     if (view.hidden || view.action === 'deny') return [];
     const tool: Tool = { ...entry.tool, name: entry.name };
     if (view.action === 'require_approval') tool.description = APPROVAL_NOTE + (entry.tool.description ?? '');
-    const outputSchema = withOutcomeSchema(entry.tool.outputSchema);
-    if (outputSchema !== undefined) tool.outputSchema = outputSchema;
     return [tool];
   });
 }

@@ -7,7 +7,7 @@ import { describeError, type Logger } from '../shared/index.js';
 import { holdForApproval, type ApprovalStepDeps } from './approval-step.js';
 import { logContext, type CallContext, type Caller, type HandlerExtra } from './call-context.js';
 import { reserveLimits } from './limits-step.js';
-import { outcome, policyDenial } from './outcomes.js';
+import { fitOutputSchema, outcome, policyDenial } from './outcomes.js';
 import { runUpstream } from './upstream-step.js';
 import { invalidParams, MAX_ARGUMENT_DEPTH, nestedDeeperThan } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
@@ -61,7 +61,9 @@ export class CallPipeline {
   }
 
   handle(caller: Caller, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
-    const call = this.decide(caller, params, extra);
+    const call = this.decide(caller, params, extra).then((result) =>
+      fitOutputSchema(this.deps.catalogue.resolve(params.name)?.tool, result),
+    );
     const tracked = call.catch(() => {}).finally(() => this.inflight.delete(tracked));
     this.inflight.add(tracked);
     return call;

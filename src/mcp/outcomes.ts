@@ -1,7 +1,6 @@
 import { isInputRequiredResult, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import {
   agentOutcome,
-  OUTCOME_STATUSES,
   type AgentOutcome,
   type OutcomeDetails,
   type OutcomeStatus,
@@ -13,11 +12,13 @@ import {
  * can switch on.
  */
 export function toToolResult<S extends OutcomeStatus>(outcome: AgentOutcome<S>): CallToolResult {
-  return {
+  const result: CallToolResult = {
     content: [{ type: 'text', text: outcome.text }],
     structuredContent: outcome.structuredContent,
     isError: outcome.isError,
   };
+  airlockOutcomes.add(result);
+  return result;
 }
 
 /** `toToolResult(agentOutcome(…))`, for outcomes the gateway itself words. */
@@ -30,23 +31,18 @@ export function policyDenial(rule: string, reason: string | undefined): CallTool
   return outcome('denied', `Denied by Airlock policy (rule ${rule}): ${why}`, { rule, reason: why });
 }
 
-/** The JSON Schema of our outcome objects, in the form tools/list advertises it. */
-const OUTCOME_SCHEMA = {
-  type: 'object',
-  description:
-    "An Airlock gateway outcome (denied, rate limited, pending approval, ...) instead of the tool's own result",
-  properties: { status: { type: 'string', enum: [...OUTCOME_STATUSES] } },
-  required: ['status'],
-} as const;
+/** The results Airlock itself worded (not an upstream's), by identity. */
+const airlockOutcomes = new WeakSet<CallToolResult>();
 
 /**
- * A tool with an `outputSchema` must return matching `structuredContent`, and SDK clients check
- * it. Our outcomes have their own shape, so the advertised schema admits either: the upstream's
- * own schema, unchanged inside `anyOf`, or an Airlock outcome.
+ * A tool's `outputSchema` passes through untouched, and SDK clients check structured content
+ * against it unless `isError` is set. Airlock's own outcomes carry `{status, …}`, so on a tool
+ * with an output schema every one of them is marked `isError` (`pending` included: its text
+ * still says to call again), and the upstream's schema never has to admit them.
  */
-export function withOutcomeSchema(outputSchema: Tool['outputSchema']): Tool['outputSchema'] {
-  if (outputSchema === undefined) return undefined;
-  return { type: 'object', anyOf: [outputSchema, OUTCOME_SCHEMA] } as unknown as Tool['outputSchema'];
+export function fitOutputSchema(tool: Pick<Tool, 'outputSchema'> | undefined, result: CallToolResult): CallToolResult {
+  if (tool?.outputSchema === undefined || result.isError || !airlockOutcomes.has(result)) return result;
+  return { ...result, isError: true };
 }
 
 /** The audit outcome of an upstream answer: a result, a tool error, or Airlock's own failure outcome. */

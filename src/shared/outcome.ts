@@ -1,8 +1,8 @@
 /**
  * What an agent reads when Airlock, not the upstream, answers a call: one vocabulary for every
  * boundary (policy, limits, approvals, the gateway). Each builds an `AgentOutcome`; exactly one
- * function turns it into an MCP result (`toToolResult` in src/mcp/outcomes.ts), and the schema
- * tools/list advertises takes its enum from `OUTCOME_STATUSES`.
+ * function turns it into an MCP result (`toToolResult` in src/mcp/outcomes.ts); `structuredContent.status`
+ * is one of `OUTCOME_STATUSES`.
  */
 export const OUTCOME_STATUSES = [
   'denied',

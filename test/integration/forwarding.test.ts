@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectAgentHttp, type AgentEra } from '../helpers/agents.js';
 import { writeGatewayConfig } from '../helpers/config.js';
@@ -15,8 +16,17 @@ const configFile = writeGatewayConfig(dir, {
     everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], protocol: '2025-11-25' },
     mlflow: upstreams.standin(),
   },
-  policy: writeJson(join(dir, 'policy.json'), { version: '1', default: 'allow' }),
-  grants: [{ name: 'agent', token: TOKEN }],
+  policy: writeJson(join(dir, 'policy.json'), {
+    version: '1',
+    default: 'allow',
+    servers: {
+      everything: {
+        tools: { 'get-structured-content': { action: 'require_approval', approval: { approvers: ['U0APPROVER1'] } } },
+      },
+    },
+  }),
+  // A held call answers `pending` after a second, so the output-schema test does not wait 50 s.
+  grants: [{ name: 'agent', token: TOKEN, hold: '1s' }],
 });
 
 const fixture = gatewayForFile(configFile);
@@ -114,5 +124,58 @@ describe('what an upstream asks of the agent during a call (2025-era agent and u
       .then((r) => JSON.stringify(r))
       .catch((e: unknown) => String(e));
     expect(outcome).toContain('no mid-call requests');
+  });
+});
+
+describe('definitions pass through untouched', () => {
+  let agent: Client;
+  let direct: Client;
+  const NOTE = '[Requires human approval] ';
+
+  beforeAll(async () => {
+    agent = fixture.track(await connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'legacy'));
+    // The upstream as Airlock's own client sees it (the same capabilities, so the same tool list).
+    direct = fixture.track(
+      new Client(
+        { name: 'direct', version: '1' },
+        { capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} } },
+      ),
+    );
+    await direct.connect(
+      new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, 'stdio'], stderr: 'ignore' }),
+    );
+  });
+
+  it('tools keep every field (title, annotations, execution, input and output schemas); only names and the approval note differ', async () => {
+    const upstream = (await direct.listTools()).tools;
+    const through = new Map((await agent.listTools()).tools.map((t) => [t.name, t]));
+    expect(upstream.length).toBeGreaterThan(10);
+    for (const tool of upstream) {
+      const seen = through.get(`everything__${tool.name}`);
+      expect(seen, tool.name).toBeDefined();
+      const held = tool.name === 'get-structured-content';
+      expect(seen!.description).toBe(held ? NOTE + tool.description : tool.description);
+      expect({ ...seen, name: tool.name, description: tool.description }).toEqual(tool);
+    }
+  });
+
+  it("prompts, resources and templates are the upstream's, with names and URIs mapped by the rule", async () => {
+    const prompts = (await direct.listPrompts()).prompts;
+    const throughPrompts = (await agent.listPrompts()).prompts.filter((p) => p.name.startsWith('everything__'));
+    expect(throughPrompts).toEqual(prompts.map((p) => ({ ...p, name: `everything__${p.name}` })));
+    const resources = (await direct.listResources()).resources;
+    const throughResources = (await agent.listResources()).resources.filter((r) =>
+      r.uri.startsWith('airlock://everything/'),
+    );
+    expect(throughResources).toEqual(resources.map((r) => ({ ...r, uri: `airlock://everything/${r.uri}` })));
+  });
+
+  it('a held call of a tool with an output schema answers pending as an error result, which the SDK client accepts', async () => {
+    const result = await agent.callTool({
+      name: 'everything__get-structured-content',
+      arguments: { location: 'New York' },
+    });
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent).toMatchObject({ status: 'pending' });
   });
 });

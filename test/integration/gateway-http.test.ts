@@ -157,11 +157,13 @@ describe('tools/list', () => {
     expect(names).toEqual(['add_tool', 'crash', 'echo', 'fail', 'protocol_error', 'slow', 'structured']);
   });
 
-  it('keeps upstream schemas and lets outcomes through output schemas', async () => {
+  it('keeps upstream schemas untouched, output schemas included', async () => {
     const { tools } = await agent.listTools();
     const structured = tools.find((t) => t.name === 'structured')!;
-    expect(structured.outputSchema).toMatchObject({
-      anyOf: [{ properties: { result: { type: 'number' } } }, { required: ['status'] }],
+    expect(structured.outputSchema).toEqual({
+      type: 'object',
+      properties: { result: { type: 'number' } },
+      required: ['result'],
     });
     const echo = tools.find((t) => t.name === 'echo')!;
     expect(echo.inputSchema).toEqual({ type: 'object', properties: { text: { type: 'string' } } });
