@@ -1,3 +1,4 @@
+import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 
@@ -16,6 +17,16 @@ export function toolCall(client: Client, name: string, args: Record<string, unkn
       { method: 'tools/call', params: { name, arguments: args } },
       CallToolResultSchema,
     );
+    if (result.isError) throw new Error(`bench call ${name} failed: ${JSON.stringify(result.content)}`);
+  };
+}
+
+/** The same for a 2026-era SDK v2 client. */
+export function modernToolCall(client: ModernClient, name: string, args: Record<string, unknown> = {}): CallOnce {
+  return async () => {
+    const result = await client.request({ method: 'tools/call', params: { name, arguments: args } });
+    // A 2026 result may be input_required rather than the tool's answer.
+    if (!('content' in result)) throw new Error(`bench call ${name} did not complete: ${JSON.stringify(result)}`);
     if (result.isError) throw new Error(`bench call ${name} failed: ${JSON.stringify(result.content)}`);
   };
 }

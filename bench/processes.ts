@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 
 /** Spawns a command and waits for a line on its stdout or stderr matching `ready`; returns the match. */
 export async function spawnUntil(
@@ -40,5 +41,16 @@ export async function httpClient(url: string, token?: string): Promise<Client> {
   const client = new Client({ name: 'bench', version: '1' });
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+/** An SDK v2 client pinned to MCP 2026-07-28: no session, one stateless POST per request. */
+export async function modernHttpClient(url: string, token?: string): Promise<ModernClient> {
+  const client = new ModernClient(
+    { name: 'bench-2026', version: '1' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  await client.connect(new ModernTransport(new URL(url), { requestInit: { headers } }));
   return client;
 }

@@ -7,8 +7,17 @@ import { setMaxListeners } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { measure, median, renderRows, toolCall, type Measurement, type Row } from './measure.js';
-import { httpClient, spawnUntil, stop } from './processes.js';
+import {
+  measure,
+  median,
+  modernToolCall,
+  renderRows,
+  toolCall,
+  type CallOnce,
+  type Measurement,
+  type Row,
+} from './measure.js';
+import { httpClient, modernHttpClient, spawnUntil, stop } from './processes.js';
 import { spawnRedisServer } from '../src/redis/index.js';
 import { benchApprovals } from './approvals.js';
 
@@ -59,9 +68,56 @@ const gateway = await spawnUntil(
 const direct = await httpClient(standin.match[1]!);
 const through = await httpClient(gateway.match[1]!, TOKEN);
 
-const scenarios: { name: string; tool: string }[] = [
-  { name: 'allowed call (health)', tool: 'health' },
-  { name: 'rate-limited call (get_registered_models)', tool: 'get_registered_models' },
+// 2026-07-28 agents: the stand-in speaks only 2025, so their baseline is our conformance fixture,
+// which speaks both, direct and as Airlock's HTTP upstream (reached in 2026-07-28 too).
+const fixture = await spawnUntil(
+  process.execPath,
+  ['--import', 'tsx', join(ROOT, 'test', 'conformance', 'fixture-server.ts'), '--http', '0'],
+  /listening on (http:\/\/\S+)/,
+);
+writeFileSync(
+  join(dir, 'policy-2026.json'),
+  JSON.stringify({ version: '1', default: 'deny', tools: { test_simple_text: {} } }),
+);
+writeFileSync(
+  join(dir, 'airlock-2026.config.json'),
+  JSON.stringify({
+    redis: { url: redis.url, prefix: '{bench2026}' },
+    upstreams: { fixture: { url: fixture.match[1]! } },
+    policy: join(dir, 'policy-2026.json'),
+    grants: [{ name: 'bench', token: TOKEN }],
+  }),
+);
+const gateway2026 = await spawnUntil(
+  process.execPath,
+  [
+    CLI,
+    'serve',
+    '--port',
+    '0',
+    '--config',
+    join(dir, 'airlock-2026.config.json'),
+    '--data-dir',
+    join(dir, 'data-2026'),
+  ],
+  /serving MCP at (\S+)/,
+  { ...process.env, AIRLOCK_LOG_LEVEL: 'warn' },
+);
+const modernDirect = await modernHttpClient(fixture.match[1]!);
+const modernThrough = await modernHttpClient(gateway2026.match[1]!, TOKEN);
+
+const scenarios: { name: string; direct: CallOnce; airlock: CallOnce }[] = [
+  { name: 'allowed call (health)', direct: toolCall(direct, 'health'), airlock: toolCall(through, 'health') },
+  {
+    name: 'rate-limited call (get_registered_models)',
+    direct: toolCall(direct, 'get_registered_models'),
+    airlock: toolCall(through, 'get_registered_models'),
+  },
+  {
+    name: '2026-07-28 client, allowed call (fixture test_simple_text)',
+    direct: modernToolCall(modernDirect, 'test_simple_text'),
+    airlock: modernToolCall(modernThrough, 'test_simple_text'),
+  },
 ];
 const rows: Row[] = [];
 try {
@@ -71,8 +127,8 @@ try {
     const directRuns: Measurement[] = [];
     const airlockRuns: Measurement[] = [];
     for (let round = 0; round < 3; round += 1) {
-      directRuns.push(await measure(toolCall(direct, scenario.tool), settings));
-      airlockRuns.push(await measure(toolCall(through, scenario.tool), settings));
+      directRuns.push(await measure(scenario.direct, settings));
+      airlockRuns.push(await measure(scenario.airlock, settings));
     }
     rows.push({ scenario: scenario.name, direct: median(directRuns), airlock: median(airlockRuns) });
   }
@@ -81,8 +137,8 @@ try {
   );
   console.log(renderRows(rows));
 } finally {
-  await Promise.all([direct.close(), through.close()]);
-  await Promise.all([stop(gateway.child), stop(standin.child)]);
+  await Promise.all([direct.close(), through.close(), modernDirect.close(), modernThrough.close()]);
+  await Promise.all([stop(gateway.child), stop(standin.child), stop(gateway2026.child), stop(fixture.child)]);
 }
 
 try {

@@ -11,7 +11,9 @@ import { sendJson, startListener } from './http/index.js';
 import { RateLimiter, type Reservation } from './limits/index.js';
 import {
   CallPipeline,
+  HeldRounds,
   InputRounds,
+  RoundRelay,
   createAgentServer,
   createMcpEndpoint,
   createModernLeg,
@@ -117,9 +119,14 @@ export class Gateway {
       const drain = new AbortController();
       const { slack } = stores;
       const rounds = new InputRounds(() => roundStateSecret(stores.redisClient, config.redis?.prefix));
+      const held = new HeldRounds();
+      const relay = await RoundRelay.start(held, stores.redis, config.redis?.prefix, log);
+      closers.push(() => relay.close());
       const pipeline = new CallPipeline({
         catalogue,
         rounds,
+        held,
+        relay,
         policies,
         limiter: stores.limiter,
         approvals: stores.approvals,
@@ -348,7 +355,7 @@ async function startStores(config: Config, redisUrl: string, log: Logger, closer
   closers.push(() => audit.close());
   log.info({ file: audit.file, instance: audit.instance }, 'writing the audit trail');
   auditApprovalEvents(approvals, audit);
-  return { redisClient, limiter, approvals, slack, audit };
+  return { redis, redisClient, limiter, approvals, slack, audit };
 }
 
 /** The upstream connections (each gets its first attempt; one that cannot start is retried in the background) and their merged catalogue. */

@@ -49,10 +49,11 @@ export function agentChannel(
     logLevel,
     async request(method, params) {
       if (era === 'modern') {
-        // 2026-07-28 has no server→client requests; the input_required translation is not built yet.
+        // 2026-07-28 has no server→client requests: an allowed call asks through input_required
+        // rounds instead (held-rounds.ts); an approved call runs without its agent's request.
         throw new ProtocolError(
           ProtocolErrorCode.MethodNotFound,
-          `${method}: the agent speaks MCP 2026-07-28, which has no mid-call requests, and Airlock does not yet translate them into input_required rounds`,
+          `${method}: the agent speaks MCP 2026-07-28, which has no mid-call requests, and this call runs without an agent request to answer input_required rounds (an approved call)`,
         );
       }
       const capability = CAPABILITY[method];

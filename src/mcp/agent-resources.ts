@@ -58,6 +58,22 @@ function notFound(uri: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource not found: ${uri}`, { uri });
 }
 
+type ForwardingDeps = AccessDeps & {
+  resources: ResourceCatalogue;
+  catalogue: ToolCatalogue;
+  upstreams: readonly UpstreamConnection[];
+  rounds: InputRounds;
+};
+
+/** What each group of handlers below needs: the server, its deps, who is calling. */
+interface Forwarding {
+  server: Server;
+  deps: ForwardingDeps;
+  callerOf: (ctx: ServerContext) => Caller;
+  /** The policy names a resource by its upstream's URI (a template by its URI template). */
+  listed: (ctx: ServerContext) => (server: string, uri: string) => boolean;
+}
+
 /**
  * resources/list, templates, read, subscribe and completion/complete, forwarded to the upstream
  * that owns the URI or prompt (resource-catalogue.ts has the URI rule). Results pass through;
@@ -66,122 +82,127 @@ function notFound(uri: string): ProtocolError {
 export function registerForwarding(
   server: Server,
   capabilities: ServerCapabilities,
-  deps: AccessDeps & {
-    resources: ResourceCatalogue;
-    catalogue: ToolCatalogue;
-    upstreams: readonly UpstreamConnection[];
-    rounds: InputRounds;
-  },
+  deps: ForwardingDeps,
   callerOf: (ctx: ServerContext) => Caller,
 ): void {
-  const { resources } = deps;
-  const channelOf = (ctx: ServerContext) => callerOf(ctx).channel;
-  // The policy names a resource by its upstream's URI (a template by its URI template).
   const listed = (ctx: ServerContext) => {
     const caller = callerOf(ctx);
-    return (server: string, uri: string) => isListed(deps, caller, { kind: 'resources', server, name: uri });
+    return (upstream: string, uri: string) =>
+      isListed(deps, caller, { kind: 'resources', server: upstream, name: uri });
   };
-  if (capabilities.resources) {
-    server.setRequestHandler('resources/list', (_request, ctx) => ({
-      resources: resources.listResources(listed(ctx)),
+  const forwarding: Forwarding = { server, deps, callerOf, listed };
+  if (capabilities.resources) registerResources(forwarding);
+  if (capabilities.resources?.subscribe) registerSubscriptions(forwarding);
+  if (capabilities.logging) registerLogLevel(forwarding);
+  if (capabilities.completions) registerCompletions(forwarding);
+}
+
+function registerResources({ server, deps, callerOf, listed }: Forwarding): void {
+  const { resources } = deps;
+  server.setRequestHandler('resources/list', (_request, ctx) => ({
+    resources: resources.listResources(listed(ctx)),
+  }));
+  server.setRequestHandler('resources/templates/list', (_request, ctx) => ({
+    resourceTemplates: resources.listTemplates(listed(ctx)),
+  }));
+  server.setRequestHandler('resources/read', async (request, ctx) => {
+    const target = resources.resolve(request.params.uri);
+    if (target === undefined) throw notFound(request.params.uri);
+    const round = roundOf(ctx);
+    const roundTarget = `resources/read ${request.params.uri}`;
+    checkRoundTarget(round, roundTarget);
+    const caller = callerOf(ctx);
+    const access = { kind: 'resources' as const, server: target.upstream.name, name: target.uri, args: {} };
+    const result = await guardedAccess(
+      deps,
+      caller,
+      access,
+      () => notFound(request.params.uri),
+      () =>
+        target.upstream
+          .forward(
+            'resources/read',
+            upstreamRoundParams({ ...request.params, uri: target.uri }, round),
+            { signal: ctx.mcpReq.signal },
+            caller.channel,
+          )
+          .catch(rethrow),
+    );
+    const contents = (result['contents'] as { uri: string }[] | undefined)?.map((c) => ({
+      ...c,
+      uri: resources.agentUri(target.upstream.name, c.uri),
     }));
-    server.setRequestHandler('resources/templates/list', (_request, ctx) => ({
-      resourceTemplates: resources.listTemplates(listed(ctx)),
-    }));
-    server.setRequestHandler('resources/read', async (request, ctx) => {
+    const mapped = { ...result, ...(contents ? { contents } : {}) };
+    return (await deps.rounds.seal(caller.grant.name, mapped, { t: roundTarget }, ctx)) as never;
+  });
+}
+
+function registerSubscriptions({ server, deps, callerOf, listed }: Forwarding): void {
+  const { resources } = deps;
+  const toggle = (method: 'resources/subscribe' | 'resources/unsubscribe') =>
+    server.setRequestHandler(method, async (request, ctx) => {
       const target = resources.resolve(request.params.uri);
-      if (target === undefined) throw notFound(request.params.uri);
-      const round = roundOf(ctx);
-      const roundTarget = `resources/read ${request.params.uri}`;
-      checkRoundTarget(round, roundTarget);
-      const caller = callerOf(ctx);
-      const access = { kind: 'resources' as const, server: target.upstream.name, name: target.uri, args: {} };
-      const result = await guardedAccess(
-        deps,
-        caller,
-        access,
-        () => notFound(request.params.uri),
-        () =>
-          target.upstream
-            .forward(
-              'resources/read',
-              upstreamRoundParams({ ...request.params, uri: target.uri }, round),
-              { signal: ctx.mcpReq.signal },
-              caller.channel,
-            )
-            .catch(rethrow),
-      );
-      const contents = (result['contents'] as { uri: string }[] | undefined)?.map((c) => ({
-        ...c,
-        uri: resources.agentUri(target.upstream.name, c.uri),
-      }));
-      const mapped = { ...result, ...(contents ? { contents } : {}) };
-      return (await deps.rounds.seal(caller.grant.name, mapped, { t: roundTarget }, ctx)) as never;
-    });
-  }
-  if (capabilities.resources?.subscribe) {
-    const toggle = (method: 'resources/subscribe' | 'resources/unsubscribe') =>
-      server.setRequestHandler(method, async (request, ctx) => {
-        const target = resources.resolve(request.params.uri);
-        if (target === undefined || !listed(ctx)(target.upstream.name, target.uri)) throw notFound(request.params.uri);
-        const mine = subscriptions.get(server) ?? new Set<string>();
-        subscriptions.set(server, mine);
-        if (method === 'resources/subscribe') mine.add(request.params.uri);
-        else mine.delete(request.params.uri);
-        // The upstream stays subscribed while any agent may be; updates are filtered per agent server.
-        if (method === 'resources/subscribe' && target.upstream.capabilities?.resources?.subscribe)
-          await target.upstream
-            .subscribeResource(target.uri, { signal: ctx.mcpReq.signal }, channelOf(ctx))
-            .catch(rethrow);
-        return {};
-      });
-    toggle('resources/subscribe');
-    toggle('resources/unsubscribe');
-  }
-  if (capabilities.logging) {
-    // One upstream connection serves every agent: the level is the upstream's, last setter wins.
-    server.setRequestHandler('logging/setLevel', async (request, ctx) => {
-      // Kept for 2026-era upstreams, which take the level per request (agent-channel.ts).
-      levels.set(server, request.params.level);
-      const logging = deps.upstreams.filter((u) => u.state === 'ready' && u.capabilities?.logging);
-      const channel = channelOf(ctx);
-      await Promise.all(
-        logging.map((u) =>
-          u
-            .forward('logging/setLevel', request.params, { signal: ctx.mcpReq.signal }, channel)
-            .catch((error: unknown) => {
-              // A 2026-only upstream has no setLevel (levels travel per request there): nothing to set.
-              if (error instanceof SdkError && error.code === SdkErrorCode.MethodNotSupportedByProtocolVersion) return;
-              rethrow(error);
-            }),
-        ),
-      );
+      if (target === undefined || !listed(ctx)(target.upstream.name, target.uri)) throw notFound(request.params.uri);
+      const mine = subscriptions.get(server) ?? new Set<string>();
+      subscriptions.set(server, mine);
+      if (method === 'resources/subscribe') mine.add(request.params.uri);
+      else mine.delete(request.params.uri);
+      // The upstream stays subscribed while any agent may be; updates are filtered per agent server.
+      if (method === 'resources/subscribe' && target.upstream.capabilities?.resources?.subscribe)
+        await target.upstream
+          .subscribeResource(target.uri, { signal: ctx.mcpReq.signal }, callerOf(ctx).channel)
+          .catch(rethrow);
       return {};
     });
-  }
-  if (capabilities.completions) {
-    server.setRequestHandler('completion/complete', async (request, ctx) => {
-      const { ref } = request.params;
-      let target: { upstream: UpstreamConnection; ref: typeof ref } | undefined;
-      const caller = callerOf(ctx);
-      if (ref.type === 'ref/prompt') {
-        const entry = deps.catalogue.resolvePrompt(ref.name);
-        const name = entry?.upstreamPrompt;
-        if (entry && name && isListed(deps, caller, { kind: 'prompts', server: entry.upstream.name, name }))
-          target = { upstream: entry.upstream, ref: { ...ref, name } };
-      } else {
-        const resolved = resources.resolve(ref.uri);
-        if (resolved && listed(ctx)(resolved.upstream.name, resolved.uri))
-          target = { upstream: resolved.upstream, ref: { ...ref, uri: resolved.uri } };
-      }
-      // Nothing to complete against: an empty answer, as a server without suggestions gives.
-      if (target === undefined || !target.upstream.capabilities?.completions)
-        return { completion: { values: [], hasMore: false } };
-      return (await target.upstream
-        .forward('completion/complete', { ...request.params, ref: target.ref }, { signal: ctx.mcpReq.signal })
-        .catch(rethrow)) as never;
-    });
-  }
+  toggle('resources/subscribe');
+  toggle('resources/unsubscribe');
+}
+
+function registerLogLevel({ server, deps, callerOf }: Forwarding): void {
+  // One upstream connection serves every agent: the level is the upstream's, last setter wins.
+  server.setRequestHandler('logging/setLevel', async (request, ctx) => {
+    // Kept for 2026-era upstreams, which take the level per request (agent-channel.ts).
+    levels.set(server, request.params.level);
+    const logging = deps.upstreams.filter((u) => u.state === 'ready' && u.capabilities?.logging);
+    const channel = callerOf(ctx).channel;
+    await Promise.all(
+      logging.map((u) =>
+        u
+          .forward('logging/setLevel', request.params, { signal: ctx.mcpReq.signal }, channel)
+          .catch((error: unknown) => {
+            // A 2026-only upstream has no setLevel (levels travel per request there): nothing to set.
+            if (error instanceof SdkError && error.code === SdkErrorCode.MethodNotSupportedByProtocolVersion) return;
+            rethrow(error);
+          }),
+      ),
+    );
+    return {};
+  });
+}
+
+function registerCompletions({ server, deps, callerOf, listed }: Forwarding): void {
+  const { resources } = deps;
+  server.setRequestHandler('completion/complete', async (request, ctx) => {
+    const { ref } = request.params;
+    let target: { upstream: UpstreamConnection; ref: typeof ref } | undefined;
+    const caller = callerOf(ctx);
+    if (ref.type === 'ref/prompt') {
+      const entry = deps.catalogue.resolvePrompt(ref.name);
+      const name = entry?.upstreamPrompt;
+      if (entry && name && isListed(deps, caller, { kind: 'prompts', server: entry.upstream.name, name }))
+        target = { upstream: entry.upstream, ref: { ...ref, name } };
+    } else {
+      const resolved = resources.resolve(ref.uri);
+      if (resolved && listed(ctx)(resolved.upstream.name, resolved.uri))
+        target = { upstream: resolved.upstream, ref: { ...ref, uri: resolved.uri } };
+    }
+    // Nothing to complete against: an empty answer, as a server without suggestions gives.
+    if (target === undefined || !target.upstream.capabilities?.completions)
+      return { completion: { values: [], hasMore: false } };
+    return (await target.upstream
+      .forward('completion/complete', { ...request.params, ref: target.ref }, { signal: ctx.mcpReq.signal })
+      .catch(rethrow)) as never;
+  });
 }
 
 /**

@@ -8,7 +8,9 @@ import { holdForApproval, type ApprovalStepDeps } from './approval-step.js';
 import { logContext, type CallContext, type Caller, type HandlerExtra } from './call-context.js';
 import { reserveLimits } from './limits-step.js';
 import { fitOutputSchema, outcome, policyDenial } from './outcomes.js';
-import { runUpstream } from './upstream-step.js';
+import { resumeHeld, runUpstream } from './upstream-step.js';
+import type { HeldRounds } from './held-rounds.js';
+import type { RoundRelay } from './round-relay.js';
 import { invalidParams, MAX_ARGUMENT_DEPTH, nestedDeeperThan } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
@@ -30,6 +32,9 @@ export interface CallPipelineDeps {
   audit: AuditLog;
   /** Seals input_required rounds, so a retry is known as the same admitted call. */
   rounds: InputRounds;
+  /** 2025-era upstream calls of 2026-era agents, held across their rounds, and the relay to their process. */
+  held: HeldRounds;
+  relay: Pick<RoundRelay, 'resume'>;
   /** A note for the agent's progress text while a held call waits (e.g. "Slack could not be reached"). */
   deliveryNote?: (approvalId: string) => Promise<string | undefined>;
   /** How often a held call reports progress. */
@@ -132,7 +137,13 @@ export class CallPipeline {
     const { result, admitted } = await this.admit(call, round.payload);
     if (admitted === undefined) return result;
     const sealed = { t: `tools/call ${params.name}`, c: round.payload?.c ?? trail.callId, h: argumentsHash(args) };
-    return this.deps.rounds.seal(caller.grant.name, result, { ...sealed, a: admitted }, extra);
+    const held = this.deps.held.refOf(result);
+    return this.deps.rounds.seal(
+      caller.grant.name,
+      result,
+      { ...sealed, a: admitted, ...(held ? { r: held } : {}) },
+      extra,
+    );
   }
 
   /**
@@ -144,18 +155,25 @@ export class CallPipeline {
     call: CallContext,
     continues: RoundPayload | undefined,
   ): Promise<{ result: CallToolResult; admitted?: 'allowed' | 'approved' }> {
+    const held = continues?.r;
+    if (held !== undefined && call.decision.action !== 'deny') {
+      const answers = roundOf(call.extra).inputResponses;
+      const resume = (a: Record<string, unknown> | undefined) => this.deps.relay.resume(held, a);
+      return { result: await resumeHeld(call, resume, answers), admitted: continues!.a ?? 'allowed' };
+    }
     switch (call.decision.action) {
       case 'deny':
         return { result: policyDenial(call.decision.rule, call.decision.reason) };
       case 'require_approval':
-        if (continues?.a === 'approved') return { result: await runUpstream(call, 'allowed'), admitted: 'approved' };
+        if (continues?.a === 'approved')
+          return { result: await runUpstream(call, 'allowed', this.deps.held), admitted: 'approved' };
         return { result: await holdForApproval(this.approvalDeps, call), admitted: 'approved' };
       case 'allow': {
         if (continues !== undefined)
-          return { result: await runUpstream(call, 'allowed'), admitted: continues.a ?? 'allowed' };
+          return { result: await runUpstream(call, 'allowed', this.deps.held), admitted: continues.a ?? 'allowed' };
         const reserved = await reserveLimits(this.deps.limiter, call);
         if (!reserved.ok) return { result: reserved.result };
-        return { result: await runUpstream(call, 'allowed'), admitted: 'allowed' };
+        return { result: await runUpstream(call, 'allowed', this.deps.held), admitted: 'allowed' };
       }
     }
   }

@@ -8,6 +8,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { canonicalJson, describeError } from '../shared/index.js';
+import type { HeldRef } from './held-rounds.js';
 
 /**
  * What Airlock seals into the `requestState` it hands an agent with an `input_required` result
@@ -23,6 +24,8 @@ export interface RoundPayload {
   c?: string;
   h?: string;
   a?: 'allowed' | 'approved';
+  /** A 2025-era upstream's call held open for this round (held-rounds.ts), and its process. */
+  r?: HeldRef;
 }
 
 /** How long an agent has to answer a round (a person may be filling in a form). */

@@ -1,10 +1,5 @@
 import { isInputRequiredResult, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
-import {
-  agentOutcome,
-  type AgentOutcome,
-  type OutcomeDetails,
-  type OutcomeStatus,
-} from '../shared/index.js';
+import { agentOutcome, type AgentOutcome, type OutcomeDetails, type OutcomeStatus } from '../shared/index.js';
 
 /**
  * The one converter from Airlock's outcome vocabulary (src/shared/outcome.ts) to what agents see:

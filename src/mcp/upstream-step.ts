@@ -5,6 +5,25 @@ import type { CallContext } from './call-context.js';
 import { sendUpstream, upstreamFailure } from './forward.js';
 import { auditOutcome } from './outcomes.js';
 import { asPassedThrough } from './protocol-error.js';
+import type { AgentChannel } from './agent-channel.js';
+import type { HeldRounds } from './held-rounds.js';
+
+/** Answers a held call's round (here or relayed), audited as that call's next step upstream. */
+export async function resumeHeld(
+  call: CallContext,
+  resume: (answers: Record<string, unknown> | undefined) => Promise<unknown>,
+  answers: Record<string, unknown> | undefined,
+): Promise<CallToolResult> {
+  void call.trail.emit('call.forwarded', {});
+  let result: CallToolResult;
+  try {
+    result = (await resume(answers)) as CallToolResult;
+  } catch (error) {
+    result = allowedFailure(call, error);
+  }
+  void call.trail.emit('call.outcome', auditOutcome(result));
+  return result;
+}
 
 /**
  * - `allowed`: the agent may cancel (the upstream request is aborted); a JSON-RPC error of the
@@ -22,16 +41,22 @@ export type RunMode = 'allowed' | 'approved';
  * outcome audited. An upstream that is down or died under the call is a tool result the model can
  * read (src/mcp/forward.ts).
  */
-export async function runUpstream(call: CallContext, mode: RunMode): Promise<CallToolResult> {
+export async function runUpstream(call: CallContext, mode: RunMode, held?: HeldRounds): Promise<CallToolResult> {
   const { entry, params, extra, trail } = call;
   void trail.emit('call.forwarded', {});
   let result: CallToolResult;
   try {
+    const channel = call.caller.channel;
+    // A 2025-era upstream asks with server-to-client requests, which a 2026-era agent cannot
+    // receive: the call is held, and each ask becomes an input_required round (held-rounds.ts).
+    // It outlives the agent's first request, so that request's end must not cancel it.
     // An approved call may run after its agent left (another process, a detached hold): no channel then.
-    result = await sendUpstream(entry, params, extra, {
-      cancellable: mode === 'allowed',
-      channel: call.caller.channel,
-    });
+    const rounds =
+      mode === 'allowed' && call.caller.era === 'modern' && entry.upstream.era === 'legacy' && held !== undefined;
+    const send = (through: AgentChannel | undefined) =>
+      sendUpstream(entry, params, extra, { cancellable: mode === 'allowed' && !rounds, channel: through });
+    result =
+      rounds && channel !== undefined ? ((await held.run(send, channel)) as CallToolResult) : await send(channel);
   } catch (error) {
     result = mode === 'allowed' ? allowedFailure(call, error) : approvedFailure(call, error);
   }

@@ -26,6 +26,7 @@ export {
   isValidPrefix,
   LimitKeys,
   PREFIX_RULE,
+  roundRelayChannels,
   roundStateSecretKey,
   SLACK_QUEUE,
   SlackKeys,

@@ -21,6 +21,8 @@ import type { Scope } from '../policy/index.js';
  *   :slack-lock:<approval id>      STRING  one sender at a time per message (PX)
  *   :slack-paused-until            STRING  Slack's Retry-After, shared by every process
  *   :round-state-secret            STRING  the HMAC key that seals input_required requestState (made once, shared)
+ *   :round-relay:<process>         pub/sub a retry for a held call, to the process that holds it
+ *   :round-reply:<process>         pub/sub its answer, back to the process the retry reached
  *   :approvals:…  :slack:…         BullMQ  the `approvals` and `slack` queues (same prefix)
  *
  * BullMQ keeps a queue's keys at `<prefix>:<queue>:…`, so no name of ours is a bare queue name
@@ -58,6 +60,18 @@ export function decodeSegment(segment: string): string {
 /** The key of the deployment's requestState secret (every process seals and verifies with it). */
 export function roundStateSecretKey(prefix: string = DEFAULT_PREFIX): string {
   return `${checkPrefix(prefix)}:round-state-secret`;
+}
+
+/** Pub/sub channels of the held-call relay: requests to a process, replies to a process. */
+export function roundRelayChannels(prefix: string = DEFAULT_PREFIX): {
+  requests(process: string): string;
+  replies(process: string): string;
+} {
+  checkPrefix(prefix);
+  return {
+    requests: (process) => `${prefix}:round-relay:${encodeSegment(process)}`,
+    replies: (process) => `${prefix}:round-reply:${encodeSegment(process)}`,
+  };
 }
 
 /** BullMQ queue names; their prefix is the deployment's. */

@@ -4,7 +4,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectAgentHttp, type AgentEra } from '../helpers/agents.js';
 import { writeGatewayConfig } from '../helpers/config.js';
-import { gatewayForFile } from '../helpers/gateway.js';
+import { gatewayForFile, startGateway } from '../helpers/gateway.js';
 import { ROOT, tempDir, upstreams, writeJson } from '../helpers/paths.js';
 
 // The reference server that exercises every MCP feature, as a real stdio upstream next to the stand-in.
@@ -113,17 +113,103 @@ describe('what an upstream asks of the agent during a call (2025-era agent and u
     const result = await agent.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
     expect(JSON.stringify(result.content)).toContain('Ada Lovelace');
   });
+});
 
-  it('tells a 2026-era agent, through the upstream, that a mid-call request cannot reach it yet', async () => {
-    const modern = await connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'modern', {
-      client: { capabilities: { sampling: {} } },
+describe('a 2025-era upstream asking a 2026-era agent mid-call: input_required rounds', () => {
+  const answers: string[] = [];
+  const modernAgent = () =>
+    connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'modern', {
+      client: { capabilities: { sampling: {}, elicitation: { form: {} } } },
+      setup: (client) => {
+        client.setRequestHandler('sampling/createMessage', (request) => {
+          answers.push(JSON.stringify(request.params.messages));
+          return {
+            model: 'test-model',
+            role: 'assistant',
+            content: { type: 'text', text: 'Oslo, said the 2026 agent' },
+          };
+        });
+        client.setRequestHandler('elicitation/create', () => ({ action: 'accept', content: { name: 'Grace Hopper' } }));
+      },
     });
-    fixture.track(modern);
-    const outcome = await modern
-      .callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'x' } })
-      .then((r) => JSON.stringify(r))
-      .catch((e: unknown) => String(e));
-    expect(outcome).toContain('no mid-call requests');
+
+  it("turns the upstream's sampling request into a round the SDK client fulfils, and returns the result", async () => {
+    const agent = fixture.track(await modernAgent());
+    const result = await agent.callTool({
+      name: 'everything__trigger-sampling-request',
+      arguments: { prompt: 'capital of Norway?' },
+    });
+    expect(answers.some((m) => m.includes('capital of Norway?'))).toBe(true);
+    expect(JSON.stringify(result.content)).toContain('Oslo, said the 2026 agent');
+  });
+
+  it('does the same for an elicitation', async () => {
+    const agent = fixture.track(await modernAgent());
+    const result = await agent.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
+    expect(JSON.stringify(result.content)).toContain('Grace Hopper');
+  });
+
+  it('answers a retry that reaches another Airlock process (relayed over Redis to the one holding the call)', async () => {
+    const other = await startGateway({ config: configFile });
+    try {
+      const first = fixture.track(
+        await connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'modern', { client: { capabilities: { sampling: {} } } }),
+      );
+      const asked = (await first.request(
+        {
+          method: 'tools/call',
+          params: { name: 'everything__trigger-sampling-request', arguments: { prompt: 'relay?' } },
+        },
+        { allowInputRequired: true },
+      )) as unknown as { resultType: string; inputRequests: Record<string, { method: string }>; requestState: string };
+      expect(asked.resultType).toBe('input_required');
+      const [key, request] = Object.entries(asked.inputRequests)[0]!;
+      expect(request.method).toBe('sampling/createMessage');
+      const second = fixture.track(
+        await connectAgentHttp(other.mcpUrl, TOKEN, 'modern', { client: { capabilities: { sampling: {} } } }),
+      );
+      const result = (await second.request({
+        method: 'tools/call',
+        params: {
+          name: 'everything__trigger-sampling-request',
+          arguments: { prompt: 'relay?' },
+          inputResponses: {
+            [key]: { model: 'm', role: 'assistant', content: { type: 'text', text: 'relayed answer' } },
+          },
+          requestState: asked.requestState,
+        },
+      })) as { content: unknown };
+      expect(JSON.stringify(result.content)).toContain('relayed answer');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it("refuses a retry whose state was tampered with, or sent with another grant's arguments", async () => {
+    const agent = fixture.track(
+      await connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'modern', { client: { capabilities: { sampling: {} } } }),
+    );
+    const asked = (await agent.request(
+      { method: 'tools/call', params: { name: 'everything__trigger-sampling-request', arguments: { prompt: 'a' } } },
+      { allowInputRequired: true },
+    )) as unknown as { requestState: string };
+    const retry = (state: string, prompt: string) =>
+      agent
+        .request({
+          method: 'tools/call',
+          params: {
+            name: 'everything__trigger-sampling-request',
+            arguments: { prompt },
+            inputResponses: {},
+            requestState: state,
+          },
+        })
+        .then(
+          () => 'accepted',
+          (e: { message: string }) => e.message,
+        );
+    expect(await retry(`${asked.requestState}x`, 'a')).toContain('Invalid or expired requestState');
+    expect(await retry(asked.requestState, 'b')).toContain('with other arguments');
   });
 });
 

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { Redis } from 'ioredis';
+import { roundRelayChannels, type RedisClients } from '../redis/index.js';
+import { describeError, type Logger } from '../shared/index.js';
+import { roundGone, type HeldRef, type HeldRounds } from './held-rounds.js';
+
+interface RelayRequest {
+  corr: string;
+  from: string;
+  id: string;
+  answers?: Record<string, unknown>;
+}
+
+interface RelayReply {
+  corr: string;
+  result?: unknown;
+  /** The result is another round of the same held call. */
+  asked?: boolean;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** How long a relayed retry waits for the holding process (the upstream may take its time). */
+const REPLY_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * A 2026-era retry may reach any Airlock process, but a held call (held-rounds.ts) lives in the
+ * process whose upstream connection is serving it. This relays the retry's answers there over
+ * Redis pub/sub and brings back its next step (the result, or another round). When no process
+ * listens on the holder's channel (it restarted), the agent is told to call again.
+ */
+export class RoundRelay {
+  private readonly waiting = new Map<string, (reply: RelayReply) => void>();
+  private readonly channels: ReturnType<typeof roundRelayChannels>;
+
+  private constructor(
+    private readonly held: HeldRounds,
+    private readonly publisher: Redis,
+    private readonly subscriber: Redis,
+    prefix: string | undefined,
+    private readonly log: Logger,
+  ) {
+    this.channels = roundRelayChannels(prefix);
+  }
+
+  static async start(
+    held: HeldRounds,
+    redis: RedisClients,
+    prefix: string | undefined,
+    log: Logger,
+  ): Promise<RoundRelay> {
+    const relay = new RoundRelay(held, redis.request, redis.subscriber(), prefix, log);
+    relay.subscriber.on('message', (channel: string, text: string) => relay.onMessage(channel, text));
+    // Redis may be down at start: the subscriber retries on its own, and resubscribes.
+    await relay.subscriber
+      .subscribe(relay.channels.requests(held.process), relay.channels.replies(held.process))
+      .catch((error: unknown) => log.warn({ err: describeError(error) }, 'round relay not subscribed yet'));
+    return relay;
+  }
+
+  /** Answers a held round, here or in the process that holds it. */
+  async resume(ref: HeldRef, answers: Record<string, unknown> | undefined): Promise<unknown> {
+    if (ref.process === this.held.process) return this.held.resume(ref.id, answers);
+    const corr = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    const reply = new Promise<RelayReply>((resolve) => {
+      this.waiting.set(corr, resolve);
+      timer = setTimeout(
+        () =>
+          resolve({
+            corr,
+            error: { code: ProtocolErrorCode.InternalError, message: 'the held call did not answer in time' },
+          }),
+        REPLY_TIMEOUT_MS,
+      );
+    });
+    try {
+      const request: RelayRequest = { corr, from: this.held.process, id: ref.id, ...(answers ? { answers } : {}) };
+      const receivers = await this.publisher.publish(this.channels.requests(ref.process), JSON.stringify(request));
+      if (receivers === 0) throw roundGone();
+      const answer = await reply;
+      if (answer.error) throw new ProtocolError(answer.error.code, answer.error.message, answer.error.data);
+      if (answer.asked) this.held.adopt(answer.result, ref);
+      return answer.result;
+    } finally {
+      clearTimeout(timer);
+      this.waiting.delete(corr);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.held.close();
+    await this.subscriber.unsubscribe().catch(() => {});
+  }
+
+  private onMessage(channel: string, text: string): void {
+    let message: RelayRequest & RelayReply;
+    try {
+      message = JSON.parse(text) as RelayRequest & RelayReply;
+    } catch {
+      return;
+    }
+    if (channel === this.channels.replies(this.held.process)) return this.waiting.get(message.corr)?.(message);
+    void this.serve(message);
+  }
+
+  private async serve(request: RelayRequest): Promise<void> {
+    let reply: RelayReply;
+    try {
+      const result = await this.held.resume(request.id, request.answers);
+      reply = { corr: request.corr, result, asked: this.held.refOf(result) !== undefined };
+    } catch (error) {
+      reply = {
+        corr: request.corr,
+        error:
+          error instanceof ProtocolError
+            ? { code: error.code, message: error.message, data: error.data }
+            : { code: ProtocolErrorCode.InternalError, message: describeError(error) },
+      };
+    }
+    await this.publisher
+      .publish(this.channels.replies(request.from), JSON.stringify(reply))
+      .catch((error: unknown) => this.log.warn({ err: describeError(error) }, 'round relay reply not sent'));
+  }
+}
