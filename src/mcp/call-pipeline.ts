@@ -34,7 +34,7 @@ export interface CallPipelineDeps {
   rounds: InputRounds;
   /** 2025-era upstream calls of 2026-era agents, held across their rounds, and the relay to their process. */
   held: HeldRounds;
-  relay: Pick<RoundRelay, 'resume'>;
+  relay: Pick<RoundRelay, 'resume' | 'cancel'>;
   /** A note for the agent's progress text while a held call waits (e.g. "Slack could not be reached"). */
   deliveryNote?: (approvalId: string) => Promise<string | undefined>;
   /** How often a held call reports progress. */
@@ -156,6 +156,9 @@ export class CallPipeline {
     continues: RoundPayload | undefined,
   ): Promise<{ result: CallToolResult; admitted?: 'allowed' | 'approved' }> {
     const held = continues?.r;
+    // The policy changed to deny between rounds: the held call is given up, not left to expire.
+    if (held !== undefined && call.decision.action === 'deny')
+      void this.deps.relay.cancel(held, `the call was denied by Airlock policy (rule ${call.decision.rule})`);
     if (held !== undefined && call.decision.action !== 'deny') {
       const answers = roundOf(call.extra).inputResponses;
       const resume = (a: Record<string, unknown> | undefined) => this.deps.relay.resume(held, a);

@@ -130,6 +130,12 @@ export class HeldRounds {
     return this.step(round);
   }
 
+  /** Gives up a held call (its asks answered with an error upstream); no-op when not held here. */
+  cancel(id: string, reason: string): void {
+    this.held.get(id)?.cancel(reason);
+    this.held.delete(id);
+  }
+
   /** Marks an `input_required` result relayed from the process that holds its round. */
   adopt(result: unknown, ref: HeldRef): void {
     if (typeof result === 'object' && result !== null) this.refs.set(result, ref);

@@ -10,6 +10,8 @@ interface RelayRequest {
   from: string;
   id: string;
   answers?: Record<string, unknown>;
+  /** Give the held call up, with this reason (no reply). */
+  cancel?: string;
 }
 
 interface RelayReply {
@@ -88,6 +90,13 @@ export class RoundRelay {
     }
   }
 
+  /** Gives up a held call, here or in its process (best effort: an unreachable one lets it expire). */
+  async cancel(ref: HeldRef, reason: string): Promise<void> {
+    if (ref.process === this.held.process) return this.held.cancel(ref.id, reason);
+    const request: RelayRequest = { corr: randomUUID(), from: this.held.process, id: ref.id, cancel: reason };
+    await this.publisher.publish(this.channels.requests(ref.process), JSON.stringify(request)).catch(() => 0);
+  }
+
   async close(): Promise<void> {
     this.held.close();
     await this.subscriber.unsubscribe().catch(() => {});
@@ -105,6 +114,7 @@ export class RoundRelay {
   }
 
   private async serve(request: RelayRequest): Promise<void> {
+    if (request.cancel !== undefined) return this.held.cancel(request.id, request.cancel);
     let reply: RelayReply;
     try {
       const result = await this.held.resume(request.id, request.answers);

@@ -4,27 +4,29 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectAgentHttp, type AgentEra } from '../helpers/agents.js';
 import { writeGatewayConfig } from '../helpers/config.js';
-import { gatewayForFile, startGateway } from '../helpers/gateway.js';
+import { gatewayForFile, startGateway, waitFor } from '../helpers/gateway.js';
 import { ROOT, tempDir, upstreams, writeJson } from '../helpers/paths.js';
 
 // The reference server that exercises every MCP feature, as a real stdio upstream next to the stand-in.
 const EVERYTHING = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
 const TOKEN = 'forwarding-agent-token-0123456789';
 const dir = tempDir();
+const policy = {
+  version: '1',
+  default: 'allow',
+  servers: {
+    everything: {
+      tools: { 'get-structured-content': { action: 'require_approval', approval: { approvers: ['U0APPROVER1'] } } },
+    },
+  },
+};
+const policyFile = writeJson(join(dir, 'policy.json'), policy);
 const configFile = writeGatewayConfig(dir, {
   upstreams: {
     everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], protocol: '2025-11-25' },
     mlflow: upstreams.standin(),
   },
-  policy: writeJson(join(dir, 'policy.json'), {
-    version: '1',
-    default: 'allow',
-    servers: {
-      everything: {
-        tools: { 'get-structured-content': { action: 'require_approval', approval: { approvers: ['U0APPROVER1'] } } },
-      },
-    },
-  }),
+  policy: policyFile,
   // A held call answers `pending` after a second, so the output-schema test does not wait 50 s.
   grants: [{ name: 'agent', token: TOKEN, hold: '1s' }],
 });
@@ -185,14 +187,14 @@ describe('a 2025-era upstream asking a 2026-era agent mid-call: input_required r
     }
   });
 
-  it("refuses a retry whose state was tampered with, or sent with another grant's arguments", async () => {
+  it('refuses a retry whose state was tampered with, or sent with other arguments', async () => {
     const agent = fixture.track(
       await connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'modern', { client: { capabilities: { sampling: {} } } }),
     );
     const asked = (await agent.request(
       { method: 'tools/call', params: { name: 'everything__trigger-sampling-request', arguments: { prompt: 'a' } } },
       { allowInputRequired: true },
-    )) as unknown as { requestState: string };
+    )) as unknown as { requestState: string; inputRequests: Record<string, unknown> };
     const retry = (state: string, prompt: string) =>
       agent
         .request({
@@ -210,6 +212,63 @@ describe('a 2025-era upstream asking a 2026-era agent mid-call: input_required r
         );
     expect(await retry(`${asked.requestState}x`, 'a')).toContain('Invalid or expired requestState');
     expect(await retry(asked.requestState, 'b')).toContain('with other arguments');
+    // Answered after all: a held call left open would keep its upstream from asking anyone else.
+    const key = Object.keys(asked.inputRequests)[0]!;
+    const done = await agent.request({
+      method: 'tools/call',
+      params: {
+        name: 'everything__trigger-sampling-request',
+        arguments: { prompt: 'a' },
+        inputResponses: { [key]: { model: 'm', role: 'assistant', content: { type: 'text', text: 'finally' } } },
+        requestState: asked.requestState,
+      },
+    });
+    expect(JSON.stringify(done)).toContain('finally');
+  });
+
+  it('gives a held call up when the policy denies its retry: the round is gone afterwards', async () => {
+    const agent = fixture.track(
+      await connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'modern', { client: { capabilities: { sampling: {} } } }),
+    );
+    const call = { name: 'everything__trigger-sampling-request', arguments: { prompt: 'deny me' } };
+    const asked = (await agent.request(
+      { method: 'tools/call', params: call },
+      { allowInputRequired: true },
+    )) as unknown as { inputRequests: Record<string, unknown>; requestState: string };
+    const key = Object.keys(asked.inputRequests)[0]!;
+    const retry = () =>
+      agent.request({
+        method: 'tools/call',
+        params: {
+          ...call,
+          inputResponses: { [key]: { model: 'm', role: 'assistant', content: { type: 'text', text: 'late' } } },
+          requestState: asked.requestState,
+        },
+      });
+    const denying = {
+      ...policy,
+      servers: { everything: { tools: { 'trigger-sampling-request': { action: 'deny' } } } },
+    };
+    const status = async () =>
+      (
+        (await agent.request({ method: 'tools/call', params: call }, { allowInputRequired: true })) as {
+          structuredContent?: { status?: string };
+        }
+      ).structuredContent?.status ?? 'asked';
+    writeJson(policyFile, denying);
+    try {
+      await waitFor(async () => (await status()) === 'denied', 10_000, 'the deny to load');
+      const denied = (await retry()) as { structuredContent?: { status?: string } };
+      expect(denied.structuredContent?.status).toBe('denied');
+    } finally {
+      writeJson(policyFile, policy);
+    }
+    await waitFor(async () => (await status()) === 'asked', 10_000, 'the allow to load again');
+    const again = await retry().then(
+      (r) => JSON.stringify(r),
+      (e: { message: string }) => e.message,
+    );
+    expect(again).toContain('has ended');
   });
 });
 
