@@ -54,7 +54,6 @@ describe('exactness', () => {
     const windowMs = 1_000;
     const max = 20;
     const counter = 'shared-by-processes';
-    const startAt = Date.now() + 2_500;
     const durationMs = 3_500;
     const env = {
       ...process.env,
@@ -63,27 +62,38 @@ describe('exactness', () => {
       COUNTER: counter,
       WINDOW_MS: String(windowMs),
       MAX: String(max),
-      START_AT: String(startAt),
       DURATION_MS: String(durationMs),
       CONCURRENCY: '6',
     };
-    const runChild = () =>
-      new Promise<{ admitted: number[]; refused: number; late: boolean }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/limits-hammer.ts')], {
-          cwd: ROOT,
-          env,
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    // Each child says `ready` once connected and is then told when to start: no race with its start-up.
+    const runChild = () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/limits-hammer.ts')], {
+        cwd: ROOT,
+        env,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      let out = '';
+      let markReady: () => void = () => {};
+      const ready = new Promise<void>((resolve) => (markReady = resolve));
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.startsWith('ready\n')) markReady();
+      });
+      const done = new Promise<{ admitted: number[]; refused: number; late: boolean }>((resolve, reject) => {
         child.on('error', reject);
         child.on('exit', (code) =>
           code === 0
-            ? resolve(JSON.parse(out) as { admitted: number[]; refused: number; late: boolean })
+            ? resolve(JSON.parse(out.slice('ready\n'.length)) as { admitted: number[]; refused: number; late: boolean })
             : reject(new Error(`hammer exited ${code}`)),
         );
       });
-    const children = [runChild(), runChild()];
+      return { child, ready, done };
+    };
+    const spawned = [runChild(), runChild()];
+    await Promise.all(spawned.map((s) => s.ready));
+    const startAt = Date.now() + 500;
+    for (const { child } of spawned) child.stdin.end(`${startAt}\n`);
+    const children = spawned.map((s) => s.done);
 
     // This process joins in with its own clients.
     const limit = makeLimit(counter, windowMs, max, 'global');
