@@ -28,6 +28,7 @@ usage() {
   exit 2
 }
 
+. scripts/dir-lock.sh
 tools=test/conformance/tools
 node22="$tools/node_modules/node/bin/node"
 runner="$tools/node_modules/@modelcontextprotocol/conformance/dist/index.js"
@@ -70,7 +71,7 @@ cleanup() {
   stop_fixture
   rm -rf "$work"
   # Only our own install lock, never another run's.
-  if [ "$(cat "$tools/.install.lock/pid" 2>/dev/null || true)" = "$$" ]; then rm -rf "$tools/.install.lock"; fi
+  if holds_dir_lock "$tools/.install.lock"; then rm -rf "$tools/.install.lock"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -79,12 +80,7 @@ trap 'exit 130' INT TERM
 #    install, or when the Node 22 binary does not run. Two runs at once (direct and through the
 #    gateway) take turns, so neither sees a half-installed folder.
 ensure_tools() {
-  while ! mkdir "$tools/.install.lock" 2>/dev/null; do
-    holder=$(cat "$tools/.install.lock/pid" 2>/dev/null || true)
-    if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then rm -rf "$tools/.install.lock"; continue; fi
-    sleep 0.2
-  done
-  echo $$ > "$tools/.install.lock/pid"
+  take_dir_lock "$tools/.install.lock"
   stamp="$tools/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ -n "$(find "$tools/package-lock.json" -newer "$stamp")" ] || ! "$node22" --version >/dev/null 2>&1; then
     say "installing the conformance runner and Node 22 (npm ci --prefix $tools)"

@@ -8,13 +8,9 @@ say() { printf 'airlock: %s\n' "$*" >&2; }
 
 # Two terminals may run this at once (npm start in one, npm test in the other): one installs and
 # builds while the other waits, so neither sees a half-installed node_modules or half-built dist.
+. scripts/dir-lock.sh
 lock=.ensure-ready.lock
-while ! mkdir "$lock" 2>/dev/null; do
-  holder=$(cat "$lock/pid" 2>/dev/null || true)
-  if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then rm -rf "$lock"; continue; fi
-  sleep 0.2
-done
-echo $$ > "$lock/pid"
+take_dir_lock "$lock"
 trap 'rm -rf "$lock"' EXIT
 trap 'exit 130' INT TERM
 

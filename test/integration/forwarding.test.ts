@@ -81,22 +81,28 @@ describe.each<AgentEra>(['legacy', 'modern'])('what an upstream offers besides t
   });
 });
 
-describe('what an upstream asks of the agent during a call (2025-era agent and upstream)', () => {
+// A 2025-era upstream asks with server-to-client requests: a 2025-era agent gets them as they are,
+// a 2026-era agent as input_required rounds its SDK client fulfils (the call held meanwhile).
+describe.each<[AgentEra, string]>([
+  ['legacy', 'push requests'],
+  ['modern', 'input_required rounds'],
+])('what a 2025-era upstream asks of a %s agent during a call (%s)', (era) => {
   let agent: Client;
   const asked: string[] = [];
 
   beforeAll(async () => {
-    agent = await connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'legacy', {
+    agent = await connectAgentHttp(fixture.get().mcpUrl, TOKEN, era, {
       client: { capabilities: { sampling: {}, elicitation: { form: {} } } },
       setup: (client) => {
         client.setRequestHandler('sampling/createMessage', (request) => {
           asked.push(JSON.stringify(request.params.messages));
-          return { model: 'test-model', role: 'assistant', content: { type: 'text', text: 'Paris, said the agent' } };
+          return {
+            model: 'test-model',
+            role: 'assistant',
+            content: { type: 'text', text: `Paris, said the ${era} agent` },
+          };
         });
-        client.setRequestHandler('elicitation/create', (request) => {
-          asked.push(request.params.message);
-          return { action: 'accept', content: { name: 'Ada Lovelace' } };
-        });
+        client.setRequestHandler('elicitation/create', () => ({ action: 'accept', content: { name: 'Ada Lovelace' } }));
       },
     });
     fixture.track(agent);
@@ -108,7 +114,7 @@ describe('what an upstream asks of the agent during a call (2025-era agent and u
       arguments: { prompt: 'capital of France?' },
     });
     expect(asked.some((m) => m.includes('capital of France?'))).toBe(true);
-    expect(JSON.stringify(result.content)).toContain('Paris, said the agent');
+    expect(JSON.stringify(result.content)).toContain(`Paris, said the ${era} agent`);
   });
 
   it('sends an elicitation to the agent and hands the accepted content back', async () => {
@@ -117,40 +123,7 @@ describe('what an upstream asks of the agent during a call (2025-era agent and u
   });
 });
 
-describe('a 2025-era upstream asking a 2026-era agent mid-call: input_required rounds', () => {
-  const answers: string[] = [];
-  const modernAgent = () =>
-    connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'modern', {
-      client: { capabilities: { sampling: {}, elicitation: { form: {} } } },
-      setup: (client) => {
-        client.setRequestHandler('sampling/createMessage', (request) => {
-          answers.push(JSON.stringify(request.params.messages));
-          return {
-            model: 'test-model',
-            role: 'assistant',
-            content: { type: 'text', text: 'Oslo, said the 2026 agent' },
-          };
-        });
-        client.setRequestHandler('elicitation/create', () => ({ action: 'accept', content: { name: 'Grace Hopper' } }));
-      },
-    });
-
-  it("turns the upstream's sampling request into a round the SDK client fulfils, and returns the result", async () => {
-    const agent = fixture.track(await modernAgent());
-    const result = await agent.callTool({
-      name: 'everything__trigger-sampling-request',
-      arguments: { prompt: 'capital of Norway?' },
-    });
-    expect(answers.some((m) => m.includes('capital of Norway?'))).toBe(true);
-    expect(JSON.stringify(result.content)).toContain('Oslo, said the 2026 agent');
-  });
-
-  it('does the same for an elicitation', async () => {
-    const agent = fixture.track(await modernAgent());
-    const result = await agent.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
-    expect(JSON.stringify(result.content)).toContain('Grace Hopper');
-  });
-
+describe('a held call of a 2026-era agent across processes and policy changes', () => {
   it('answers a retry that reaches another Airlock process (relayed over Redis to the one holding the call)', async () => {
     const other = await startGateway({ config: configFile });
     try {
