@@ -4,18 +4,20 @@
 #
 #   conformance <version> <label>: <P> passed, <F> failed (<N> scenarios)
 #
-# usage: scripts/conformance.sh (--url <url> | --fixture) [--spec-version <v>]... [--label <text>] [--json <file>]
+# usage: scripts/conformance.sh (--url <url> | --fixture) [--spec-version <v>]... [--extension <id>] [--label <text>] [--json <file>]
 #
 #   --url <url>         the MCP endpoint to test (loopback only: the runner's DNS-rebinding
 #                       scenario requires a localhost URL)
 #   --fixture           start test/conformance/fixture-server.ts on a free loopback port and test it
 #   --spec-version <v>  a revision the runner knows, e.g. 2025-11-25 or 2026-07-28; repeatable;
 #                       default: both of those
+#   --extension <id>    also run every server scenario of that extension, e.g. tasks (the
+#                       runner's tasks-* scenarios), one by one, counted as the run 'extension-<id>'
 #   --label <text>      names the run in the output lines and the JSON file (default: run)
 #   --json <file>       write every scenario's outcome per version, to compare two runs
 #
 # Every server scenario the runner has for the version runs (--suite all: pending and draft
-# scenarios too; extension scenarios such as tasks are not tied to a version and are left out).
+# scenarios too; extension scenarios such as tasks are not tied to a version: --extension).
 # Exit 0 when the runner ran, whatever it found; non-zero only when it could not run.
 # The runner needs Node >= 22 while the project runs on Node 20, so it runs on the Node 22 that
 # test/conformance/tools installs from the npm registry (the `node` package), never on PATH's node.
@@ -24,7 +26,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'conformance: %s\n' "$*" >&2; }
 usage() {
-  say "usage: scripts/conformance.sh (--url <url> | --fixture) [--spec-version <v>]... [--label <text>] [--json <file>]"
+  say "usage: scripts/conformance.sh (--url <url> | --fixture) [--spec-version <v>]... [--extension <id>] [--label <text>] [--json <file>]"
   exit 2
 }
 
@@ -33,12 +35,13 @@ tools=test/conformance/tools
 node22="$tools/node_modules/node/bin/node"
 runner="$tools/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 
-url='' fixture='' versions='' label='run' json=''
+url='' fixture='' versions='' extension='' label='run' json=''
 while [ $# -gt 0 ]; do
   case "$1" in
     --url) [ $# -ge 2 ] || usage; url=$2; shift 2 ;;
     --fixture) fixture=1; shift ;;
     --spec-version) [ $# -ge 2 ] || usage; versions="$versions $2"; shift 2 ;;
+    --extension) [ $# -ge 2 ] || usage; extension=$2; shift 2 ;;
     --label) [ $# -ge 2 ] || usage; label=$2; shift 2 ;;
     --json) [ $# -ge 2 ] || usage; json=$2; shift 2 ;;
     -h | --help) usage ;;
@@ -128,6 +131,31 @@ for version in $versions; do
   if [ "$rc" -gt 1 ]; then say "the runner exited $rc at $version:"; tail -n 20 "$out" >&2; exit 2; fi
   set -- "$@" "$version=$out,$results"
 done
+
+# 5. An extension's scenarios one at a time (the runner has no suite for them), summarised in the
+#    runner's own SUMMARY format so one summary step reads every run.
+if [ -n "$extension" ]; then
+  out="$work/extension.out" results="$work/extension.results"
+  mkdir -p "$results"
+  scenarios=$("$node22" "$runner" list --server | sed -n "s/^ *- \($extension-[a-z0-9-]*\) \[extension\]\$/\1/p")
+  [ -n "$scenarios" ] || { say "the runner lists no server scenarios of the extension '$extension'"; exit 2; }
+  say "running the $extension extension's server scenarios against $url"
+  summary="=== SUMMARY ==="
+  for scenario in $scenarios; do
+    rc=0
+    "$node22" "$runner" server --url "$url" --scenario "$scenario" -o "$results" > "$work/scenario.out" 2>&1 || rc=$?
+    if [ "$rc" -gt 1 ]; then say "the runner exited $rc on $scenario:"; tail -n 20 "$work/scenario.out" >&2; exit 2; fi
+    counts=$(sed -n 's/^Passed: \([0-9]*\)\/[0-9]*, \([0-9]*\) failed.*/\1 \2/p' "$work/scenario.out" | tail -n 1)
+    [ -n "$counts" ] || { say "no result line for $scenario:"; tail -n 20 "$work/scenario.out" >&2; exit 2; }
+    set -- $counts "$@"
+    mark='✓'; [ "$2" -eq 0 ] || mark='✗'
+    summary="$summary
+$mark $scenario: $1 passed, $2 failed"
+    shift 2
+  done
+  printf '%s\n' "$summary" > "$out"
+  set -- "$@" "extension-$extension=$out,$results"
+fi
 
 if [ -n "$json" ]; then set -- --json "$json" "$@"; fi
 runner_version=$("$node22" -p 'require(process.argv[1]).version' "$(pwd)/$tools/node_modules/@modelcontextprotocol/conformance/package.json")

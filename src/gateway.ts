@@ -13,6 +13,7 @@ import {
   CallPipeline,
   HeldRounds,
   InputRounds,
+  UpstreamTasks,
   RoundRelay,
   createAgentServer,
   createMcpEndpoint,
@@ -56,6 +57,7 @@ interface GatewayParts {
   policies: PolicySet;
   pipeline: CallPipeline;
   rounds: InputRounds;
+  tasks: UpstreamTasks;
   redisClient: Redis;
   approvals: ApprovalEngine;
   audit: AuditLog;
@@ -122,11 +124,20 @@ export class Gateway {
       const held = new HeldRounds();
       const relay = await RoundRelay.start(held, stores.redis, config.redis?.prefix, log);
       closers.push(() => relay.close());
+      const tasks = new UpstreamTasks({
+        redis: stores.redisClient,
+        prefix: config.redis?.prefix,
+        upstreams,
+        process: held.process,
+        relay: (...request) => relay.relayTask(...request),
+      });
+      relay.serveTasks(tasks);
       const pipeline = new CallPipeline({
         catalogue,
         rounds,
         held,
         relay,
+        tasks,
         policies,
         limiter: stores.limiter,
         approvals: stores.approvals,
@@ -145,6 +156,7 @@ export class Gateway {
         policies,
         pipeline,
         rounds,
+        tasks,
         ...stores,
         closers,
         drain,
@@ -287,10 +299,10 @@ export class Gateway {
   }
 
   private newAgentServer(grant: GrantConfig, era: Era, stdioSessionId?: string): Server {
-    const { catalogue, resources, upstreams, policies, pipeline, rounds, audit, log } = this.parts;
+    const { catalogue, resources, upstreams, policies, pipeline, rounds, tasks, audit, log } = this.parts;
     return createAgentServer(
       grant,
-      { catalogue, resources, upstreams, policies, pipeline, rounds, audit, log },
+      { catalogue, resources, upstreams, policies, pipeline, rounds, tasks, audit, log },
       era,
       stdioSessionId,
     );

@@ -79,8 +79,10 @@ export const AuditDetailsSchemas = {
   'call.outcome': z.object({
     /** ok: a result; tool_error: a result with isError; failure: no result (transport, timeout); unknown: the executor died. */
     /** input_required: the upstream asked the agent for input (`input_requests`: what, by method); the agent's retry continues the call. */
-    outcome: z.enum(['ok', 'tool_error', 'failure', 'cancelled', 'unknown', 'input_required']),
+    /** task: the upstream answered with a task (MCP tasks extension, `task_id`); the agent polls it through Airlock. */
+    outcome: z.enum(['ok', 'tool_error', 'failure', 'cancelled', 'unknown', 'input_required', 'task']),
     input_requests: z.array(z.string()).optional(),
+    task_id: z.string().optional(),
     /** The upstream's time (from call.forwarded), or the whole call's when it was never forwarded. */
     duration_ms: z.number(),
     error: z.string().optional(),

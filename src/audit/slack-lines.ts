@@ -81,7 +81,16 @@ export function mayHaveSlackLine(type: AuditEventType, action?: unknown): boolea
 }
 
 type BurstKind =
-  'denied' | 'rate_limited' | 'refused' | 'ok' | 'tool_error' | 'failure' | 'cancelled' | 'unknown' | 'input_required';
+  | 'denied'
+  | 'rate_limited'
+  | 'refused'
+  | 'ok'
+  | 'tool_error'
+  | 'failure'
+  | 'cancelled'
+  | 'unknown'
+  | 'input_required'
+  | 'task';
 
 const VERBS: Record<BurstKind, string> = {
   denied: 'denied by policy',
@@ -93,6 +102,7 @@ const VERBS: Record<BurstKind, string> = {
   cancelled: 'was cancelled by the agent',
   unknown: 'ended with an unknown outcome',
   input_required: 'asked the agent for input',
+  task: 'started an upstream task',
 };
 
 /** Events that repeat in bursts roll up; approval events and outcomes of approved calls never do. */

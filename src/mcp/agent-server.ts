@@ -1,7 +1,7 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   LOG_LEVEL_META_KEY,
-  Server,
+  type Server,
   type LoggingLevel,
   type ClientCapabilities,
   type ServerContext,
@@ -19,6 +19,8 @@ import type { ResourceCatalogue } from './resource-catalogue.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 import type { InputRounds } from './input-rounds.js';
 import { registerPrompts } from './agent-prompts.js';
+import { AgentMcpServer, registerTaskMethods } from './agent-tasks.js';
+import { TASKS_EXTENSION, type UpstreamTasks } from './upstream-tasks.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Logger } from '../shared/index.js';
 
@@ -31,6 +33,7 @@ export interface AgentServerDeps {
   policies: PolicyProvider;
   pipeline: CallPipeline;
   rounds: InputRounds;
+  tasks: UpstreamTasks;
   audit: AuditLog;
   log: Logger;
 }
@@ -47,10 +50,17 @@ export function createAgentServer(
   stdioSessionId?: string,
 ): Server {
   const forwarded = forwardedCapabilities(deps.upstreams);
-  const server = new Server(
+  // The tasks extension is a 2026-07-28 one: offered to 2026-era agents when an upstream offers it.
+  const tasks = era === 'modern' && deps.upstreams.some((u) => u.capabilities?.extensions?.[TASKS_EXTENSION]);
+  const server = new AgentMcpServer(
     { name: 'airlock', version: '0.1.0' },
     {
-      capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, ...forwarded },
+      capabilities: {
+        tools: { listChanged: true },
+        prompts: { listChanged: true },
+        ...forwarded,
+        ...(tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
+      },
       instructions:
         'Airlock MCP gateway: tool calls are checked against policy; some need a human\'s approval and may answer "pending" first.',
       // Airlock's sealed state on input_required retries (input-rounds.ts), checked before any handler.
@@ -87,6 +97,7 @@ export function createAgentServer(
   server.setRequestHandler('tools/call', (request, ctx) => deps.pipeline.handle(callerOf(ctx), request.params, ctx));
   registerPrompts(server, deps, callerOf);
   registerForwarding(server, forwarded, deps, callerOf);
+  if (era === 'modern') registerTaskMethods(server, deps.tasks, callerOf);
   return server;
 }
 

@@ -16,6 +16,7 @@ import { logContext, type CallContext } from './call-context.js';
 import { reserveLimits } from './limits-step.js';
 import { outcome, toToolResult } from './outcomes.js';
 import { runUpstream } from './upstream-step.js';
+import type { UpstreamTasks } from './upstream-tasks.js';
 
 export interface ApprovalStepDeps {
   engine: ApprovalEngine;
@@ -25,6 +26,8 @@ export interface ApprovalStepDeps {
   progressEveryMs: number;
   /** Aborted at shutdown: the hold answers `pending` at once. */
   drain?: AbortSignal;
+  /** Binds a task the approved call's upstream answers with. */
+  tasks: Pick<UpstreamTasks, 'bind'>;
 }
 
 /**
@@ -54,7 +57,7 @@ export async function holdForApproval(deps: ApprovalStepDeps, call: CallContext)
       ...progressReporter(deps, call),
       onRequest: (request) => recordRequest(call, request),
       execute: async () => {
-        const result = await runUpstream(call, 'approved');
+        const result = await runUpstream(call, 'approved', { tasks: deps.tasks });
         return { result, isError: result.isError === true };
       },
     });

@@ -11,6 +11,7 @@ import { fitOutputSchema, outcome, policyDenial } from './outcomes.js';
 import { resumeHeld, runUpstream } from './upstream-step.js';
 import type { HeldRounds } from './held-rounds.js';
 import type { RoundRelay } from './round-relay.js';
+import type { UpstreamTasks } from './upstream-tasks.js';
 import { invalidParams, MAX_ARGUMENT_DEPTH, nestedDeeperThan } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
@@ -35,6 +36,8 @@ export interface CallPipelineDeps {
   /** 2025-era upstream calls of 2026-era agents, held across their rounds, and the relay to their process. */
   held: HeldRounds;
   relay: Pick<RoundRelay, 'resume' | 'cancel'>;
+  /** Where the tasks upstreams answer with are bound to their grant. */
+  tasks: Pick<UpstreamTasks, 'bind'>;
   /** A note for the agent's progress text while a held call waits (e.g. "Slack could not be reached"). */
   deliveryNote?: (approvalId: string) => Promise<string | undefined>;
   /** How often a held call reports progress. */
@@ -60,6 +63,7 @@ export class CallPipeline {
       engine: deps.approvals,
       limiter: deps.limiter,
       progressEveryMs: deps.progressEveryMs,
+      tasks: deps.tasks,
       ...(deps.deliveryNote ? { deliveryNote: deps.deliveryNote } : {}),
       ...(deps.drain ? { drain: deps.drain } : {}),
     };
@@ -169,14 +173,14 @@ export class CallPipeline {
         return { result: policyDenial(call.decision.rule, call.decision.reason) };
       case 'require_approval':
         if (continues?.a === 'approved')
-          return { result: await runUpstream(call, 'allowed', this.deps.held), admitted: 'approved' };
+          return { result: await runUpstream(call, 'allowed', this.deps), admitted: 'approved' };
         return { result: await holdForApproval(this.approvalDeps, call), admitted: 'approved' };
       case 'allow': {
         if (continues !== undefined)
-          return { result: await runUpstream(call, 'allowed', this.deps.held), admitted: continues.a ?? 'allowed' };
+          return { result: await runUpstream(call, 'allowed', this.deps), admitted: continues.a ?? 'allowed' };
         const reserved = await reserveLimits(this.deps.limiter, call);
         if (!reserved.ok) return { result: reserved.result };
-        return { result: await runUpstream(call, 'allowed', this.deps.held), admitted: 'allowed' };
+        return { result: await runUpstream(call, 'allowed', this.deps), admitted: 'allowed' };
       }
     }
   }

@@ -6,6 +6,7 @@
 export { CallPipeline, type CallPipelineDeps } from './call-pipeline.js';
 export { createAgentServer } from './agent-server.js';
 export { InputRounds } from './input-rounds.js';
+export { UpstreamTasks } from './upstream-tasks.js';
 export { HeldRounds } from './held-rounds.js';
 export { RoundRelay } from './round-relay.js';
 export { createMcpEndpoint, type McpEndpointOptions } from './http-endpoint.js';

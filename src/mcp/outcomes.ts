@@ -1,4 +1,5 @@
 import { isInputRequiredResult, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
+import { isTaskResult } from './upstream-tasks.js';
 import { agentOutcome, type AgentOutcome, type OutcomeDetails, type OutcomeStatus } from '../shared/index.js';
 
 /**
@@ -42,10 +43,12 @@ export function fitOutputSchema(tool: Pick<Tool, 'outputSchema'> | undefined, re
 
 /** The audit outcome of an upstream answer: a result, a tool error, or Airlock's own failure outcome. */
 export function auditOutcome(result: CallToolResult): {
-  outcome: 'ok' | 'tool_error' | 'failure' | 'input_required';
+  outcome: 'ok' | 'tool_error' | 'failure' | 'input_required' | 'task';
   error?: string;
   input_requests?: string[];
+  task_id?: string;
 } {
+  if (isTaskResult(result)) return { outcome: 'task', task_id: result.taskId };
   if (isInputRequiredResult(result)) {
     const requests = Object.values(result.inputRequests ?? {}) as { method?: unknown }[];
     return { outcome: 'input_required', input_requests: requests.map((r) => String(r.method)) };

@@ -18,7 +18,7 @@ import type {
 import type { UpstreamConfig } from '../config/index.js';
 import { CallerRouter, withAgentEnvelope, type AgentChannel } from './agent-channel.js';
 import { UpstreamListen } from './upstream-listen.js';
-import { UpstreamClient } from './upstream-client.js';
+import { carriedTask, UpstreamClient } from './upstream-client.js';
 import { formatDuration, AirlockError, describeError, type Logger } from '../shared/index.js';
 import {
   createUpstreamTransport,
@@ -28,23 +28,16 @@ import {
   fetchTools,
   negotiation,
   withoutServerInfo,
+  ANY_RESULT,
+  type UpstreamHealth,
+  type UpstreamState,
 } from './upstream-transport.js';
 
 const CLIENT_INFO = { name: 'airlock', version: '0.1.0' };
 /** Retry delays after consecutive failures: doubling from 250 ms, then every 30 s. */
 const BACKOFF_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 
-export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
-
-export interface UpstreamHealth {
-  state: UpstreamState;
-  /** The era the live connection negotiated (2025-era `legacy`, 2026-07-28 `modern`). */
-  era?: ProtocolEra;
-  error?: string;
-  /** Failed attempts in a row. */
-  attempts?: number;
-  retry_at?: string;
-}
+export type { UpstreamHealth, UpstreamState } from './upstream-transport.js';
 
 /** A connection that stayed up this long resets the backoff; a crash loop keeps growing it. */
 const STABLE_MS = 30_000;
@@ -85,6 +78,11 @@ export class UpstreamConnection extends EventEmitter<{
   private readonly callers: CallerRouter;
   /** The era of the live connection; re-negotiated on every reconnect (an upgraded server is noticed). */
   era: ProtocolEra | undefined;
+
+  /** A stdio child is this process's own; an HTTP server is shared by every Airlock process. */
+  get processLocal(): boolean {
+    return !('url' in this.config);
+  }
 
   constructor(
     readonly name: string,
@@ -189,10 +187,16 @@ export class UpstreamConnection extends EventEmitter<{
     }
     const modern = client.getProtocolEra() === 'modern';
     const sent = modern && channel !== undefined ? withAgentEnvelope(params, channel) : params;
-    const result = (await this.callers.serving(channel, () =>
-      client.request({ method, params: sent } as never, { allowInputRequired: true, ...options }),
-    )) as Record<string, unknown>;
-    return modern ? withoutServerInfo(result) : result;
+    const request = { method, params: sent } as never;
+    // Methods outside the core spec (the tasks extension's) need a result schema of their own.
+    const answer = this.callers.serving(channel, () =>
+      method.startsWith('tasks/')
+        ? client.request(request, ANY_RESULT, options)
+        : client.request(request, { allowInputRequired: true, ...options }),
+    );
+    const result = (await answer) as Record<string, unknown>;
+    const passed = carriedTask(result) ?? result;
+    return modern ? withoutServerInfo(passed) : passed;
   }
 
   /**

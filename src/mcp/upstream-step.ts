@@ -7,6 +7,7 @@ import { auditOutcome } from './outcomes.js';
 import { asPassedThrough } from './protocol-error.js';
 import type { AgentChannel } from './agent-channel.js';
 import type { HeldRounds } from './held-rounds.js';
+import { isTaskResult, type UpstreamTasks } from './upstream-tasks.js';
 
 /** Answers a held call's round (here or relayed), audited as that call's next step upstream. */
 export async function resumeHeld(
@@ -41,7 +42,11 @@ export type RunMode = 'allowed' | 'approved';
  * outcome audited. An upstream that is down or died under the call is a tool result the model can
  * read (src/mcp/forward.ts).
  */
-export async function runUpstream(call: CallContext, mode: RunMode, held?: HeldRounds): Promise<CallToolResult> {
+export async function runUpstream(
+  call: CallContext,
+  mode: RunMode,
+  { held, tasks }: { held?: HeldRounds; tasks: Pick<UpstreamTasks, 'bind'> },
+): Promise<CallToolResult> {
   const { entry, params, extra, trail } = call;
   void trail.emit('call.forwarded', {});
   let result: CallToolResult;
@@ -57,6 +62,8 @@ export async function runUpstream(call: CallContext, mode: RunMode, held?: HeldR
       sendUpstream(entry, params, extra, { cancellable: mode === 'allowed' && !rounds, channel: through });
     result =
       rounds && channel !== undefined ? ((await held.run(send, channel)) as CallToolResult) : await send(channel);
+    // A task must be routable before its agent hears of it (a tasks/get may follow at once).
+    if (isTaskResult(result)) await tasks.bind(call.caller.grant.name, entry.upstream, result);
   } catch (error) {
     result = mode === 'allowed' ? allowedFailure(call, error) : approvedFailure(call, error);
   }

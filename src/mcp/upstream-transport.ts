@@ -6,6 +6,7 @@ import {
   StreamableHTTPClientTransport,
   type Client,
   type ClientOptions,
+  type ProtocolEra,
   type Prompt,
   type Resource,
   type ResourceTemplateType,
@@ -15,6 +16,7 @@ import {
 import type { UpstreamConfig } from '../config/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import { paramHeaderDeclarations, paramHeaders } from './param-headers.js';
+import { z } from 'zod';
 
 /** How long a server/discover probe may take before a stdio upstream counts as 2025-era. */
 const PROBE_TIMEOUT_MS = 5_000;
@@ -165,4 +167,19 @@ async function listAll<T>(
     cursor = next.nextCursor;
   } while (cursor !== undefined);
   return items;
+}
+
+/** A result schema that takes any object as it is: for methods the SDK has no schema for. */
+export const ANY_RESULT = z.looseObject({});
+
+export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
+
+export interface UpstreamHealth {
+  state: UpstreamState;
+  /** The era the live connection negotiated (2025-era `legacy`, 2026-07-28 `modern`). */
+  era?: ProtocolEra;
+  error?: string;
+  /** Failed attempts in a row. */
+  attempts?: number;
+  retry_at?: string;
 }

@@ -29,6 +29,7 @@ export {
   roundRelayChannels,
   roundStateSecretKey,
   SLACK_QUEUE,
+  taskBindingKey,
   SlackKeys,
   type CallerIds,
   type ParsedLogKey,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Scope } from '../policy/index.js';
 
 /**
@@ -60,6 +61,16 @@ export function decodeSegment(segment: string): string {
 /** The key of the deployment's requestState secret (every process seals and verifies with it). */
 export function roundStateSecretKey(prefix: string = DEFAULT_PREFIX): string {
   return `${checkPrefix(prefix)}:round-state-secret`;
+}
+
+/**
+ * The binding of an upstream's task (MCP tasks extension) to the grant that created it: only that
+ * grant's tasks/get|update|cancel reach the upstream. Task ids are the upstream's, of any length
+ * and alphabet, so the key holds their SHA-256.
+ */
+export function taskBindingKey(grant: string, taskId: string, prefix: string = DEFAULT_PREFIX): string {
+  const id = createHash('sha256').update(taskId).digest('hex');
+  return `${checkPrefix(prefix)}:task:${encodeSegment(grant)}:${id}`;
 }
 
 /** Pub/sub channels of the held-call relay: requests to a process, replies to a process. */

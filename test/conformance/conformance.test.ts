@@ -10,9 +10,10 @@ import { startTokenProxy } from './token-proxy.js';
 /**
  * The official conformance runner against our fixture alone, and against Airlock (allow-all) in
  * front of it, with the fixture as an HTTP upstream and as a stdio upstream. Airlock must pass
- * every scenario the fixture passes, at both protocol revisions.
+ * every scenario the fixture passes, at both protocol revisions and in the tasks extension's
+ * scenarios (upstream tasks passed through, `extension-tasks`).
  */
-const VERSIONS = ['2025-11-25', '2026-07-28'] as const;
+const VERSIONS = ['2025-11-25', '2026-07-28', 'extension-tasks'] as const;
 const TOKEN = 'conformance-agent-token-0123456789';
 const FIXTURE = join(ROOT, 'test/conformance/fixture-server.ts');
 const dir = tempDir('airlock-conformance-');
@@ -69,11 +70,12 @@ async function airlockBefore(name: string, upstream: Record<string, unknown>): P
   return proxy.url;
 }
 
-/** scripts/conformance.sh at both versions; its JSON record. */
+/** scripts/conformance.sh at both versions and the tasks extension; its JSON record. */
 function runSuite(url: string, label: string): Promise<Run> {
   const json = join(dir, `${label}.json`);
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['scripts/conformance.sh', '--url', url, '--label', label, '--json', json], {
+    const args = ['--url', url, '--extension', 'tasks', '--label', label, '--json', json];
+    const child = spawn('sh', ['scripts/conformance.sh', ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -125,12 +127,12 @@ describe('the official MCP conformance runner', () => {
     expect(Object.fromEntries(eras)).toEqual({ 'over-http': 'modern', 'over-stdio': 'modern' });
   });
 
-  it.each(VERSIONS)('passes every server scenario against the fixture alone at %s', (version) => {
+  it.each(VERSIONS)('passes every server scenario against the fixture alone (%s)', (version) => {
     expect(failedScenarios(results.get('fixture')!, version)).toEqual([]);
   });
 
   it.each(VERSIONS.flatMap((v) => [[v, 'airlock-http-upstream'] as const, [v, 'airlock-stdio-upstream'] as const]))(
-    'passes at %s through Airlock (%s) every scenario the fixture passes',
+    'passes (%s) through Airlock (%s) every scenario the fixture passes',
     (version, label) => {
       const alone = results.get('fixture')!.runs[version]!;
       const through = results.get(label)!.runs[version]!;
