@@ -69,6 +69,8 @@ async function startBenchGateway(options: BenchOptions, callLog: string) {
     configFile,
     JSON.stringify({
       redis: { url: options.redisUrl, prefix: '{bench}' },
+      // Every held call is one open socket from this one loopback address: above the default cap of 64.
+      listen: { max_sockets_per_address: options.pending + 64 },
       upstreams: {
         fixture: {
           command: process.execPath,
@@ -148,25 +150,28 @@ async function measureDispatch(
  */
 async function holdMany(engine: ApprovalEngine, call: Call, pending: number): Promise<void> {
   let seen = 0;
-  let failed = 0;
-  let waiting: { target: number; resolve: () => void } | undefined;
+  let waiting: { target: number; resolve: () => void; reject: (error: Error) => void } | undefined;
   engine.events.on('change', (change) => {
     if (change.state !== 'pending' || change.version !== 1) return;
     seen += 1;
     if (waiting && seen >= waiting.target) waiting.resolve();
   });
   const pendingCount = (target: number) =>
-    new Promise<void>((resolve) => {
+    new Promise<void>((resolve, reject) => {
       if (seen >= target) return resolve();
-      waiting = { target, resolve };
+      waiting = { target, resolve, reject };
     });
+  // A call that fails never becomes pending: the ramp stops at once, saying why, instead of waiting.
+  const failedCall = (i: number) => (error: unknown) =>
+    waiting?.reject(
+      new Error(`held call ${i} failed while ramping up: ${String(error)} (${String((error as Error).cause ?? '')})`),
+    );
   const batch = 250;
   for (let start = 0; start < pending; start += batch) {
     const end = Math.min(pending, start + batch);
-    for (let i = start; i < end; i += 1) void call(`held-${i}`).catch(() => void (failed += 1));
+    for (let i = start; i < end; i += 1) void call(`held-${i}`).catch(failedCall(i));
     await pendingCount(end);
   }
-  if (failed > 0) throw new Error(`${failed} held calls failed while ramping up`);
 }
 
 function rssMb(pid: number): number {

@@ -27,6 +27,7 @@ export async function spawnUntil(
   // Keep draining so a chatty child never blocks on a full pipe.
   child.stdout!.resume();
   child.stderr!.resume();
+  if (process.env.BENCH_CHILD_LOG) child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   return { child, match };
 }
 

@@ -19,6 +19,9 @@ export interface StreamSinkOptions {
  * what is queued in batches, one script call each. Failures are logged (at most every 10 s) and counted, never thrown — the
  * file is the record of truth, the stream is for the console, the CLI and other processes.
  */
+/** How long events gather before they are sent to the stream together. */
+const BATCH_WINDOW_MS = 5;
+
 export class StreamSink {
   readonly key: string;
   private queue: string[] = [];
@@ -50,7 +53,9 @@ export class StreamSink {
       return;
     }
     this.queue.push(eventJson);
-    this.pumping ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
+    // Events of a few milliseconds go in one XADD script call: a busy gateway writes to Redis far
+    // less often than once per event, and the stream is the merged view, not the record of truth.
+    this.pumping ??= new Promise<void>((resolve) => setTimeout(resolve, BATCH_WINDOW_MS)).then(() => this.pump());
   }
 
   /** Resolves when everything queued so far has been sent (or dropped). */

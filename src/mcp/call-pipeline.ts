@@ -140,7 +140,8 @@ export class CallPipeline {
     if (refused) return refused;
     const { result, admitted } = await this.admit(call, round.payload);
     if (admitted === undefined) return result;
-    const sealed = { t: `tools/call ${params.name}`, c: round.payload?.c ?? trail.callId, h: argumentsHash(args) };
+    // The audit trail already hashed the canonical arguments: the round binds to that same hash.
+    const sealed = { t: `tools/call ${params.name}`, c: round.payload?.c ?? trail.callId, h: trail.argsSha256 };
     const held = this.deps.held.refOf(result);
     return this.deps.rounds.seal(
       caller.grant.name,

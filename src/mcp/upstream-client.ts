@@ -26,7 +26,7 @@ export class UpstreamClient extends Client {
 function carryTask(response: JSONRPCResponse | JSONRPCErrorResponse): JSONRPCResponse | JSONRPCErrorResponse {
   if (!('result' in response)) return response;
   const result = response.result as Json;
-  if (isCreateTaskResultV2(result)) {
+  if (result['resultType'] === 'task' && isCreateTaskResultV2(result)) {
     return { ...response, result: { resultType: 'complete', content: [], _meta: { [CARRIED_TASK]: result } } };
   }
   const meta = result['_meta'] as Json | undefined;

@@ -188,10 +188,11 @@ export class UpstreamConnection extends EventEmitter<{
     const modern = client.getProtocolEra() === 'modern';
     const sent = modern && channel !== undefined ? withAgentEnvelope(params, channel) : params;
     const request = { method, params: sent } as never;
-    // Methods outside the core spec (the tasks extension's) need a result schema of their own.
+    // Methods outside the core spec (the tasks extension's) need a result schema of their own; a
+    // tools/call result is validated once, by the agent-facing server, not here a first time too.
     const answer = this.callers.serving(channel, () =>
-      method.startsWith('tasks/')
-        ? client.request(request, ANY_RESULT, options)
+      method.startsWith('tasks/') || method === 'tools/call'
+        ? client.request(request, ANY_RESULT, { allowInputRequired: true, ...options })
         : client.request(request, { allowInputRequired: true, ...options }),
     );
     const result = (await answer) as Record<string, unknown>;

@@ -26,7 +26,8 @@ const UNLIMITED_TTL_MS = 7 * 24 * 3_600_000;
 const TTL_GRACE_MS = 3_600_000;
 
 export function isTaskResult(result: unknown): result is Record<string, unknown> & { taskId: string } {
-  return isCreateTaskResultV2(result);
+  // The discriminator first: the schema check runs only for what claims to be a task (not per call).
+  return (result as { resultType?: unknown } | null)?.resultType === 'task' && isCreateTaskResultV2(result);
 }
 
 /** Whether this request of the agent declared the tasks extension. */
