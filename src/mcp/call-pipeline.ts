@@ -89,6 +89,7 @@ export class CallPipeline {
     clearTimeout(timer);
   }
 
+  /** Resolve, decide, admit; an input round is sealed to the audit trail's hash of the arguments. */
   private async decide(
     caller: Caller,
     params: CallToolRequest['params'],
@@ -140,7 +141,6 @@ export class CallPipeline {
     if (refused) return refused;
     const { result, admitted } = await this.admit(call, round.payload);
     if (admitted === undefined) return result;
-    // The audit trail already hashed the canonical arguments: the round binds to that same hash.
     const sealed = { t: `tools/call ${params.name}`, c: round.payload?.c ?? trail.callId, h: trail.argsSha256 };
     const held = this.deps.held.refOf(result);
     return this.deps.rounds.seal(
