@@ -1,3 +1,4 @@
+import { getRandomValues } from 'node:crypto';
 import { decodeTime, monotonicFactory } from 'ulid';
 import { z } from 'zod';
 
@@ -198,7 +199,24 @@ export function decisionOf(event: AuditEvent): AuditDecision | undefined {
 // within one millisecond, or when the clock stalls or steps back, it increments the random part
 // of the last id, so ids from one process are strictly increasing. (It reads a time of 0, as
 // test clocks give, as "no time given" and uses Date.now().)
-const nextUlid = monotonicFactory();
+const nextUlid = monotonicFactory(pooledRandom());
+
+/**
+ * The same randomness as ulid's own PRNG (crypto bytes, each / 256), drawn 4 KiB at a time: ulid's
+ * asks the OS once per character, 16 times per id and five ids per call (a tenth of a gateway's
+ * CPU per call under load).
+ */
+function pooledRandom(): () => number {
+  const pool = new Uint8Array(4096);
+  let next = pool.length;
+  return () => {
+    if (next === pool.length) {
+      getRandomValues(pool);
+      next = 0;
+    }
+    return pool[next++]! / 256;
+  };
+}
 
 /** A 26-character ULID: 10 characters of milliseconds, 16 of randomness (80 bits). */
 export function newAuditId(now: number): string {
