@@ -3,37 +3,35 @@ import type { Server as HttpServer } from 'node:http';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Server } from '@modelcontextprotocol/server';
 import type { Redis } from 'ioredis';
-import { ApprovalEngine } from './approvals/index.js';
-import { auditApprovalEvents } from './audit-approvals.js';
-import { AuditLog, createRedactor } from './audit/index.js';
+import type { ApprovalEngine } from './approvals/index.js';
+import type { AuditLog } from './audit/index.js';
 import type { Config, GrantConfig } from './config/index.js';
+import { startCallPath, startStores, startUpstreams, type Closer } from './gateway-parts.js';
 import { sendJson, startListener } from './http/index.js';
-import { RateLimiter, type Reservation } from './limits/index.js';
 import {
-  CallPipeline,
-  HeldRounds,
-  InputRounds,
-  UpstreamTasks,
-  RoundRelay,
+  AIRLOCK_SERVER_INFO,
+  collisionMessage,
   createAgentServer,
   createMcpEndpoint,
   createModernLeg,
+  forwardedCapabilities,
   GrantAuthenticator,
-  type Era,
-  type ModernLeg,
-  SessionRegistry,
-  ResourceCatalogue,
   listenableUris,
+  SessionRegistry,
   subscribedUris,
-  ToolCatalogue,
-  UpstreamConnection,
+  type CallPipeline,
+  type Era,
+  type InputRounds,
+  type ModernLeg,
+  type ResourceCatalogue,
+  type Tasks,
+  type ToolCatalogue,
+  type UpstreamConnection,
   type UpstreamHealth,
-  collisionMessage,
 } from './mcp/index.js';
 import { PolicySet } from './policy/index.js';
-import { DEFAULT_PREFIX, RedisConnections, roundStateSecret, whenReady } from './redis/index.js';
-import { AirlockError, type Logger } from './shared/index.js';
-import { createSlackGroups, SlackBot } from './slack/index.js';
+import type { Logger } from './shared/index.js';
+import type { SlackBot } from './slack/index.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -45,8 +43,6 @@ export interface GatewayOptions {
 /** How long a shutdown waits for held calls to answer and approved calls under way to finish. */
 const DRAIN_MS = 500;
 
-type Closer = () => Promise<void> | void;
-
 /** Everything a running gateway is made of; `close()` takes it down in reverse order. */
 interface GatewayParts {
   config: Config;
@@ -57,7 +53,7 @@ interface GatewayParts {
   policies: PolicySet;
   pipeline: CallPipeline;
   rounds: InputRounds;
-  tasks: UpstreamTasks;
+  tasks: Tasks;
   redisClient: Redis;
   approvals: ApprovalEngine;
   audit: AuditLog;
@@ -118,35 +114,13 @@ export class Gateway {
       closers.push(() => policies.close());
       const stores = await startStores(config, redisUrl, log, closers);
       const { catalogue, upstreams, resources } = await startUpstreams(config, log, closers);
-      const drain = new AbortController();
-      const { slack } = stores;
-      const rounds = new InputRounds(() => roundStateSecret(stores.redisClient, config.redis?.prefix));
-      const held = new HeldRounds();
-      const relay = await RoundRelay.start(held, stores.redis, config.redis?.prefix, log);
-      closers.push(() => relay.close());
-      const tasks = new UpstreamTasks({
-        redis: stores.redisClient,
-        prefix: config.redis?.prefix,
-        upstreams,
-        process: held.process,
-        relay: (...request) => relay.relayTask(...request),
-      });
-      relay.serveTasks(tasks);
-      const pipeline = new CallPipeline({
-        catalogue,
-        rounds,
-        held,
-        relay,
-        tasks,
-        policies,
-        limiter: stores.limiter,
-        approvals: stores.approvals,
-        audit: stores.audit,
+      const { pipeline, rounds, tasks, drain } = await startCallPath(
+        config,
         log,
-        progressEveryMs: config.approvals.progress_interval,
-        drain: drain.signal,
-        ...(slack ? { deliveryNote: (id: string) => slack.deliveryNote(id) } : {}),
-      });
+        stores,
+        { policies, catalogue, upstreams },
+        closers,
+      );
       return new Gateway({
         config,
         log,
@@ -189,6 +163,11 @@ export class Gateway {
       {
         inputSchemaOf: (tool) => this.parts.catalogue.resolve(tool)?.tool.inputSchema,
         listenable: (grant, uris) => listenableUris(this.parts, grant, uris),
+        taskListen: this.parts.tasks.listen({
+          capabilities: () => forwardedCapabilities(this.parts.upstreams),
+          listenable: (grant, uris) => listenableUris(this.parts, grant, uris),
+          serverInfo: AIRLOCK_SERVER_INFO,
+        }),
       },
       log,
     );
@@ -302,7 +281,7 @@ export class Gateway {
     const { catalogue, resources, upstreams, policies, pipeline, rounds, tasks, audit, log } = this.parts;
     return createAgentServer(
       grant,
-      { catalogue, resources, upstreams, policies, pipeline, rounds, tasks, audit, log },
+      { catalogue, resources, upstreams, policies, pipeline, rounds, tasks: tasks.router, audit, log },
       era,
       stdioSessionId,
     );
@@ -312,76 +291,4 @@ export class Gateway {
     for (const server of this.servers) void server.sendToolListChanged().catch(() => {});
     this.modern?.toolsChanged();
   }
-}
-
-/**
- * Redis and what lives on it: the connections (closed last), the limiter, the approval engine,
- * Slack (its user groups built first, for the engine and the bot alike), the audit trail.
- */
-async function startStores(config: Config, redisUrl: string, log: Logger, closers: Closer[]) {
-  // config.slack is final (loadConfig took SLACK_* into it and parsed it once, durations in ms): never parse it again.
-  const slackConfig = config.slack;
-  const redis = new RedisConnections(redisUrl, log);
-  closers.push(() => redis.close());
-  const redisClient = redis.request;
-  // Airlock starts even while Redis is down (calls that need no Redis keep working; the others
-  // fail closed), so this waits for it only briefly.
-  await whenReady(redisClient, { timeoutMs: 3_000 }).catch(() => {});
-  const prefix = config.redis?.prefix ?? DEFAULT_PREFIX;
-  const limiter = new RateLimiter(redisClient, { prefix });
-  const groups = slackConfig === undefined ? undefined : createSlackGroups(slackConfig, log);
-  const approvals = await ApprovalEngine.start({
-    redis,
-    prefix,
-    log,
-    retentionMs: config.approvals.retention,
-    leaseMs: config.approvals.execution_lease,
-    releaseReservation: (reservation) => limiter.release(reservation as Reservation),
-    resolveGroupMembers:
-      groups?.resolver ??
-      ((group) => Promise.reject(new Error(`user group ${group} cannot be resolved without Slack`))),
-  });
-  closers.push(() => approvals.close());
-  const redact = createRedactor(config.audit.redact);
-  const slack =
-    slackConfig === undefined
-      ? undefined
-      : await SlackBot.start({
-          config: slackConfig,
-          engine: approvals,
-          groups,
-          redis,
-          prefix,
-          log,
-          redact,
-          retentionMs: config.approvals.retention,
-        });
-  if (slack !== undefined) closers.push(() => slack.close());
-  const audit = AuditLog.open({
-    config: config.audit,
-    redis: redisClient,
-    prefix,
-    ...(slack?.audit ? { lines: slack.audit } : {}),
-    log,
-  });
-  closers.push(() => audit.close());
-  log.info({ file: audit.file, instance: audit.instance }, 'writing the audit trail');
-  auditApprovalEvents(approvals, audit);
-  return { redis, redisClient, limiter, approvals, slack, audit };
-}
-
-/** The upstream connections (each gets its first attempt; one that cannot start is retried in the background) and their merged catalogue. */
-async function startUpstreams(config: Config, log: Logger, closers: Closer[]) {
-  const upstreams = Object.entries(config.upstreams).map(
-    ([name, upstream]) => new UpstreamConnection(name, upstream, log),
-  );
-  closers.push(() => Promise.all(upstreams.map((u) => u.close())).then(() => {}));
-  await Promise.all(upstreams.map((u) => u.start()));
-  const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
-  const catalogue = new ToolCatalogue(upstreams, prefixes, log, new Map(Object.entries(config.tool_owners)));
-  const collisions = catalogue.collisions();
-  if (collisions.length > 0)
-    throw new AirlockError('upstream_tool_collision', collisions.map(collisionMessage).join('\n'));
-  const resources = new ResourceCatalogue(upstreams, prefixes, log);
-  return { upstreams, catalogue, resources };
 }

@@ -44,7 +44,17 @@ export interface ApprovalRequestInput {
   /** The call's rate-limit reservation (opaque JSON). The engine owns it from here on: it is
    * released when the call will not run (denied, expired, withdrawn, refused, or a re-attach). */
   reservation?: unknown;
+  /**
+   * The agent waits as an MCP task: once approved, the approval's job runs the call in whichever
+   * process takes it (`ApprovalEngine.runTasksWith`). An approval this attaches to becomes a task too.
+   */
+  task?: boolean;
+  /** The audit call id of the call opening it. */
+  callId?: string;
 }
+
+/** Runs an approved task's call in this process (it begins the execution itself, exactly once). */
+export type TaskRunner = (approval: ApprovalView) => Promise<void>;
 
 export interface RequestResult {
   kind: 'created' | 'attached';

@@ -26,8 +26,10 @@ import type {
   DecidedEvent,
   DecideResult,
   RequestResult,
+  TaskRunner,
 } from './engine-types.js';
 import { fingerprintOf } from './fingerprint.js';
+import { storedRequest } from './stored-request.js';
 import { ApprovalJobs, type ApprovalJobResult } from './jobs.js';
 import { newApprovalId } from './approval-id.js';
 import { ReservationReleaser } from './reservations.js';
@@ -47,6 +49,7 @@ export class ApprovalEngine {
   private readonly log: Logger;
   private readonly reservations: ReservationReleaser;
   private readonly resolveGroupMembers: GroupResolver;
+  private taskRunner: TaskRunner | undefined;
 
   private constructor(
     private readonly client: Redis,
@@ -60,11 +63,7 @@ export class ApprovalEngine {
     this.resolveGroupMembers = options.resolveGroupMembers ?? noGroups;
   }
 
-  /**
-   * Uses the injected connections (`options.redis`): the request client for reads, scripts and the
-   * queue, one subscriber for the events channel, worker options for the expiry worker. The
-   * caller closes them after `close()`.
-   */
+  /** On `options.redis` (request client, one subscriber, the worker's); the caller closes them after `close()`. */
   static async start(options: ApprovalEngineOptions): Promise<ApprovalEngine> {
     const keys = new ApprovalKeys(options.prefix);
     const retentionMs = options.retentionMs ?? 24 * 3_600_000;
@@ -101,31 +100,13 @@ export class ApprovalEngine {
 
   /** Open an approval for this call, or re-attach to the one its fingerprint points at. */
   async request(input: ApprovalRequestInput): Promise<RequestResult> {
-    const fingerprint = fingerprintOf(input);
     const id = newApprovalId();
-    const a = input.approval;
     let result: ScriptResult;
     try {
-      result = await this.store.create(
-        {
-          id,
-          grant: input.grant,
-          server: input.server,
-          tool: input.tool,
-          args: input.args ?? {},
-          fingerprint,
-          rule: input.rule,
-          approvers: a.approvers,
-          minApprovals: a.minApprovals,
-          allowSelfApproval: a.allowSelfApproval,
-          timeout: a.timeout,
-          ...(input.owner === undefined ? {} : { owner: input.owner }),
-          ...(input.reason === undefined ? {} : { reason: input.reason }),
-          ...(a.channel === undefined ? {} : { channel: a.channel }),
-          ...(input.reservation === undefined ? {} : { reservation: input.reservation }),
-        },
-        { maxPending: input.maxPending, timeoutMs: a.timeoutMs },
-      );
+      result = await this.store.create(storedRequest(input, id), {
+        maxPending: input.maxPending,
+        timeoutMs: input.approval.timeoutMs,
+      });
     } catch (error) {
       await this.reservations.release(input.reservation, id);
       throw unavailable('could not record the approval request', error);
@@ -309,6 +290,20 @@ export class ApprovalEngine {
     return (await this.store.markCollected(id)).code === CollectCode.Collected;
   }
 
+  /**
+   * How this process runs approved tasks: the approval's job (promoted by the final approval) calls
+   * it in whichever worker takes the job; until it is set, such a job fails and BullMQ retries it.
+   */
+  runTasksWith(runner: TaskRunner): void {
+    this.taskRunner = runner;
+  }
+
+  /** Runs an approved task here unless it runs or ran elsewhere (atomic), e.g. when its job was lost. */
+  async runTask(view: ApprovalView): Promise<void> {
+    if (this.taskRunner === undefined || !view.task || view.state !== 'approved') return;
+    await this.taskRunner(view);
+  }
+
   /** The BullMQ job's state (for tests and `approvals show`). */
   jobState(id: string): Promise<{ state: string; returnValue?: ApprovalJobResult } | undefined> {
     return this.jobs.jobState(id);
@@ -325,6 +320,9 @@ export class ApprovalEngine {
   private async onJobDue(id: string): Promise<ApprovalJobResult> {
     const result = await this.store.expire(id, true, this.reservations.enabled);
     if (result.code === ExpireCode.NotFound || result.view === undefined) return { state: 'missing' };
+    const runTask = result.view.task && result.view.state === 'approved';
+    // Thrown before anything is recorded, so that the retry does it all once.
+    if (runTask && this.taskRunner === undefined) throw new Error('this process cannot run approved tasks yet');
     if (result.code === ExpireCode.Expired) await this.afterTransition(result, 'expired');
     if (this.reservations.enabled) {
       // A decision made where no releaser runs (the CLI), or by a process that died before releasing.
@@ -332,6 +330,10 @@ export class ApprovalEngine {
       if (due !== undefined) await this.reservations.release(due.reservation, id);
     }
     if (result.view.state !== 'pending') this.emit('settled', result.view);
+    if (runTask) {
+      await this.runTask(result.view);
+      return { state: (await this.find(id))?.state ?? 'missing' };
+    }
     return { state: result.view.state };
   }
 

@@ -23,18 +23,34 @@ export interface HoldOptions {
   progressEveryMs?: number;
   /**
    * Runs the call upstream. Called at most once per approval across all processes, and only by
-   * the holder that won the atomic `executing` mark. Return the upstream's answer (isError for
-   * a tool error); throw only when it is unknown whether the call took effect.
+   * the holder that won the atomic `executing` mark. See `ExecuteCall`.
    */
-  execute: () => Promise<{ result: unknown; isError: boolean }>;
+  execute: ExecuteCall;
   /** Told whether the call opened an approval or re-attached to one (for audit and Slack). */
   onRequest?: (request: RequestResult) => void;
   log?: Logger;
 }
 
+/**
+ * Runs an approved call upstream. Return the upstream's answer (`isError` for a tool error;
+ * `failed` when it answered with a JSON-RPC error, which is then the `result`); throw only when it
+ * is unknown whether the call took effect.
+ */
+export type ExecuteCall = () => Promise<{ result: unknown; isError: boolean; failed?: boolean }>;
+
 export type HoldOutcome =
-  /** The upstream's result: run now by this holder, or stored by an earlier execution (ranNow false). */
-  | { kind: 'executed'; result: unknown; isError: boolean; ranNow: boolean; view: ApprovalView }
+  /**
+   * The upstream's result: run now by this holder, or stored by an earlier execution (ranNow
+   * false). `outcome` failed: `result` is the JSON-RPC error the upstream answered with.
+   */
+  | {
+      kind: 'executed';
+      result: unknown;
+      isError: boolean;
+      outcome: 'ok' | 'error' | 'failed';
+      ranNow: boolean;
+      view: ApprovalView;
+    }
   | { kind: 'denied' | 'expired' | 'withdrawn'; view: ApprovalView }
   /** The hold window ended first (pending, or approved and running in another request). */
   | { kind: 'pending'; view: ApprovalView }
@@ -105,7 +121,14 @@ async function settle(
         outcome:
           view.outcome === 'unknown'
             ? { kind: 'unknown', view }
-            : { kind: 'executed', result: view.result, isError: view.outcome === 'error', ranNow: false, view },
+            : {
+                kind: 'executed',
+                result: view.result,
+                isError: view.outcome !== 'ok',
+                outcome: view.outcome ?? 'ok',
+                ranNow: false,
+                view,
+              },
       };
     case 'denied':
     case 'expired':
@@ -120,7 +143,8 @@ async function settle(
       if (signal?.aborted) return { outcome: { kind: 'detached', view } };
       if (drain?.aborted) return { outcome: { kind: 'pending', view } };
       const begun = await engine.beginExecution(view.id);
-      if (begun.started) return { outcome: await runApproved(options, begun.approval, begun.executor) };
+      if (begun.started)
+        return { outcome: await runApproved(engine, begun.approval, begun.executor, options.execute, options.log) };
       return { view: begun.approval };
     }
     case 'pending':
@@ -144,8 +168,18 @@ function nextWake(options: HoldOptions, view: ApprovalView, deadline: number, ne
   return Math.min(...wakes);
 }
 
-async function runApproved(options: HoldOptions, view: ApprovalView, executor: string): Promise<HoldOutcome> {
-  const { engine, log } = options;
+/**
+ * Runs an approved call whose execution `executor` began (beginExecution said started), keeping
+ * its lease alive meanwhile, and records the outcome for every later reader. Used by holders and
+ * by the task runner (an approved task has no waiting request).
+ */
+export async function runApproved(
+  engine: ApprovalEngine,
+  view: ApprovalView,
+  executor: string,
+  execute: ExecuteCall,
+  log?: Logger,
+): Promise<Extract<HoldOutcome, { kind: 'executed' | 'unknown' }>> {
   const renew = setInterval(
     () => {
       engine.renewLease(view.id, executor).then(
@@ -160,8 +194,8 @@ async function runApproved(options: HoldOptions, view: ApprovalView, executor: s
   let result: unknown;
   let error: string | undefined;
   try {
-    const answer = await options.execute();
-    outcome = answer.isError ? 'error' : 'ok';
+    const answer = await execute();
+    outcome = answer.failed === true ? 'failed' : answer.isError ? 'error' : 'ok';
     result = answer.result;
   } catch (thrown) {
     outcome = 'unknown';
@@ -178,7 +212,21 @@ async function runApproved(options: HoldOptions, view: ApprovalView, executor: s
     log?.error({ approval: view.id, err: describeError(failure) }, 'could not record the result of an approved call');
   }
   if (outcome === 'unknown') return { kind: 'unknown', view: finished, ...(error === undefined ? {} : { error }) };
-  return { kind: 'executed', result, isError: outcome === 'error', ranNow: true, view: finished };
+  return { kind: 'executed', result, isError: outcome !== 'ok', outcome, ranNow: true, view: finished };
+}
+
+/**
+ * An approved task's execution, with no agent request waiting: run here if this process wins
+ * the atomic `executing` mark; otherwise nothing (it runs, or ran, elsewhere).
+ */
+export async function executeOnce(
+  engine: ApprovalEngine,
+  id: string,
+  execute: ExecuteCall,
+  log?: Logger,
+): Promise<void> {
+  const begun = await engine.beginExecution(id);
+  if (begun.started) await runApproved(engine, begun.approval, begun.executor, execute, log);
 }
 
 /** Waits `ms`, less when `signal` aborts; resolves either way (the loop then sees why it woke). */

@@ -12,8 +12,9 @@ export type {
   DecideResult,
   DecidedEvent,
   RequestResult,
+  TaskRunner,
 } from './engine-types.js';
-export { holdForDecision, type HoldOptions, type HoldOutcome } from './hold.js';
+export { executeOnce, holdForDecision, type ExecuteCall, type HoldOptions, type HoldOutcome } from './hold.js';
 export {
   ApprovalError,
   isApprovalError,
@@ -28,6 +29,12 @@ export {
   type ApprovalView,
   type ExecutionOutcome,
 } from './schema.js';
-export { maxPendingMessage, messageForOutcome, type AgentMessage, type AgentStatus } from './messages.js';
+export {
+  maxPendingMessage,
+  messageForOutcome,
+  taskStatusMessage,
+  type AgentMessage,
+  type AgentStatus,
+} from './messages.js';
 export { isoTime } from './format.js';
 export { authorizeDecision, type GroupResolver } from './authorize.js';

@@ -6,6 +6,7 @@ import {
   messageForOutcome,
   pendingMessage,
   progressMessage,
+  taskStatusMessage,
   unknownMessage,
   withdrawnMessage,
 } from './messages.js';
@@ -33,6 +34,7 @@ function view(overrides: Partial<ApprovalView> = {}): ApprovalView {
     expiresAt: created + 15 * 60_000,
     collected: false,
     version: 1,
+    task: false,
     ...overrides,
   };
 }
@@ -107,5 +109,20 @@ describe('agent messages', () => {
   it('messageForOutcome picks the builder by kind', () => {
     expect(messageForOutcome({ kind: 'expired', view: view({ state: 'expired' }) }).status).toBe('expired');
     expect(messageForOutcome({ kind: 'pending', view: view() }).status).toBe('pending');
+  });
+
+  it('task status: approvals so far of those needed while pending, then what happened', () => {
+    expect(taskStatusMessage(view({ channel: '#ml-approvals' }), created)).toBe(
+      'Awaiting approval by U0123ABCD in #ml-approvals (0 of 1); expires 14:32 UTC; approval apr_abcdefghijklmnopqrst',
+    );
+    const counted = view({ minApprovals: 2, approvers: ['U1', 'U2'], approvals: [{ approver: 'U1', at: created }] });
+    expect(taskStatusMessage(counted, created)).toContain('U1 or U2 (1 of 2)');
+    const ran = view({ state: 'executed', outcome: 'ok', decidedBy: 'U1' });
+    expect(taskStatusMessage(ran)).toBe('Approved by U1; the call ran; approval apr_abcdefghijklmnopqrst');
+    expect(taskStatusMessage(view({ state: 'executing', decidedBy: 'U1' }))).toContain('running upstream');
+    expect(taskStatusMessage(view({ state: 'denied', decidedBy: 'U1', decisionReason: 'no' }))).toMatch(
+      /^Denied by U1/,
+    );
+    expect(taskStatusMessage(view({ state: 'executed', outcome: 'unknown' }))).toMatch(/^Outcome unknown/);
   });
 });

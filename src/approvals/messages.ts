@@ -99,11 +99,54 @@ export function progressMessage(view: ApprovalView, now: number = Date.now()): s
   return `Awaiting approval by ${approversText(view)}${where}; expires ${formatClock(view.expiresAt, now)}; approval ${view.id}`;
 }
 
+/**
+ * An approval task's `statusMessage`, for an operator and a model alike: "Awaiting approval by
+ * U0123ABCD in #ml-approvals (0 of 1); expires 14:32 UTC; approval apr_…", then what happened.
+ */
+export function taskStatusMessage(view: ApprovalView, now: number = Date.now()): string {
+  const by = view.decidedBy ?? 'an approver';
+  switch (view.state) {
+    case 'pending': {
+      const where = view.channel ? ` in ${view.channel}` : '';
+      const who = approverNames(view);
+      return `Awaiting approval by ${who}${where} (${view.approvals.length} of ${view.minApprovals}); expires ${formatClock(view.expiresAt, now)}; approval ${view.id}`;
+    }
+    case 'approved':
+      return `Approved by ${by}; starting the call; approval ${view.id}`;
+    case 'executing':
+      return `Approved by ${by}; the call is running upstream; approval ${view.id}`;
+    case 'executed':
+      return executedStatus(view, by);
+    case 'denied':
+      return deniedMessage(view).text;
+    case 'expired':
+      return expiredMessage(view).text;
+    case 'withdrawn':
+      return withdrawnMessage(view).text;
+  }
+}
+
+function executedStatus(view: ApprovalView, by: string): string {
+  switch (view.outcome) {
+    case 'unknown':
+      return unknownMessage(view).text;
+    case 'failed':
+      return `Approved by ${by}; the upstream answered the call with an error; approval ${view.id}`;
+    case 'error':
+      return `Approved by ${by}; the call ran and its tool reported an error; approval ${view.id}`;
+    default:
+      return `Approved by ${by}; the call ran; approval ${view.id}`;
+  }
+}
+
+function approverNames(view: ApprovalView): string {
+  return view.approvers.length <= 3
+    ? view.approvers.join(' or ')
+    : `${view.approvers.slice(0, 3).join(', ')} or ${view.approvers.length - 3} more`;
+}
+
 function approversText(view: ApprovalView): string {
-  const who =
-    view.approvers.length <= 3
-      ? view.approvers.join(' or ')
-      : `${view.approvers.slice(0, 3).join(', ')} or ${view.approvers.length - 3} more`;
+  const who = approverNames(view);
   const needed = Math.max(0, view.minApprovals - view.approvals.length);
   return `${who} (${needed} of ${view.minApprovals} needed)`;
 }

@@ -16,8 +16,11 @@ export const ApprovalStateSchema = z.enum([
 ]);
 export type ApprovalState = z.infer<typeof ApprovalStateSchema>;
 
-/** ok: the upstream answered; error: it answered with isError; unknown: the executor died mid-call. */
-export const ExecutionOutcomeSchema = z.enum(['ok', 'error', 'unknown']);
+/**
+ * ok: the upstream answered; error: it answered with isError; failed: it answered with a JSON-RPC
+ * error (the stored result is that error); unknown: the executor died mid-call.
+ */
+export const ExecutionOutcomeSchema = z.enum(['ok', 'error', 'failed', 'unknown']);
 export type ExecutionOutcome = z.infer<typeof ExecutionOutcomeSchema>;
 
 export const ApprovalViewSchema = z.object({
@@ -59,6 +62,13 @@ export const ApprovalViewSchema = z.object({
   collected: z.boolean(),
   /** Bumped by every transition; waitForChange(id, version) waits for a larger one. */
   version: z.number().int().min(1),
+  /**
+   * An agent waits for it as an MCP task (the tasks extension): once approved, an Airlock
+   * process runs it without a waiting request (the approval's job), and its task id is its id.
+   */
+  task: z.boolean(),
+  /** The audit call id of the call that opened it (its execution is audited under the same id). */
+  callId: z.string().optional(),
 });
 export type ApprovalView = z.infer<typeof ApprovalViewSchema>;
 
@@ -83,6 +93,8 @@ export interface StoredRequest {
   timeout: string;
   channel?: string;
   reservation?: unknown;
+  task?: boolean;
+  callId?: string;
 }
 
 export function requestFields(request: StoredRequest): string[] {
@@ -102,6 +114,8 @@ export function requestFields(request: StoredRequest): string[] {
     ['timeout', request.timeout],
     ['channel', request.channel],
     ['reservation', request.reservation === undefined ? undefined : JSON.stringify(request.reservation)],
+    ['task', request.task === true ? '1' : undefined],
+    ['callId', request.callId],
   ];
   return fields.flatMap(([k, v]) => (v === undefined ? [] : [k, v]));
 }
@@ -152,6 +166,8 @@ export function viewFromHash(hash: Record<string, string>): ApprovalView {
     result: json('result'),
     collected: hash.collected === '1',
     version: num('version'),
+    task: hash.task === '1',
+    callId: hash.callId,
   };
   const parsed = ApprovalViewSchema.safeParse(view);
   if (!parsed.success)

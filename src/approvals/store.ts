@@ -52,6 +52,7 @@ export class ApprovalStore {
         limits.maxPending,
         limits.timeoutMs,
         this.retentionMs,
+        request.task === true ? '1' : '0',
         ...requestFields(request),
       ],
     );

@@ -62,6 +62,8 @@ export const AuditDetailsSchemas = {
     approvers: z.array(z.string()).optional(),
     /** true: the call re-attached to an approval already pending for the same fingerprint. */
     attached: z.boolean().optional(),
+    /** true: the agent waits for it as an MCP task (tasks/get), not with its request open. */
+    task: z.boolean().optional(),
   }),
   'approval.decided': z.object({
     /** approval_counted: one of several required approvals (min_approvals > 1). */

@@ -42,7 +42,7 @@ export function slackLine(event: AuditEvent, now: number = Date.now()): string |
       return `🛑 ${who} refused (${escapeSlack(event.reason)})${why(event.error)}`;
     case 'approval.requested':
       if (event.attached === true) return undefined;
-      return `⏳ ${who} awaits approval (${escapeSlack(event.rule)}) · ${event.approval_id ?? '?'} · expires ${formatClock(Date.parse(event.expires_at), now)}`;
+      return `⏳ ${who} awaits approval${event.task === true ? ' as a task' : ''} (${escapeSlack(event.rule)}) · ${event.approval_id ?? '?'} · expires ${formatClock(Date.parse(event.expires_at), now)}`;
     case 'approval.decided':
       if (event.decision === 'approved') return `👍 ${who} approved by ${mention(event.approver)}${why(event.reason)}`;
       if (event.decision === 'denied') return `👎 ${who} denied by ${mention(event.approver)}${why(event.reason)}`;

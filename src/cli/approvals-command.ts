@@ -82,7 +82,10 @@ function approveCommand(parent: Command): void {
         const missing = approval.minApprovals - approval.approvals.length;
         if (effect === 'approved')
           print(
-            `approved ${id} (${approval.tool} ${approval.argsSummary}) as ${approver}: the held call runs now, or on the agent's next identical call`,
+            `approved ${id} (${approval.tool} ${approval.argsSummary}) as ${approver}: ` +
+              (approval.task
+                ? 'the call runs now in an Airlock process, and its task completes with the result'
+                : "the held call runs now, or on the agent's next identical call"),
           );
         else if (effect === 'approval_counted')
           print(`approval of ${id} by ${approver} counted: ${missing} more needed`);
@@ -182,7 +185,7 @@ function renderTable(views: ApprovalView[], now: number): string {
   const header = ['ID', 'STATE', 'GRANT', 'TOOL', 'ARGUMENTS', 'AGE', 'EXPIRES'];
   const rows = views.map((v) => [
     v.id,
-    v.state + (v.outcome ? `/${v.outcome}` : ''),
+    v.state + (v.outcome ? `/${v.outcome}` : '') + (v.task ? ' (task)' : ''),
     v.grant,
     `${v.server}/${v.tool}`,
     v.argsSummary,
@@ -198,6 +201,7 @@ function renderView(v: ApprovalView, now: number): string {
   const lines: [string, string | undefined][] = [
     ['id', v.id],
     ['state', v.state + (v.outcome ? ` (${v.outcome})` : '')],
+    ['waits as', v.task ? 'an MCP task (the agent polls tasks/get)' : 'a held request (then pending, and a retry)'],
     ['grant', v.grant + (v.owner ? ` (owner ${v.owner})` : '')],
     ['tool', `${v.server}/${v.tool}`],
     ['arguments', JSON.stringify(v.args, null, 2).replace(/\n/gu, '\n             ')],

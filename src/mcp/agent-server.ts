@@ -20,11 +20,15 @@ import type { UpstreamConnection } from './upstream-connection.js';
 import type { InputRounds } from './input-rounds.js';
 import { registerPrompts } from './agent-prompts.js';
 import { AgentMcpServer, registerTaskMethods } from './agent-tasks.js';
-import { TASKS_EXTENSION, type UpstreamTasks } from './upstream-tasks.js';
+import { TASKS_EXTENSION } from './upstream-tasks.js';
+import type { TaskRouter } from './task-router.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Logger } from '../shared/index.js';
 
 const APPROVAL_NOTE = '[Requires human approval] ';
+
+/** Who Airlock says it is to agents. */
+export const AIRLOCK_SERVER_INFO = { name: 'airlock', version: '0.1.0' };
 
 export interface AgentServerDeps {
   catalogue: ToolCatalogue;
@@ -33,7 +37,7 @@ export interface AgentServerDeps {
   policies: PolicyProvider;
   pipeline: CallPipeline;
   rounds: InputRounds;
-  tasks: UpstreamTasks;
+  tasks: TaskRouter;
   audit: AuditLog;
   log: Logger;
 }
@@ -50,28 +54,25 @@ export function createAgentServer(
   stdioSessionId?: string,
 ): Server {
   const forwarded = forwardedCapabilities(deps.upstreams);
-  // The tasks extension is a 2026-07-28 one: offered to 2026-era agents when an upstream offers it.
-  const tasks = era === 'modern' && deps.upstreams.some((u) => u.capabilities?.extensions?.[TASKS_EXTENSION]);
-  const server = new AgentMcpServer(
-    { name: 'airlock', version: '0.1.0' },
-    {
-      capabilities: {
-        tools: { listChanged: true },
-        prompts: { listChanged: true },
-        ...forwarded,
-        ...(tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
-      },
-      instructions:
-        'Airlock MCP gateway: tool calls are checked against policy; some need a human\'s approval and may answer "pending" first.',
-      // Airlock's sealed state on input_required retries (input-rounds.ts), checked before any handler.
-      requestState: { verify: deps.rounds.verifier(grant.name) },
-      debouncedNotificationMethods: [
-        'notifications/tools/list_changed',
-        'notifications/prompts/list_changed',
-        'notifications/resources/list_changed',
-      ],
+  // The tasks extension is a 2026-07-28 one: held calls become tasks, and upstream tasks pass through.
+  const tasks = era === 'modern';
+  const server = new AgentMcpServer(AIRLOCK_SERVER_INFO, {
+    capabilities: {
+      tools: { listChanged: true },
+      prompts: { listChanged: true },
+      ...forwarded,
+      ...(tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
     },
-  );
+    instructions:
+      'Airlock MCP gateway: tool calls are checked against policy; some need a human\'s approval and may answer "pending" first.',
+    // Airlock's sealed state on input_required retries (input-rounds.ts), checked before any handler.
+    requestState: { verify: deps.rounds.verifier(grant.name) },
+    debouncedNotificationMethods: [
+      'notifications/tools/list_changed',
+      'notifications/prompts/list_changed',
+      'notifications/resources/list_changed',
+    ],
+  });
   // Streamable HTTP names the session in each request; stdio has one implicit session.
   // What the agent declared: per connection in the 2025 era, per request in 2026-07-28.
   const capabilitiesOf = (ctx: ServerContext) => () =>

@@ -1,6 +1,7 @@
 import { Server, type JSONRPCRequest, type Result, type ServerContext } from '@modelcontextprotocol/server';
 import type { Caller } from './call-context.js';
-import { isTaskResult, TASK_METHODS, TaskParamsSchema, type UpstreamTasks } from './upstream-tasks.js';
+import type { TaskRouter } from './task-router.js';
+import { isTaskResult, TASK_METHODS, TaskParamsSchema } from './upstream-tasks.js';
 
 type Handler = (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>;
 
@@ -30,12 +31,8 @@ export class AgentMcpServer extends Server {
   }
 }
 
-/** tasks/get, tasks/update and tasks/cancel of 2026-era agents, routed to the task's upstream. */
-export function registerTaskMethods(
-  server: Server,
-  tasks: UpstreamTasks,
-  callerOf: (ctx: ServerContext) => Caller,
-): void {
+/** tasks/get, tasks/update and tasks/cancel of 2026-era agents: approval tasks and upstream ones. */
+export function registerTaskMethods(server: Server, tasks: TaskRouter, callerOf: (ctx: ServerContext) => Caller): void {
   for (const method of TASK_METHODS) {
     server.setRequestHandler(method, { params: TaskParamsSchema }, (params, ctx) =>
       tasks.route(callerOf(ctx), method, params, ctx),

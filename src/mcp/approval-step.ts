@@ -15,8 +15,9 @@ import type { RateLimiter } from '../limits/index.js';
 import { logContext, type CallContext } from './call-context.js';
 import { reserveLimits } from './limits-step.js';
 import { outcome, toToolResult } from './outcomes.js';
-import { runUpstream } from './upstream-step.js';
-import type { UpstreamTasks } from './upstream-tasks.js';
+import { refusedByUpstream, runApprovedCall } from './upstream-step.js';
+import { declaresTasks, type UpstreamTasks } from './upstream-tasks.js';
+import type { ApprovalTasks } from './approval-tasks.js';
 
 export interface ApprovalStepDeps {
   engine: ApprovalEngine;
@@ -28,6 +29,8 @@ export interface ApprovalStepDeps {
   drain?: AbortSignal;
   /** Binds a task the approved call's upstream answers with. */
   tasks: Pick<UpstreamTasks, 'bind'>;
+  /** A held call of an agent that declared the tasks extension is answered as a task. */
+  approvalTasks: Pick<ApprovalTasks, 'open'>;
 }
 
 /**
@@ -35,9 +38,11 @@ export interface ApprovalStepDeps {
  * arguments already have (no new reservation, no second request), or reserves its limits and
  * opens one; then holds the agent's request for the grant's hold window, runs the call once if
  * approved (the same upstream step as allowed calls), and otherwise answers what happened or that
- * it is still pending.
+ * it is still pending. A 2026-era agent that declared the tasks extension is not held: it gets
+ * the approval as a task at once (approval-tasks.ts), unless it is already decided.
  */
 export async function holdForApproval(deps: ApprovalStepDeps, call: CallContext): Promise<CallToolResult> {
+  const asTask = call.caller.era === 'modern' && declaresTasks(call.caller.channel);
   try {
     const existing = await deps.engine.findFor(heldCall(call));
     let reservation: unknown;
@@ -49,18 +54,16 @@ export async function holdForApproval(deps: ApprovalStepDeps, call: CallContext)
     const held = await holdForDecision({
       engine: deps.engine,
       log: call.log,
-      holdMs: call.caller.grant.hold,
+      holdMs: asTask ? 0 : call.caller.grant.hold,
       progressEveryMs: deps.progressEveryMs,
       signal: call.extra.mcpReq.signal,
       ...(deps.drain ? { drain: deps.drain } : {}),
-      input: holdInput(call, reservation),
-      ...progressReporter(deps, call),
-      onRequest: (request) => recordRequest(call, request),
-      execute: async () => {
-        const result = await runUpstream(call, 'approved', { tasks: deps.tasks });
-        return { result, isError: result.isError === true };
-      },
+      input: { ...holdInput(call, reservation), ...(asTask ? { task: true } : {}) },
+      ...(asTask ? {} : progressReporter(deps, call)),
+      onRequest: (request) => recordRequest(call, request, asTask),
+      execute: () => runApprovedCall(call, deps.tasks),
     });
+    if (asTask && held.kind === 'pending') return await openTask(deps, call, held);
     return answer(call, held);
   } catch (error) {
     return refusal(call, error);
@@ -87,7 +90,25 @@ function holdInput(call: CallContext, reservation: unknown): ApprovalRequestInpu
     ...(decision.reason === undefined ? {} : { reason: decision.reason }),
     approval: decision.approval!,
     ...(reservation === undefined ? {} : { reservation }),
+    callId: call.trail.callId,
   };
+}
+
+/** The approval as a task; should its binding fail, the agent reads `pending` as without tasks. */
+async function openTask(
+  deps: ApprovalStepDeps,
+  call: CallContext,
+  held: Extract<HoldOutcome, { kind: 'pending' }>,
+): Promise<CallToolResult> {
+  try {
+    const task = await deps.approvalTasks.open(call.caller.grant.name, held.view);
+    call.log.info({ ...logContext(call), approval: held.view.id }, 'held call answered as a task');
+    // A task result, not a CallToolResult: the agent-facing server passes it as it is (agent-tasks.ts).
+    return task as CallToolResult;
+  } catch (error) {
+    call.log.warn({ ...logContext(call), approval: held.view.id, err: String(error) }, 'approval task not opened');
+    return answer(call, held);
+  }
 }
 
 /** Progress texts for an agent that sent a progress token (with the Slack delivery note, if any). */
@@ -107,7 +128,7 @@ function progressReporter(deps: ApprovalStepDeps, call: CallContext): Pick<HoldO
   };
 }
 
-function recordRequest(call: CallContext, request: RequestResult): void {
+function recordRequest(call: CallContext, request: RequestResult, asTask: boolean): void {
   const { trail, decision } = call;
   const view = request.approval;
   trail.setApproval(view.id);
@@ -121,6 +142,7 @@ function recordRequest(call: CallContext, request: RequestResult): void {
     expires_at: new Date(view.expiresAt).toISOString(),
     approvers: [...view.approvers],
     attached: request.kind === 'attached',
+    ...(asTask ? { task: true } : {}),
   });
 }
 
@@ -129,10 +151,10 @@ function answer(call: CallContext, held: HoldOutcome): CallToolResult {
   switch (held.kind) {
     case 'executed':
       call.log.info(
-        { ...context, approval: held.view.id, ran_now: held.ranNow, outcome: held.isError ? 'error' : 'ok' },
+        { ...context, approval: held.view.id, ran_now: held.ranNow, outcome: held.outcome },
         'approved call result',
       );
-      return held.result as CallToolResult;
+      return held.outcome === 'failed' ? refusedByUpstream(held.result) : (held.result as CallToolResult);
     case 'detached':
       // The agent cancelled or left; the SDK drops whatever we answer.
       call.log.info(

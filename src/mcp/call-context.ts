@@ -25,6 +25,11 @@ export interface Caller {
 
 export type HandlerExtra = ServerContext;
 
+/** What sending a call upstream uses of the agent's request: its abort signal and its notifications. */
+export interface RequestScope {
+  mcpReq: Pick<HandlerExtra['mcpReq'], 'signal' | 'notify'>;
+}
+
 /**
  * One tools/call once its policy decision is made: everything the later steps (limits, hold,
  * upstream) need, built once by the pipeline and passed whole.

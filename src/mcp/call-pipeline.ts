@@ -12,6 +12,7 @@ import { resumeHeld, runUpstream } from './upstream-step.js';
 import type { HeldRounds } from './held-rounds.js';
 import type { RoundRelay } from './round-relay.js';
 import type { UpstreamTasks } from './upstream-tasks.js';
+import type { ApprovalTasks } from './approval-tasks.js';
 import { invalidParams, MAX_ARGUMENT_DEPTH, nestedDeeperThan } from './protocol-error.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
@@ -38,6 +39,8 @@ export interface CallPipelineDeps {
   relay: Pick<RoundRelay, 'resume' | 'cancel'>;
   /** Where the tasks upstreams answer with are bound to their grant. */
   tasks: Pick<UpstreamTasks, 'bind'>;
+  /** Held calls of agents that declared the tasks extension become tasks. */
+  approvalTasks: Pick<ApprovalTasks, 'open'>;
   /** A note for the agent's progress text while a held call waits (e.g. "Slack could not be reached"). */
   deliveryNote?: (approvalId: string) => Promise<string | undefined>;
   /** How often a held call reports progress. */
@@ -64,6 +67,7 @@ export class CallPipeline {
       limiter: deps.limiter,
       progressEveryMs: deps.progressEveryMs,
       tasks: deps.tasks,
+      approvalTasks: deps.approvalTasks,
       ...(deps.deliveryNote ? { deliveryNote: deps.deliveryNote } : {}),
       ...(deps.drain ? { drain: deps.drain } : {}),
     };

@@ -2,7 +2,7 @@ import { SdkErrorCode, SdkError } from '@modelcontextprotocol/client';
 import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/server';
 import { AirlockError, describeError } from '../shared/index.js';
 import type { AgentChannel } from './agent-channel.js';
-import type { HandlerExtra } from './call-context.js';
+import type { RequestScope } from './call-context.js';
 import { outcome } from './outcomes.js';
 import type { CatalogueEntry } from './tool-catalogue.js';
 
@@ -17,7 +17,7 @@ import type { CatalogueEntry } from './tool-catalogue.js';
 export async function sendUpstream(
   entry: CatalogueEntry,
   params: CallToolRequest['params'],
-  extra: HandlerExtra,
+  extra: RequestScope,
   { cancellable = true, channel }: { cancellable?: boolean; channel?: AgentChannel | undefined } = {},
 ): Promise<CallToolResult> {
   const { progressToken, ...meta } = params._meta ?? {};

@@ -4,9 +4,9 @@
  * @module
  */
 export { CallPipeline, type CallPipelineDeps } from './call-pipeline.js';
-export { createAgentServer } from './agent-server.js';
+export { AIRLOCK_SERVER_INFO, createAgentServer } from './agent-server.js';
 export { InputRounds } from './input-rounds.js';
-export { UpstreamTasks } from './upstream-tasks.js';
+export { createTasks, type Tasks } from './tasks.js';
 export { HeldRounds } from './held-rounds.js';
 export { RoundRelay } from './round-relay.js';
 export { createMcpEndpoint, type McpEndpointOptions } from './http-endpoint.js';
@@ -16,6 +16,6 @@ export { GrantAuthenticator } from './grant-auth.js';
 export { SessionRegistry, type AgentSession } from './sessions.js';
 export { ToolCatalogue, collisionMessage, type CatalogueEntry, type ToolCollision } from './tool-catalogue.js';
 export { ResourceCatalogue } from './resource-catalogue.js';
-export { listenableUris, subscribedUris } from './agent-resources.js';
+export { forwardedCapabilities, listenableUris, subscribedUris } from './agent-resources.js';
 export { UpstreamConnection, type UpstreamHealth, type UpstreamState } from './upstream-connection.js';
 export type { Caller } from './call-context.js';

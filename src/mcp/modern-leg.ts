@@ -5,6 +5,7 @@ import type { GrantConfig } from '../config/index.js';
 import { sendJson } from '../http/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import { HEADER_MISMATCH_CODE, paramHeaderDeclarations, paramHeaderMismatch } from './param-headers.js';
+import { isTaskListen, type TaskListen } from './task-listen.js';
 
 /**
  * 2026-07-28 requests at `/mcp`: the SDK's per-request serving (`createMcpHandler`, strict: the
@@ -41,6 +42,8 @@ export interface ModernLegHooks {
    * acknowledgement shows they are not honoured.
    */
   listenable: (grant: GrantConfig, uris: readonly string[]) => string[];
+  /** Serves the `subscriptions/listen` requests that name task ids (the SDK's router knows no tasks). */
+  taskListen: TaskListen;
 }
 
 export function createModernLeg(
@@ -69,6 +72,7 @@ export function createModernLeg(
         );
         return Promise.resolve(refuseMismatch(res, body, mismatch));
       }
+      if (isTaskListen(body)) return hooks.taskListen.serve(req, res, grant, body);
       // toNodeHandler hands `req.auth` to the factory; the secret itself never goes in.
       const auth: AuthInfo = { token: `grant:${grant.name}`, clientId: grant.name, scopes: [], extra: { grant } };
       (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
@@ -78,11 +82,26 @@ export function createModernLeg(
         withListenableUris(body, (uris) => hooks.listenable(grant, uris)),
       );
     },
-    toolsChanged: () => handler.notify.toolsChanged(),
-    promptsChanged: () => handler.notify.promptsChanged(),
-    resourcesChanged: () => handler.notify.resourcesChanged(),
-    resourceUpdated: (uri) => handler.notify.resourceUpdated(uri),
-    close: () => handler.close(),
+    toolsChanged: () => {
+      handler.notify.toolsChanged();
+      hooks.taskListen.publish({ kind: 'tools' });
+    },
+    promptsChanged: () => {
+      handler.notify.promptsChanged();
+      hooks.taskListen.publish({ kind: 'prompts' });
+    },
+    resourcesChanged: () => {
+      handler.notify.resourcesChanged();
+      hooks.taskListen.publish({ kind: 'resources' });
+    },
+    resourceUpdated: (uri) => {
+      handler.notify.resourceUpdated(uri);
+      hooks.taskListen.publish({ kind: 'resource', uri });
+    },
+    close: () => {
+      hooks.taskListen.close();
+      return handler.close();
+    },
   };
 }
 

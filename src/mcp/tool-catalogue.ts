@@ -92,6 +92,13 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
     return this.entries.get(name);
   }
 
+  /** The entry of an upstream's own tool (an approved task knows its call by server and tool). */
+  entryFor(server: string, upstreamTool: string): CatalogueEntry | undefined {
+    for (const entry of this.entries.values())
+      if (entry.upstream.name === server && entry.upstreamTool === upstreamTool) return entry;
+    return undefined;
+  }
+
   private rebuild(): void {
     const { entries, collisions } = this.byAgentName(
       'tool',

@@ -1,13 +1,57 @@
 import { ProtocolError } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { AirlockError, describeError } from '../shared/index.js';
-import type { CallContext } from './call-context.js';
+import type { CallContext, RequestScope } from './call-context.js';
 import { sendUpstream, upstreamFailure } from './forward.js';
 import { auditOutcome } from './outcomes.js';
 import { asPassedThrough } from './protocol-error.js';
 import type { AgentChannel } from './agent-channel.js';
 import type { HeldRounds } from './held-rounds.js';
 import { isTaskResult, type UpstreamTasks } from './upstream-tasks.js';
+
+/**
+ * What the upstream step uses of a call: its caller, tool, params, audit trail and, of the agent's
+ * request, only the abort signal and notifications. An approved task runs with no agent request
+ * (task-runner.ts): it has a request scope of its own.
+ */
+export type UpstreamCall = Pick<CallContext, 'caller' | 'entry' | 'params' | 'trail'> & { extra: RequestScope };
+
+/**
+ * An approved call, run once: the upstream's answer, or its JSON-RPC error as the `failed`
+ * outcome (an approval task fails with it; a held call reads it as a tool error). Throws when it
+ * is unknown whether the call took effect.
+ */
+export async function runApprovedCall(
+  call: UpstreamCall,
+  tasks: Pick<UpstreamTasks, 'bind'>,
+): Promise<{ result: unknown; isError: boolean; failed?: boolean }> {
+  try {
+    const result = await runUpstream(call, 'approved', { tasks });
+    return { result, isError: result.isError === true };
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    const rpcError = {
+      code: error.code,
+      message: error.message,
+      ...(error.data === undefined ? {} : { data: error.data }),
+    };
+    return { result: rpcError, isError: true, failed: true };
+  }
+}
+
+/** A held call's reading of an approved call's JSON-RPC error (stored as `{code, message, data}`). */
+export function refusedByUpstream(error: unknown): CallToolResult {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return {
+    content: [
+      {
+        type: 'text',
+        text: `The upstream refused the approved call: ${String(message)} (JSON-RPC error ${String(code)})`,
+      },
+    ],
+    isError: true,
+  };
+}
 
 /** Answers a held call's round (here or relayed), audited as that call's next step upstream. */
 export async function resumeHeld(
@@ -43,7 +87,7 @@ export type RunMode = 'allowed' | 'approved';
  * read (src/mcp/forward.ts).
  */
 export async function runUpstream(
-  call: CallContext,
+  call: UpstreamCall,
   mode: RunMode,
   { held, tasks }: { held?: HeldRounds; tasks: Pick<UpstreamTasks, 'bind'> },
 ): Promise<CallToolResult> {
@@ -73,7 +117,7 @@ export async function runUpstream(
   return result;
 }
 
-function allowedFailure(call: CallContext, error: unknown): CallToolResult {
+function allowedFailure(call: UpstreamCall, error: unknown): CallToolResult {
   const failure = upstreamFailure(call.entry, error);
   if (failure !== undefined) return failure;
   void call.trail.emit(
@@ -83,12 +127,17 @@ function allowedFailure(call: CallContext, error: unknown): CallToolResult {
   throw error instanceof ProtocolError ? asPassedThrough(error) : error;
 }
 
-function approvedFailure(call: CallContext, error: unknown): CallToolResult {
+function approvedFailure(call: UpstreamCall, error: unknown): CallToolResult {
   const failure = upstreamFailure(call.entry, error);
   // Never sent (the upstream was down): a definite error, kept as the approved call's result.
   if (error instanceof AirlockError) return failure!;
   // Sent, then the connection died or timed out: it may have run. Unknown, never run again.
   if (failure !== undefined) throw error;
+  // The upstream's JSON-RPC error: kept as it is (an approval task fails with it; runApprovedCall).
+  if (error instanceof ProtocolError) {
+    void call.trail.emit('call.outcome', { outcome: 'failure', error: describeError(error) });
+    throw asPassedThrough(error);
+  }
   return {
     content: [{ type: 'text', text: `The upstream refused the approved call: ${describeError(error)}` }],
     isError: true,

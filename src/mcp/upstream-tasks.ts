@@ -1,13 +1,12 @@
 import { isCreateTaskResultV2, TASKS_EXTENSION_ID_V2 } from '@modelcontextprotocol/ext-tasks/core/v2';
 import { ProtocolError, ProtocolErrorCode, type ServerContext } from '@modelcontextprotocol/server';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { taskBindingKey } from '../redis/index.js';
 import { AirlockError, describeError } from '../shared/index.js';
 import type { AgentChannel } from './agent-channel.js';
 import type { Caller } from './call-context.js';
 import { asPassedThrough } from './protocol-error.js';
 import type { UpstreamConnection } from './upstream-connection.js';
+import { UNLIMITED_TTL_MS, type TaskBindings, type UpstreamBinding } from './task-bindings.js';
 
 export { TASKS_EXTENSION_ID_V2 as TASKS_EXTENSION } from '@modelcontextprotocol/ext-tasks/core/v2';
 
@@ -17,12 +16,7 @@ export type TaskMethod = (typeof TASK_METHODS)[number];
 
 export const TaskParamsSchema = z.looseObject({ taskId: z.string().min(1) });
 
-/** What Redis keeps per task: which upstream made it, and for a stdio upstream, in which process. */
-const BindingSchema = z.object({ server: z.string(), process: z.string().optional() });
-export type TaskBinding = z.infer<typeof BindingSchema>;
-
-/** A task with no TTL (`ttlMs: null`) is routable this long; one with a TTL, that long plus an hour. */
-const UNLIMITED_TTL_MS = 7 * 24 * 3_600_000;
+/** A task with a TTL stays routable that long plus an hour; one with `ttlMs: null`, a week. */
 const TTL_GRACE_MS = 3_600_000;
 
 export function isTaskResult(result: unknown): result is Record<string, unknown> & { taskId: string } {
@@ -36,7 +30,7 @@ export function declaresTasks(channel: AgentChannel | undefined): boolean {
   return extensions?.[TASKS_EXTENSION_ID_V2] !== undefined;
 }
 
-function missingTasksCapability(method: string): ProtocolError {
+export function missingTasksCapability(method: string): ProtocolError {
   return new ProtocolError(
     ProtocolErrorCode.MissingRequiredClientCapability,
     `${method} needs the ${TASKS_EXTENSION_ID_V2} extension in the request's client capabilities`,
@@ -44,14 +38,13 @@ function missingTasksCapability(method: string): ProtocolError {
   );
 }
 
-function taskNotFound(taskId: string): ProtocolError {
+export function taskNotFound(taskId: string): ProtocolError {
   // The same answer for a task of another grant: its existence is not told.
   return new ProtocolError(ProtocolErrorCode.InvalidParams, `Failed to retrieve task: Task not found (${taskId})`);
 }
 
 export interface UpstreamTasksDeps {
-  redis: Redis;
-  prefix?: string | undefined;
+  bindings: TaskBindings;
   upstreams: readonly UpstreamConnection[];
   /** This Airlock process (a stdio upstream's tasks live in one process's child). */
   process: string;
@@ -75,34 +68,43 @@ export class UpstreamTasks {
 
   /** Called before the task result goes to the agent: a tasks/get right after it must resolve. */
   async bind(grant: string, upstream: UpstreamConnection, task: { taskId: string; ttlMs?: unknown }): Promise<void> {
-    const binding: TaskBinding = {
+    const binding: UpstreamBinding = {
       server: upstream.name,
       ...(upstream.processLocal ? { process: this.deps.process } : {}),
     };
     const ttl = typeof task.ttlMs === 'number' && task.ttlMs > 0 ? task.ttlMs + TTL_GRACE_MS : UNLIMITED_TTL_MS;
-    const key = taskBindingKey(grant, task.taskId, this.deps.prefix);
+    let claimed: boolean;
     try {
-      await this.deps.redis.set(key, JSON.stringify(binding), 'PX', Math.min(ttl, 30 * UNLIMITED_TTL_MS));
+      claimed = await this.deps.bindings.claim(grant, task.taskId, binding, ttl);
     } catch (error) {
-      // Unroutable, so the agent could never reach it: the upstream is asked to drop it.
-      await upstream.forward('tasks/cancel', { taskId: task.taskId }, {}).catch(() => {});
-      throw new ProtocolError(
-        ProtocolErrorCode.InternalError,
-        `The upstream "${upstream.name}" started a task, but Airlock could not record it (Redis: ${describeError(error)}), so it asked the upstream to cancel it; call again once Redis is back`,
-      );
+      throw await this.dropped(upstream, task.taskId, `Airlock could not record it (Redis: ${describeError(error)})`);
     }
+    // One id space per grant: an id already naming another task (an approval's, another upstream's) is refused.
+    if (!claimed)
+      throw await this.dropped(
+        upstream,
+        task.taskId,
+        `its id "${task.taskId}" already names another task of this grant`,
+      );
   }
 
-  /** An agent's tasks/get|update|cancel, sent to the upstream that created the task. */
+  /** The upstream's task could never be reached by its agent: the upstream is asked to drop it. */
+  private async dropped(upstream: UpstreamConnection, taskId: string, why: string): Promise<ProtocolError> {
+    await upstream.forward('tasks/cancel', { taskId }, {}).catch(() => {});
+    return new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      `The upstream "${upstream.name}" started a task, but ${why}, so Airlock asked the upstream to cancel it; call again`,
+    );
+  }
+
+  /** An agent's tasks/get|update|cancel of an upstream's task, sent to the upstream that created it. */
   async route(
     caller: Caller,
+    binding: UpstreamBinding,
     method: TaskMethod,
     params: z.infer<typeof TaskParamsSchema>,
     ctx: ServerContext,
   ): Promise<Record<string, unknown>> {
-    if (!declaresTasks(caller.channel)) throw missingTasksCapability(method);
-    const binding = await this.lookup(caller.grant.name, params.taskId);
-    if (binding === undefined) throw taskNotFound(params.taskId);
     // The SDK lifts a tasks/update's inputResponses out of params (as for a multi-round retry).
     const sent: Record<string, unknown> = { ...params };
     if (method === 'tasks/update') sent['inputResponses'] = ctx.mcpReq.inputResponses ?? {};
@@ -137,21 +139,6 @@ export class UpstreamTasks {
         `The task's upstream "${server}" did not answer: ${why}`,
       );
     }
-  }
-
-  private async lookup(grant: string, taskId: string): Promise<TaskBinding | undefined> {
-    let text: string | null;
-    try {
-      text = await this.deps.redis.get(taskBindingKey(grant, taskId, this.deps.prefix));
-    } catch (error) {
-      throw new ProtocolError(
-        ProtocolErrorCode.InternalError,
-        `Airlock cannot reach Redis to route the task: ${describeError(error)}`,
-      );
-    }
-    if (text === null) return undefined;
-    const parsed = BindingSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
   }
 }
 

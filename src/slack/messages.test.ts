@@ -39,6 +39,7 @@ function view(overrides: Partial<ApprovalView> = {}): ApprovalView {
     expiresAt: NOW + 15 * 60_000,
     collected: false,
     version: 1,
+    task: false,
     ...overrides,
   };
 }
@@ -178,6 +179,11 @@ describe('approvalMessage', () => {
     const m = approvalMessage(view({ minApprovals: 2, approvals: [{ approver: 'U0APPROVER', at: NOW }] }), redact);
     expect(all(m)).toContain(`Approvals: 1 of 2 — <@U0APPROVER> (<!date^${NOW / 1_000}^`);
     expect(blocksOf(m).some((b) => b.type === 'actions')).toBe(true);
+  });
+
+  it('says when the agent waits for the call as an MCP task', () => {
+    expect(all(approvalMessage(view({ task: true }), redact))).toContain('the agent waits as an MCP task');
+    expect(all(approvalMessage(view(), redact))).not.toContain('MCP task');
   });
 
   it('cuts huge arguments to 3,000 characters with "… N more characters", N exact', () => {

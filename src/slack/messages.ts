@@ -110,7 +110,9 @@ function approvalsLine(view: ApprovalView): string {
   const so = view.approvals.map((a) => `${who(a.approver)} (${slackDate(a.at)})`).join(', ');
   const count = `Approvals: ${view.approvals.length} of ${view.minApprovals}${so ? ` — ${so}` : ''}`;
   const approvers = `Approvers: ${view.approvers.slice(0, 20).map(who).join(', ')}${view.approvers.length > 20 ? ` and ${view.approvers.length - 20} more` : ''}`;
-  return `${count} · ${approvers}${view.allowSelfApproval ? '' : ' · no self-approval'}`;
+  // A task's agent is not holding a request: approving runs the call whenever it comes.
+  const waits = view.task ? ' · the agent waits as an MCP task' : '';
+  return `${count} · ${approvers}${view.allowSelfApproval ? '' : ' · no self-approval'}${waits}`;
 }
 
 function decisionLine(verb: string, view: ApprovalView): string {

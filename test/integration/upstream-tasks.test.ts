@@ -1,21 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createTaskSessionFromClient,
-  resultFromTaskOutcome,
-  type RawClientDispatch,
-} from '@modelcontextprotocol/ext-tasks/client';
+import { resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAgentHttp } from '../helpers/agents.js';
 import { writeGatewayConfig } from '../helpers/config.js';
-import { gatewayForFile, startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
+import { gatewayForFile, startGateway, type GatewayProcess } from '../helpers/gateway.js';
+import { pollUntil, post, taskSession, terminal, TASKS, type Json } from '../helpers/tasks.js';
 import { ROOT, tempDir } from '../helpers/paths.js';
 
 // Upstream tasks (the MCP tasks extension) through Airlock: the conformance fixture, whose task
 // tools follow the extension, as a 2026-era stdio upstream; 2026-era agents that declare the
 // extension; the official tasks requester (@modelcontextprotocol/ext-tasks) as one of them.
 const FIXTURE = join(ROOT, 'test/conformance/fixture-server.ts');
-const TASKS = 'io.modelcontextprotocol/tasks';
 const TOKEN = 'tasks-agent-token-0123456789abcdef';
 const OTHER_TOKEN = 'tasks-other-token-0123456789abcdef';
 const dir = tempDir();
@@ -31,59 +27,6 @@ const configFile = writeGatewayConfig(dir, {
 });
 const fixture = gatewayForFile(configFile);
 
-type Json = Record<string, unknown>;
-type Answer = { result?: Json; error?: { code: number; message: string; data?: unknown } };
-
-let nextId = 1;
-
-/** One JSON-RPC request in the 2026-07-28 wire, over plain HTTP, with the standard headers. */
-async function post(mcpUrl: string, token: string, method: string, params: Json, tasks = true): Promise<Answer> {
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientInfo': { name: 'raw-agent', version: '1.0.0' },
-    'io.modelcontextprotocol/clientCapabilities': tasks ? { extensions: { [TASKS]: {} } } : {},
-  };
-  return send(mcpUrl, token, { jsonrpc: '2.0', id: nextId++, method, params: { ...params, _meta: meta } });
-}
-
-async function send(mcpUrl: string, token: string, message: Json): Promise<Answer> {
-  const params = (message['params'] ?? {}) as Json;
-  const name = params['taskId'] ?? params['name'];
-  const response = await fetch(mcpUrl, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': String(message['method']),
-      ...(typeof name === 'string' ? { 'mcp-name': name } : {}),
-    },
-    body: JSON.stringify(message),
-  });
-  const text = await response.text();
-  // A streamed answer: its last data line is the response.
-  const json = response.headers.get('content-type')?.includes('text/event-stream')
-    ? text
-        .split('\n')
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice(5))
-        .at(-1)!
-    : text;
-  return JSON.parse(json) as Answer;
-}
-
-async function pollUntil(mcpUrl: string, token: string, taskId: string, done: (task: Json) => boolean): Promise<Json> {
-  let task: Json = {};
-  await waitFor(async () => {
-    task = (await post(mcpUrl, token, 'tasks/get', { taskId })).result!;
-    return done(task);
-  }, 15_000);
-  return task;
-}
-
-const terminal = (task: Json) => ['completed', 'failed', 'cancelled'].includes(String(task['status']));
-
 describe('upstream tasks through Airlock', () => {
   it('offers the tasks extension to 2026-era agents, as its upstream does', async () => {
     const agent = fixture.track(await connectAgentHttp(fixture.get().mcpUrl, TOKEN, 'modern'));
@@ -93,21 +36,7 @@ describe('upstream tasks through Airlock', () => {
   it('polls an upstream task to completion with the official tasks requester, and audits it', async () => {
     const { mcpUrl } = fixture.get();
     const client = fixture.track(await connectAgentHttp(mcpUrl, TOKEN, 'modern'));
-    const rawDispatch: RawClientDispatch = async (request) => {
-      const answer = await send(mcpUrl, TOKEN, { jsonrpc: '2.0', id: nextId++, ...(request as Json) });
-      return answer.error
-        ? { kind: 'error', error: answer.error as never }
-        : { kind: 'result', result: answer.result as never };
-    };
-    const session = createTaskSessionFromClient(client, {
-      endpointId: 'airlock-tasks-test',
-      rawDispatch,
-      v2RequestFraming: {
-        protocolVersion: '2026-07-28',
-        clientInfo: { name: 'tasks-requester', version: '1.0.0' },
-        clientCapabilities: { extensions: { [TASKS]: {} } },
-      },
-    });
+    const session = taskSession(client, mcpUrl, TOKEN);
     try {
       const execution = await session.callTool('jobs__slow_compute', { seconds: 1, label: 'through-airlock' });
       expect(execution.kind).toBe('task');
