@@ -132,6 +132,7 @@ export async function startCallPath(
     log,
   });
   relay.serveTasks(tasks.upstream);
+  closers.push(() => tasks.subscriptions.close());
   const pipeline = new CallPipeline({
     catalogue,
     rounds,

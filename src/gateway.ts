@@ -18,6 +18,7 @@ import {
   GrantAuthenticator,
   listenableUris,
   SessionRegistry,
+  TaskListenTransport,
   subscribedUris,
   type CallPipeline,
   type Era,
@@ -234,7 +235,13 @@ export class Gateway {
    */
   async serveStdio(grant: GrantConfig): Promise<void> {
     const sessionId = `stdio-${randomUUID()}`;
-    const transport = new StdioServerTransport();
+    // notifications/tasks for the agent's listen subscriptions, which the SDK's stdio entry serves itself.
+    const transport = new TaskListenTransport(
+      new StdioServerTransport(),
+      grant.name,
+      this.parts.tasks.subscriptions,
+      this.parts.log,
+    );
     const closed = new Promise<void>((resolve) => {
       process.stdin.once('end', () => resolve());
       process.stdin.once('close', () => resolve());

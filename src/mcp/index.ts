@@ -7,6 +7,7 @@ export { CallPipeline, type CallPipelineDeps } from './call-pipeline.js';
 export { AIRLOCK_SERVER_INFO, createAgentServer } from './agent-server.js';
 export { InputRounds } from './input-rounds.js';
 export { createTasks, type Tasks } from './tasks.js';
+export { TaskListenTransport } from './task-listen-stdio.js';
 export { HeldRounds } from './held-rounds.js';
 export { RoundRelay } from './round-relay.js';
 export { createMcpEndpoint, type McpEndpointOptions } from './http-endpoint.js';

@@ -6,13 +6,10 @@ import {
   SUBSCRIPTION_ID_META_KEY,
   type ServerCapabilities,
 } from '@modelcontextprotocol/server';
-import type { ApprovalEngine } from '../approvals/index.js';
 import type { GrantConfig } from '../config/index.js';
 import { sendJson } from '../http/index.js';
-import { describeError, type Logger } from '../shared/index.js';
-import type { ApprovalTasks } from './approval-tasks.js';
 import { HEADER_MISMATCH_CODE } from './param-headers.js';
-import type { TaskBindings } from './task-bindings.js';
+import type { HonouredTasks, TaskSubscriptions } from './task-subscriptions.js';
 import { TASKS_EXTENSION } from './upstream-tasks.js';
 
 /** What a listen stream may be told besides tasks (the SDK's four subscription-gated kinds). */
@@ -26,21 +23,18 @@ interface Filter {
   taskIds?: string[];
 }
 
-interface ListenMessage {
+export interface ListenMessage {
   id: string | number;
   params: { notifications: Record<string, unknown>; _meta?: Record<string, unknown> };
 }
 
 export interface TaskListenDeps {
-  engine: ApprovalEngine;
-  bindings: TaskBindings;
-  approvals: Pick<ApprovalTasks, 'snapshot'>;
+  subscriptions: TaskSubscriptions;
   /** What the agent-facing server offers (resources: only when an upstream has them). */
   capabilities: () => ServerCapabilities;
   /** The resource URIs of the filter the grant may see (as for the SDK's own listen streams). */
   listenable: (grant: GrantConfig, uris: readonly string[]) => string[];
   serverInfo: { name: string; version: string };
-  log: Logger;
   keepAliveMs?: number;
 }
 
@@ -55,24 +49,18 @@ export function isTaskListen(body: unknown): body is ListenMessage {
 /**
  * `subscriptions/listen` streams that ask for `notifications/tasks` (the tasks extension): the
  * SDK's listen router knows only list changes and resource updates, so a listen naming task ids
- * is served here whole. It honours the grant's approval tasks (upstream tasks are not in its
- * acknowledgement), and sends each one's task, as tasks/get would show it, on every change any
- * Airlock process makes to the approval (pub/sub), next to the list changes it asked for.
+ * is served here whole: the grant's tasks among them (approval tasks and upstream tasks, see
+ * task-subscriptions.ts), next to the list changes it asked for.
  */
 export class TaskListen {
   private readonly streams = new Set<Stream>();
-  private readonly onChange = ({ id }: { id: string }) => {
-    for (const stream of this.streams) if (stream.filter.taskIds?.includes(id)) void this.sendTask(stream, id);
-  };
 
-  constructor(private readonly deps: TaskListenDeps) {
-    deps.engine.events.on('change', this.onChange);
-  }
+  constructor(private readonly deps: TaskListenDeps) {}
 
   async serve(req: IncomingMessage, res: ServerResponse, grant: GrantConfig, message: ListenMessage): Promise<void> {
     const refused = refusal(req, message);
     if (refused !== undefined) return sendJson(res, refused.status, refused.body);
-    const filter = await this.honoured(grant, message.params.notifications);
+    const { filter, tasks } = await this.honoured(grant, message.params.notifications);
     const stream = new Stream(res, message.id, filter);
     res.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -83,9 +71,12 @@ export class TaskListen {
     stream.notify('notifications/subscriptions/acknowledged', { notifications: filter });
     if (Object.keys(filter).length === 0) return stream.end(this.deps.serverInfo);
     this.streams.add(stream);
+    const capabilities = message.params._meta?.[CLIENT_CAPABILITIES_META_KEY];
+    const stopWatching = this.deps.subscriptions.watch(stream, tasks, capabilities);
     const keepAlive = setInterval(() => stream.write(': keepalive\n\n'), this.deps.keepAliveMs ?? KEEPALIVE_MS);
     res.once('close', () => {
       clearInterval(keepAlive);
+      stopWatching();
       this.streams.delete(stream);
     });
   }
@@ -105,13 +96,15 @@ export class TaskListen {
 
   /** Ends every stream gracefully (shutdown). */
   close(): void {
-    this.deps.engine.events.off('change', this.onChange);
     for (const stream of this.streams) stream.end(this.deps.serverInfo);
     this.streams.clear();
   }
 
-  /** The filter as far as it is honoured: what is offered, and the task ids that are this grant's approval tasks. */
-  private async honoured(grant: GrantConfig, requested: Record<string, unknown>): Promise<Filter> {
+  /** The filter as far as it is honoured: what is offered, and the task ids that are this grant's tasks. */
+  private async honoured(
+    grant: GrantConfig,
+    requested: Record<string, unknown>,
+  ): Promise<{ filter: Filter; tasks: HonouredTasks }> {
     const offered = this.deps.capabilities();
     const filter: Filter = {};
     if (requested['toolsListChanged'] === true) filter.toolsListChanged = true;
@@ -123,25 +116,9 @@ export class TaskListen {
       const allowed = this.deps.listenable(grant, uris);
       if (allowed.length > 0) filter.resourceSubscriptions = allowed;
     }
-    const taskIds: string[] = [];
-    for (const id of new Set(strings(requested['taskIds']))) {
-      const binding = await this.deps.bindings.lookup(grant.name, id).catch((error: unknown) => {
-        this.deps.log.warn({ grant: grant.name, err: describeError(error) }, 'task listen: binding unreadable');
-        return undefined;
-      });
-      if (binding !== undefined && 'approval' in binding) taskIds.push(id);
-    }
-    if (taskIds.length > 0) filter.taskIds = taskIds;
-    return filter;
-  }
-
-  private async sendTask(stream: Stream, approvalId: string): Promise<void> {
-    try {
-      const task = await this.deps.approvals.snapshot(approvalId);
-      if (task !== undefined) stream.notify('notifications/tasks', task);
-    } catch (error) {
-      this.deps.log.warn({ approval: approvalId, err: describeError(error) }, 'task notification not sent');
-    }
+    const tasks = await this.deps.subscriptions.honour(grant.name, strings(requested['taskIds']));
+    if (tasks.size > 0) filter.taskIds = [...tasks.keys()];
+    return { filter, tasks };
   }
 }
 
@@ -176,31 +153,39 @@ class Stream {
 
 /** The checks the SDK would make on this request (headers, the extension), as its JSON-RPC answer. */
 function refusal(req: IncomingMessage, message: ListenMessage): { status: number; body: unknown } | undefined {
-  const error = (status: number, code: number, text: string, data?: unknown) => ({
-    status,
-    body: { jsonrpc: '2.0', id: message.id ?? null, error: { code, message: text, ...(data ? { data } : {}) } },
-  });
   const method = req.headers['mcp-method'];
   if (method !== 'subscriptions/listen')
-    return error(
-      400,
-      HEADER_MISMATCH_CODE,
-      `Bad Request: the Mcp-Method header (${String(method)}) is not subscriptions/listen`,
-    );
-  const capabilities = message.params._meta?.[CLIENT_CAPABILITIES_META_KEY] as
-    { extensions?: Record<string, unknown> } | undefined;
-  if (capabilities?.extensions?.[TASKS_EXTENSION] === undefined)
-    return error(
-      200,
-      ProtocolErrorCode.MissingRequiredClientCapability,
-      'Missing required client capability: task notifications need the tasks extension',
-      {
-        requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+    return {
+      status: 400,
+      body: {
+        jsonrpc: '2.0',
+        id: message.id ?? null,
+        error: {
+          code: HEADER_MISMATCH_CODE,
+          message: `Bad Request: the Mcp-Method header (${String(method)}) is not subscriptions/listen`,
+        },
       },
-    );
-  return undefined;
+    };
+  const missing = missingTasksExtension(message);
+  return missing === undefined ? undefined : { status: 200, body: missing };
 }
 
-function strings(value: unknown): string[] {
+/** The spec's error for a listen naming task ids without the tasks extension declared (any transport). */
+export function missingTasksExtension(message: ListenMessage) {
+  const capabilities = message.params._meta?.[CLIENT_CAPABILITIES_META_KEY] as
+    { extensions?: Record<string, unknown> } | undefined;
+  if (capabilities?.extensions?.[TASKS_EXTENSION] !== undefined) return undefined;
+  return {
+    jsonrpc: '2.0' as const,
+    id: message.id ?? null,
+    error: {
+      code: ProtocolErrorCode.MissingRequiredClientCapability,
+      message: 'Missing required client capability: task notifications need the tasks extension',
+      data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+    },
+  };
+}
+
+export function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }

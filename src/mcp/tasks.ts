@@ -9,6 +9,7 @@ import { TaskBindings } from './task-bindings.js';
 import { TaskListen, type TaskListenDeps } from './task-listen.js';
 import { TaskRouter } from './task-router.js';
 import { approvedTaskRunner } from './task-runner.js';
+import { TaskSubscriptions } from './task-subscriptions.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 import { UpstreamTasks, type UpstreamTasksDeps } from './upstream-tasks.js';
@@ -31,8 +32,10 @@ export interface Tasks {
   upstream: UpstreamTasks;
   approvals: ApprovalTasks;
   router: TaskRouter;
+  /** notifications/tasks for listen subscriptions, over any transport. */
+  subscriptions: TaskSubscriptions;
   /** The `subscriptions/listen` streams that ask for notifications/tasks (for the 2026-era leg). */
-  listen(options: Pick<TaskListenDeps, 'capabilities' | 'listenable' | 'serverInfo'>): TaskListen;
+  listen(options: Omit<TaskListenDeps, 'subscriptions'>): TaskListen;
 }
 
 /** Builds the tasks parts and makes this process run approved tasks (the approval job's runner). */
@@ -46,10 +49,12 @@ export function createTasks(deps: TasksDeps): Tasks {
   });
   const approvals = new ApprovalTasks({ engine: deps.engine, bindings, retentionMs: deps.retentionMs, log: deps.log });
   deps.engine.runTasksWith(approvedTaskRunner({ ...deps, tasks: upstream }));
+  const subscriptions = new TaskSubscriptions({ engine: deps.engine, bindings, approvals, upstream, log: deps.log });
   return {
     upstream,
     approvals,
     router: new TaskRouter({ bindings, upstream, approvals }),
-    listen: (options) => new TaskListen({ ...options, engine: deps.engine, bindings, approvals, log: deps.log }),
+    subscriptions,
+    listen: (options) => new TaskListen({ ...options, subscriptions }),
   };
 }

@@ -119,6 +119,19 @@ export class UpstreamTasks {
     return this.send(binding.server, method, sent, { signal: ctx.mcpReq.signal }, caller.channel);
   }
 
+  /** tasks/get of an upstream task with no agent request behind it (a listen subscription's poll). */
+  async get(binding: UpstreamBinding, taskId: string, capabilities: unknown): Promise<Record<string, unknown>> {
+    const params = { taskId };
+    if (binding.process !== undefined && binding.process !== this.deps.process) {
+      if (this.deps.relay === undefined) throw taskNotFound(taskId);
+      return (await this.deps.relay(binding.process, binding.server, 'tasks/get', params, capabilities)) as Record<
+        string,
+        unknown
+      >;
+    }
+    return this.send(binding.server, 'tasks/get', params, {}, envelopeChannel(capabilities));
+  }
+
   /** Sends one task request to an upstream of this process (also for a relayed request). */
   async send(
     server: string,

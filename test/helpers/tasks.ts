@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { Client } from '@modelcontextprotocol/client';
 import { createTaskSessionFromClient, type RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
-import { waitFor } from './gateway.js';
+import { stopProcess, waitFor } from './gateway.js';
+import { CLI, ROOT, tempDir } from './paths.js';
 
 /** Raw 2026-07-28 requests and the official tasks requester, for tests of MCP tasks through Airlock. */
 export const TASKS = 'io.modelcontextprotocol/tasks';
@@ -10,13 +13,18 @@ export type Answer = { result?: Json; error?: { code: number; message: string; d
 
 let nextId = 1;
 
-/** One JSON-RPC request in the 2026-07-28 wire, over plain HTTP, with the standard headers. */
-export async function post(mcpUrl: string, token: string, method: string, params: Json, tasks = true): Promise<Answer> {
-  const meta = {
+/** The 2026-07-28 per-request envelope of a raw agent (declaring the tasks extension unless told not to). */
+function envelope(tasks: boolean, name = 'raw-agent') {
+  return {
     'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientInfo': { name: 'raw-agent', version: '1.0.0' },
+    'io.modelcontextprotocol/clientInfo': { name, version: '1.0.0' },
     'io.modelcontextprotocol/clientCapabilities': tasks ? { extensions: { [TASKS]: {} } } : {},
   };
+}
+
+/** One JSON-RPC request in the 2026-07-28 wire, over plain HTTP, with the standard headers. */
+export async function post(mcpUrl: string, token: string, method: string, params: Json, tasks = true): Promise<Answer> {
+  const meta = envelope(tasks);
   return send(mcpUrl, token, { jsonrpc: '2.0', id: nextId++, method, params: { ...params, _meta: meta } });
 }
 
@@ -102,11 +110,7 @@ export async function listen(
   close: () => void;
 }> {
   const controller = new AbortController();
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientInfo': { name: 'raw-listener', version: '1.0.0' },
-    'io.modelcontextprotocol/clientCapabilities': tasks ? { extensions: { [TASKS]: {} } } : {},
-  };
+  const meta = envelope(tasks, 'raw-listener');
   const response = await fetch(mcpUrl, {
     method: 'POST',
     signal: controller.signal,
@@ -124,12 +128,11 @@ export async function listen(
       params: { notifications, _meta: meta },
     }),
   });
-  const messages: Json[] = [];
-  const waiters = new Set<() => void>();
+  const { push, next } = inbox('listen stream');
   let buffer = '';
   const plain = response.headers.get('content-type')?.includes('application/json') === true;
   // A refusal is one JSON answer, not a stream.
-  if (plain) messages.push(JSON.parse(await response.text()) as Json);
+  if (plain) push(JSON.parse(await response.text()) as Json);
   const reader = plain ? undefined : response.body!.getReader();
   const decoder = new TextDecoder();
   void (async () => {
@@ -148,21 +151,30 @@ export async function listen(
             .filter((l) => l.startsWith('data:'))
             .map((l) => l.slice(5))
             .join('');
-          if (data) messages.push(JSON.parse(data) as Json);
-          for (const wake of waiters) wake();
+          if (data) push(JSON.parse(data) as Json);
         }
       }
     } catch {
       // aborted by close()
     }
   })();
+  return { status: response.status, next, close: () => controller.abort() };
+}
+
+/** Messages as they arrive, and a wait for the first one that matches (with a deadline). */
+function inbox(what: string) {
+  const messages: Json[] = [];
+  const waiters = new Set<() => void>();
+  const push = (message: Json) => {
+    messages.push(message);
+    for (const wake of waiters) wake();
+  };
   const next = async (match: (m: Json) => boolean, timeoutMs = 15_000): Promise<Json> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = messages.find(match);
       if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no matching message on the listen stream: ${JSON.stringify(messages)}`);
+      if (Date.now() > deadline) throw new Error(`no matching message on the ${what}: ${JSON.stringify(messages)}`);
       await new Promise<void>((resolve) => {
         const wake = () => (waiters.delete(wake), resolve());
         waiters.add(wake);
@@ -170,5 +182,41 @@ export async function listen(
       });
     }
   };
-  return { status: response.status, next, close: () => controller.abort() };
+  return { push, next };
+}
+
+/**
+ * `airlock serve --stdio` as the child of a raw 2026-07-28 agent (JSON lines): its requests, the
+ * answers and notifications it is sent, for what the SDK client does not expose (listen filters).
+ */
+export function stdioAgent(configFile: string, grant: string) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--stdio', '--config', configFile, '--grant', grant], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      AIRLOCK_HOME: process.env.AIRLOCK_HOME ?? tempDir('airlock-data-'),
+    },
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  const { push, next } = inbox('stdio connection');
+  createInterface({ input: child.stdout }).on('line', (line) => line.trim() && push(JSON.parse(line) as Json));
+  const write = (message: Json) => child.stdin.write(`${JSON.stringify(message)}\n`);
+  return {
+    next,
+    /** Sends a request with the envelope; resolves with its answer. */
+    async request(method: string, params: Json, tasks = true): Promise<Json & Answer> {
+      const id = nextId++;
+      write({ jsonrpc: '2.0', id, method, params: { ...params, _meta: envelope(tasks) } });
+      return (await next((m) => m['id'] === id && !('method' in m), 30_000)) as Json & Answer;
+    },
+    /** Sends a request and returns its id at once (a listen, answered only when it ends). */
+    start(method: string, params: Json, tasks = true): number {
+      const id = nextId++;
+      write({ jsonrpc: '2.0', id, method, params: { ...params, _meta: envelope(tasks) } });
+      return id;
+    },
+    notify: (method: string, params: Json) => write({ jsonrpc: '2.0', method, params }),
+    close: () => stopProcess(child),
+  };
 }

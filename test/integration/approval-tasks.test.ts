@@ -2,14 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ApprovalEngine, ApprovalView } from '../../src/approvals/index.js';
+import { taskBindingKey } from '../../src/redis/index.js';
 import { connectAgentHttp } from '../helpers/agents.js';
 import { randomPrefix, startEngine } from '../helpers/approvals.js';
 import { writeGatewayConfig } from '../helpers/config.js';
 import { startGateway, stopProcess, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
-import { listen, pollUntil, post, taskSession, type Json } from '../helpers/tasks.js';
+import { listen, pollUntil, post, stdioAgent, taskSession, type Json } from '../helpers/tasks.js';
 
 // Held calls as MCP tasks: 2026-era agents that declare the tasks extension get the approval as a
 // task at once; any Airlock process answers tasks/get; the approved call runs exactly once, in
@@ -17,6 +19,7 @@ import { listen, pollUntil, post, taskSession, type Json } from '../helpers/task
 const TOKEN = 'approval-tasks-agent-token-000001';
 const OTHER = 'approval-tasks-other-token-000002';
 const APPROVER = 'U0APPROVER1';
+const SUBSCRIPTION = 'io.modelcontextprotocol/subscriptionId';
 const dir = tempDir();
 const callLog = join(dir, 'calls.jsonl');
 const prefix = randomPrefix();
@@ -209,6 +212,30 @@ describe('a held call as an MCP task', () => {
     refused.close();
   });
 
+  it('sends notifications/tasks to a stdio agent on its listen subscription', async () => {
+    const agent = stdioAgent(configFile, 'agent');
+    try {
+      const created = await agent.request('tools/call', { name: 'fixture__echo', arguments: { text: 'over stdio' } });
+      expect(created.result).toMatchObject({ resultType: 'task', status: 'working' });
+      const taskId = String(created.result!['taskId']);
+      const refused = await agent.request('subscriptions/listen', { notifications: { taskIds: [taskId] } }, false);
+      expect(refused.error).toMatchObject({ code: -32021 });
+      const id = agent.start('subscriptions/listen', { notifications: { taskIds: [taskId, 'nobody'] } });
+      const of = (m: Json) => ((m['params'] as Json | undefined)?.['_meta'] as Json | undefined)?.[SUBSCRIPTION];
+      const ack = await agent.next((m) => m['method'] === 'notifications/subscriptions/acknowledged' && of(m) === id);
+      expect((ack['params'] as Json)['notifications']).toEqual({ taskIds: [taskId] });
+      const isTask = (status: string) => (m: Json) =>
+        m['method'] === 'notifications/tasks' && of(m) === id && (m['params'] as Json)['status'] === status;
+      await agent.next(isTask('working'));
+      await engine.decide(taskId, 'approve', APPROVER);
+      const done = await agent.next(isTask('completed'));
+      expect(done['params']).toMatchObject({ taskId, result: { content: [{ type: 'text', text: 'over stdio' }] } });
+      agent.notify('notifications/cancelled', { requestId: id });
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('keeps the hold and pending answer for agents without the extension', async () => {
     const result = await callTool(first.mcpUrl, 'fixture__echo', { text: 'no tasks here' }, TOKEN, false);
     expect(result).not.toHaveProperty('resultType', 'task');
@@ -261,6 +288,52 @@ describe('an approved task whose Airlock process dies while running it', () => {
     } finally {
       await ownEngine.close();
       await survivor?.stop();
+    }
+  });
+});
+
+describe('a task whose approval comes hours later, after every Airlock process restarted', () => {
+  it("keeps the task routable for the approval's whole life and completes it on a new process", async () => {
+    const own = writeGatewayConfig(
+      dir,
+      {
+        upstreams: { fixture: upstreams.fixture(callLog) },
+        policy: writeJson(join(dir, 'later-policy.json'), {
+          version: '1',
+          default: 'deny',
+          tools: { echo: approval('8h') },
+        }),
+        grants: [{ name: 'agent', token: TOKEN }],
+      },
+      { name: 'later', prefix: randomPrefix() },
+    );
+    const ownPrefix = String(JSON.parse(readFileSync(own, 'utf8')).redis.prefix);
+    const ownEngine = await startEngine({
+      redisUrl: `unix://${inject('redisPath')}`,
+      prefix: ownPrefix,
+      processJobs: false,
+    });
+    const redis = new Redis(inject('redisPath'));
+    const asking = await startGateway({ config: own });
+    let later: GatewayProcess | undefined;
+    try {
+      const task = await callTool(asking.mcpUrl, 'echo', { text: 'much later' });
+      const taskId = String(task['taskId']);
+      const eightHours = 8 * 3_600_000;
+      // Every clock the task runs on is the approval's own: its TTL, the binding's life in Redis.
+      expect(task['ttlMs']).toBeGreaterThan(eightHours);
+      expect(await redis.pttl(taskBindingKey('agent', taskId, ownPrefix))).toBeGreaterThan(eightHours);
+      await asking.stop();
+      const echoBefore = upstreamCalls('echo');
+      await ownEngine.decide(taskId, 'approve', APPROVER);
+      later = await startGateway({ config: own });
+      const done = await pollUntil(later.mcpUrl, TOKEN, taskId, undefined, 20_000);
+      expect(done).toMatchObject({ status: 'completed', result: { content: [{ type: 'text', text: 'much later' }] } });
+      expect(upstreamCalls('echo')).toBe(echoBefore + 1);
+    } finally {
+      redis.disconnect();
+      await ownEngine.close();
+      await later?.stop();
     }
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAgentHttp } from '../helpers/agents.js';
 import { writeGatewayConfig } from '../helpers/config.js';
 import { gatewayForFile, startGateway, type GatewayProcess } from '../helpers/gateway.js';
-import { pollUntil, post, taskSession, terminal, TASKS, type Json } from '../helpers/tasks.js';
+import { listen, pollUntil, post, taskSession, terminal, TASKS, type Json } from '../helpers/tasks.js';
 import { ROOT, tempDir } from '../helpers/paths.js';
 
 // Upstream tasks (the MCP tasks extension) through Airlock: the conformance fixture, whose task
@@ -124,5 +124,35 @@ describe('a task of a stdio upstream, asked about on another Airlock process', (
     const taskId = String(created.result!['taskId']);
     const done = await pollUntil(other.mcpUrl, TOKEN, taskId, terminal);
     expect(done).toMatchObject({ status: 'completed', result: { content: [{ text: 'Computed relayed after 1s' }] } });
+  });
+
+  it('sends notifications/tasks for it on a listen stream of that other process, to its grant only', async () => {
+    const created = await post(fixture.get().mcpUrl, TOKEN, 'tools/call', {
+      name: 'jobs__slow_compute',
+      arguments: { seconds: 2, label: 'listened' },
+    });
+    const taskId = String(created.result!['taskId']);
+    const foreign = await listen(other.mcpUrl, OTHER_TOKEN, { taskIds: [taskId] });
+    const refused = await foreign.next((m) => m['method'] === 'notifications/subscriptions/acknowledged');
+    expect((refused['params'] as Json)['notifications']).toEqual({});
+    foreign.close();
+    const stream = await listen(other.mcpUrl, TOKEN, { taskIds: [taskId] });
+    try {
+      const ack = await stream.next((m) => m['method'] === 'notifications/subscriptions/acknowledged');
+      expect(ack['params']).toMatchObject({ notifications: { taskIds: [taskId] } });
+      const isTask = (status: string) => (m: Json) =>
+        m['method'] === 'notifications/tasks' && (m['params'] as Json)['status'] === status;
+      // Its state at once, then its end, as the upstream reports them.
+      expect((await stream.next(isTask('working')))['params']).toMatchObject({ taskId });
+      const done = await stream.next(isTask('completed'));
+      expect(done['params']).toMatchObject({
+        taskId,
+        result: { content: [{ text: 'Computed listened after 2s' }] },
+        _meta: { 'io.modelcontextprotocol/subscriptionId': expect.anything() },
+      });
+      expect(done['params']).not.toHaveProperty('resultType');
+    } finally {
+      stream.close();
+    }
   });
 });
