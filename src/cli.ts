@@ -8,6 +8,8 @@ import {
   approvalsCommand,
   auditCommand,
   checkCommand,
+  explainCommand,
+  initCommand,
   limitsCommand,
   serveCommand,
   standinCommand,
@@ -17,7 +19,9 @@ const program = new Command('airlock')
   .description('MCP policy gateway: allow, deny, rate-limit and hold agent tool calls for human approval')
   .showHelpAfterError()
   .addCommand(serveCommand())
+  .addCommand(initCommand())
   .addCommand(checkCommand())
+  .addCommand(explainCommand())
   .addCommand(limitsCommand())
   .addCommand(approvalsCommand())
   .addCommand(auditCommand())

@@ -41,6 +41,14 @@ export const AuditDetailsSchemas = {
     rule: z.string(),
     action: z.enum(['allow', 'deny', 'require_approval']),
     reason: z.string().optional(),
+    /** The tool's risk class (src/risk): absent for prompts and resources, and in older events. */
+    risk: z
+      .object({
+        category: z.enum(['read', 'write', 'destructive']),
+        level: z.enum(['low', 'medium', 'high']),
+        open_world: z.boolean(),
+      })
+      .optional(),
   }),
   'call.rate_limited': z.object({
     rule: z.string().optional(),

@@ -1,93 +1,141 @@
+import type { Tool } from '@modelcontextprotocol/server';
 import { Command } from 'commander';
-import { UpstreamConnection } from '../mcp/index.js';
-import { classify, loadPolicyFile, unmatchedRules, type ToolClassification } from '../policy/index.js';
-import { silentLogger, formatDuration } from '../shared/index.js';
+import {
+  classify,
+  loadPolicyFile,
+  unmatchedRules,
+  type CompiledPolicy,
+  type ToolClassification,
+} from '../policy/index.js';
+import { classifyTool, type RiskClass } from '../risk/index.js';
+import { silentLogger } from '../shared/index.js';
 import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
+import { describeDecision, effect, renderTable, riskCell } from './decision-table.js';
 import { exitOnError } from './process.js';
+import { listUpstreamTools } from './upstream-tools.js';
 
 interface CheckedTool {
   server: string;
   tool: string;
+  risk: RiskClass;
   decision: ToolClassification;
 }
 
-/** `airlock check <policy>`: validate a policy, then show what it decides for every upstream tool. */
+interface CheckOptions extends ConfigOptions {
+  json?: boolean;
+  against?: string;
+}
+
+/** `airlock check <policy> [--against current.json]`: validate a policy, show or diff what it decides for every upstream tool. */
 export function checkCommand(): Command {
   return configOptions(new Command('check'))
-    .description('Validate a policy file and print the effective decision for every tool of the configured upstreams')
+    .description(
+      'Validate a policy file and print the effective decision and risk class of every tool of the configured upstreams',
+    )
     .argument('<policy>', 'policy file to check')
+    .option('--against <current>', 'list only the tools whose effective decision differs from this policy file')
     .option('--json', 'print the decisions as JSON')
-    .action(async (policyFile: string, options: ConfigOptions & { json?: boolean }) => {
+    .action(async (policyFile: string, options: CheckOptions) => {
       await exitOnError(silentLogger(), async () => {
         const policy = loadPolicyFile(policyFile);
+        const current = options.against === undefined ? undefined : loadPolicyFile(options.against);
         const { config } = loadCliConfig(options);
-        const { toolsByServer, unreachable } = await listUpstreamTools(config.upstreams);
-        const checked: CheckedTool[] = [...toolsByServer].flatMap(([server, tools]) =>
-          tools.map((tool) => ({ server, tool, decision: classify(policy, server, tool) })),
-        );
-        // With an upstream's tools unknown, no rule can be said to match nothing.
-        const warnings =
-          unreachable.length > 0
-            ? []
-            : unmatchedRules(policy, toolsByServer).map(
-                (rule) => `rule ${rule} matches no tool of the configured upstreams`,
-              );
+        const { toolsByServer, unreachable } = await listUpstreamTools(config);
         const errors = unreachable.map((u) => `upstream ${u.name}: ${u.error}; its tools were not checked`);
         if (errors.length > 0) process.exitCode = 1;
-        if (options.json) {
-          process.stdout.write(
-            JSON.stringify({ policy: policyFile, valid: true, tools: checked, warnings, errors }, null, 2) + '\n',
-          );
-          return;
-        }
-        process.stdout.write(`${policyFile}: valid (default ${policy.default})\n\n${renderTable(checked)}\n`);
-        for (const warning of warnings) process.stdout.write(`warning: ${warning}\n`);
+        const checked = checkTools(policy, toolsByServer);
+        if (current !== undefined)
+          printDiff(policyFile, options.against!, checked, checkTools(current, toolsByServer), options);
+        else printCheck(policyFile, policy, checked, toolsByServer, unreachable.length > 0, errors, options);
         for (const error of errors) process.stderr.write(`airlock: ${error}\n`);
       });
     });
 }
 
-/** Each upstream's tool names, and the upstreams that could not be listed (with why). */
-async function listUpstreamTools(
-  upstreams: Record<string, ConstructorParameters<typeof UpstreamConnection>[1]>,
-): Promise<{ toolsByServer: Map<string, string[]>; unreachable: { name: string; error: string }[] }> {
-  const connections = Object.entries(upstreams).map(
-    ([name, config]) => new UpstreamConnection(name, config, silentLogger()),
+function checkTools(policy: CompiledPolicy, toolsByServer: Map<string, Tool[]>): CheckedTool[] {
+  return [...toolsByServer].flatMap(([server, tools]) =>
+    tools.map((tool) => ({
+      server,
+      tool: tool.name,
+      risk: classifyTool(tool),
+      decision: classify(policy, server, tool.name),
+    })),
   );
-  try {
-    await Promise.all(connections.map((c) => c.start()));
-    const ready = connections.filter((c) => c.state === 'ready');
-    return {
-      toolsByServer: new Map(ready.map((c) => [c.name, c.tools.map((t) => t.name)])),
-      unreachable: connections
-        .filter((c) => c.state !== 'ready')
-        .map((c) => ({ name: c.name, error: c.lastError ?? `did not answer (${c.state})` })),
-    };
-  } finally {
-    await Promise.all(connections.map((c) => c.close()));
-  }
 }
 
-function renderTable(rows: CheckedTool[]): string {
-  const lines = rows.map((row) => {
-    const d = row.decision;
-    const action = d.hidden ? 'deny (hidden)' : d.action + (d.conditional ? ' (conditional)' : '');
-    const limits = d.limits.map((l) => `${l.counter} ${l.max}/${l.window} per ${l.scope}`).join(', ') || '-';
-    const approval = d.approval
-      ? `${d.approval.minApprovals} of ${d.approval.approvers.join(' ')}, expires ${formatDuration(d.approval.timeoutMs)}`
-      : '-';
+function printCheck(
+  policyFile: string,
+  policy: CompiledPolicy,
+  checked: CheckedTool[],
+  toolsByServer: Map<string, Tool[]>,
+  someUnreachable: boolean,
+  errors: string[],
+  options: CheckOptions,
+): void {
+  // With an upstream's tools unknown, no rule can be said to match nothing.
+  const names = new Map([...toolsByServer].map(([server, tools]) => [server, tools.map((t) => t.name)]));
+  const warnings = someUnreachable
+    ? []
+    : unmatchedRules(policy, names).map((rule) => `rule ${rule} matches no tool of the configured upstreams`);
+  if (options.json) {
+    process.stdout.write(
+      JSON.stringify({ policy: policyFile, valid: true, tools: checked, warnings, errors }, null, 2) + '\n',
+    );
+    return;
+  }
+  const rows = checked.map(({ server, tool, risk, decision: d }) => {
+    const { decision, limits, approval } = describeDecision(d);
     return [
-      row.server,
-      row.tool,
-      action,
+      server,
+      tool,
+      riskCell(risk),
+      decision,
       limits,
       approval,
       d.rule + (d.reason && d.action === 'deny' ? `: ${d.reason}` : ''),
     ];
   });
-  const header = ['SERVER', 'TOOL', 'DECISION', 'LIMITS', 'APPROVAL', 'RULE'];
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const render = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [render(header), ...lines.map(render)].join('\n');
+  const header = ['SERVER', 'TOOL', 'RISK', 'DECISION', 'LIMITS', 'APPROVAL', 'RULE'];
+  process.stdout.write(`${policyFile}: valid (default ${policy.default})\n\n${renderTable(header, rows)}\n`);
+  for (const warning of warnings) process.stdout.write(`warning: ${warning}\n`);
+}
+
+/** The tools whose effective decision (action, limits, approval, hidden) differs between the two policies. */
+function printDiff(
+  policyFile: string,
+  againstFile: string,
+  candidate: CheckedTool[],
+  current: CheckedTool[],
+  options: CheckOptions,
+): void {
+  const changes = candidate.flatMap((row, i) => {
+    const before = current[i]!;
+    return effect(before.decision) === effect(row.decision) ? [] : [{ ...row, current: before.decision }];
+  });
+  if (options.json) {
+    const tools = changes.map((c) => ({
+      server: c.server,
+      tool: c.tool,
+      risk: c.risk,
+      current: c.current,
+      candidate: c.decision,
+    }));
+    process.stdout.write(
+      JSON.stringify({ policy: policyFile, against: againstFile, valid: true, changes: tools }, null, 2) + '\n',
+    );
+    return;
+  }
+  const heading = `${policyFile} against ${againstFile}: valid; ${changes.length} of ${candidate.length} tools change`;
+  if (changes.length === 0) {
+    process.stdout.write(`${heading}\n`);
+    return;
+  }
+  const rows = changes.map((c) => [
+    c.server,
+    c.tool,
+    riskCell(c.risk),
+    `${effect(c.current)} (${c.current.rule})`,
+    `${effect(c.decision)} (${c.decision.rule})`,
+  ]);
+  process.stdout.write(`${heading}\n\n${renderTable(['SERVER', 'TOOL', 'RISK', 'CURRENT', 'NEW'], rows)}\n`);
 }

@@ -5,6 +5,8 @@
 export { approvalsCommand } from './approvals-command.js';
 export { auditCommand } from './audit-command.js';
 export { checkCommand } from './check-command.js';
+export { explainCommand } from './explain-command.js';
+export { initCommand } from './init-command.js';
 export { limitsCommand } from './limits-command.js';
 export { serveCommand } from './serve-command.js';
 export { standinCommand } from './standin-command.js';

@@ -140,6 +140,7 @@ export class CallPipeline {
         rule: decision.rule,
         action: decision.action,
         ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+        risk: { category: entry.risk.category, level: entry.risk.level, open_world: entry.risk.openWorld },
       }),
     );
     if (refused) return refused;

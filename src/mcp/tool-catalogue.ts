@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Prompt, Tool } from '@modelcontextprotocol/server';
+import { classifyTool, type RiskClass } from '../risk/index.js';
 import type { Logger } from '../shared/index.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 
@@ -11,6 +12,8 @@ export interface CatalogueEntry {
   upstreamTool: string;
   upstream: UpstreamConnection;
   tool: Tool;
+  /** Its risk class (from its annotations, name and description), for audit events. */
+  risk: RiskClass;
 }
 
 /** A prompt as agents see it, and where it really lives. */
@@ -103,7 +106,7 @@ export class ToolCatalogue extends EventEmitter<{ changed: []; promptsChanged: [
     const { entries, collisions } = this.byAgentName(
       'tool',
       (u) => u.tools,
-      (name, tool, upstream) => ({ name, upstreamTool: tool.name, upstream, tool }),
+      (name, tool, upstream) => ({ name, upstreamTool: tool.name, upstream, tool, risk: classifyTool(tool) }),
     );
     this.entries = entries;
     const before = JSON.stringify(this.toolCollisions);

@@ -8,6 +8,8 @@ export {
   type Condition,
   type Limit,
   type Policy,
+  type PolicyInput,
+  type RuleInput,
   type AccessRule,
   type Rule,
   type Scope,
@@ -21,7 +23,7 @@ export {
   type NormalizedApproval,
   type NormalizedLimit,
 } from './compile.js';
-export { loadPolicyFile, type PolicyErrorCode } from './load.js';
+export { loadPolicyFile, parsePolicy, type PolicyErrorCode } from './load.js';
 export type { PolicyIssue } from './issues.js';
 export { type PolicyWatch, type PolicyWatchHandlers } from './watch.js';
 export { classify, evaluate, type Decision, type ToolCall, type ToolClassification } from './evaluate.js';

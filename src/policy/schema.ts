@@ -299,6 +299,9 @@ export const PolicySchema = strict({
 export type Policy = z.infer<typeof PolicySchema>;
 export type ServerSection = z.infer<typeof ServerSectionSchema>;
 export type Rule = z.infer<typeof RuleSchema>;
+/** A policy and a rule as written in a file (defaults not yet filled in): what `airlock init` writes. */
+export type PolicyInput = z.input<typeof PolicySchema>;
+export type RuleInput = z.input<typeof RuleSchema>;
 export type AccessRule = z.infer<typeof AccessRuleSchema>;
 export type Limit = z.infer<typeof LimitSchema>;
 export type RateLimit = z.infer<typeof RateLimitSchema>;

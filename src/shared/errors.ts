@@ -30,6 +30,10 @@ export const ERROR_CODES = [
   'max_pending_reached',
   'not_executable',
   'approvals_unavailable',
+  // policy tooling (init, explain, replay)
+  'init_needs_approvers',
+  'init_refused',
+  'tool_not_found',
 ] as const;
 
 export type AirlockErrorCode = (typeof ERROR_CODES)[number];

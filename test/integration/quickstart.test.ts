@@ -66,7 +66,7 @@ describe('the embedded default', () => {
 });
 
 describe('airlock check', () => {
-  it('prints each stand-in tool with its effective decision and the rule that matched', () => {
+  it('prints each stand-in tool with its risk class, its effective decision and the rule that matched', () => {
     const run = spawnSync(process.execPath, [CLI, 'check', 'policies/mlflow.json'], {
       encoding: 'utf8',
       cwd: join(CLI, '..', '..'),
@@ -74,10 +74,10 @@ describe('airlock check', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/policies\/mlflow\.json: valid \(default deny\)/);
     expect(run.stdout).toMatch(
-      /mlflow\s+copy_model_version\s+require_approval\s+.*copy_model_version_rate 30\/minute per grant.*\/tools\/copy_model_version/,
+      /mlflow\s+copy_model_version\s+write\/medium\s+require_approval\s+.*copy_model_version_rate 30\/minute per grant.*\/tools\/copy_model_version/,
     );
-    expect(run.stdout).toMatch(/mlflow\s+delete_run\s+deny\s+.*\/tools\/delete_\*: Destructive/);
-    expect(run.stdout).toMatch(/mlflow\s+get_experiments\s+allow\s/);
+    expect(run.stdout).toMatch(/mlflow\s+delete_run\s+destructive\/high\s+deny\s+.*\/tools\/delete_\*: Destructive/);
+    expect(run.stdout).toMatch(/mlflow\s+get_experiments\s+read\/low\s+allow\s/);
     expect(run.stdout.match(/^mlflow\s/gm)).toHaveLength(40);
   });
 
