@@ -11,6 +11,7 @@ import {
   explainCommand,
   initCommand,
   limitsCommand,
+  replayCommand,
   serveCommand,
   standinCommand,
 } from './cli/index.js';
@@ -25,6 +26,7 @@ const program = new Command('airlock')
   .addCommand(limitsCommand())
   .addCommand(approvalsCommand())
   .addCommand(auditCommand())
+  .addCommand(replayCommand())
   .addCommand(standinCommand());
 
 await program.parseAsync(process.argv);

@@ -13,6 +13,7 @@ import { z } from 'zod';
 export const AUDIT_EVENT_TYPES = [
   'call.received',
   'policy.decided',
+  'policy.shadowed',
   'call.rate_limited',
   'call.refused',
   'approval.requested',
@@ -49,6 +50,17 @@ export const AuditDetailsSchemas = {
         open_world: z.boolean(),
       })
       .optional(),
+  }),
+  /** What the policy's shadow parts (`mode: "shadow"`) would have done instead; the call was not affected. */
+  'policy.shadowed': z.object({
+    would: z.enum(['deny', 'require_approval', 'allow', 'limit']),
+    /** The deciding rule of the shadow view (for `limit`, the limit's rule). */
+    rule: z.string(),
+    reason: z.string().optional(),
+    counter: z.string().optional(),
+    max: z.number().optional(),
+    window: z.string().optional(),
+    retry_after_ms: z.number().optional(),
   }),
   'call.rate_limited': z.object({
     rule: z.string().optional(),
@@ -150,6 +162,7 @@ const details = AuditDetailsSchemas;
 export const AuditEventSchema = z.discriminatedUnion('type', [
   base.extend({ type: z.literal('call.received') }).extend(details['call.received'].shape),
   base.extend({ type: z.literal('policy.decided') }).extend(details['policy.decided'].shape),
+  base.extend({ type: z.literal('policy.shadowed') }).extend(details['policy.shadowed'].shape),
   base.extend({ type: z.literal('call.rate_limited') }).extend(details['call.rate_limited'].shape),
   base.extend({ type: z.literal('call.refused') }).extend(details['call.refused'].shape),
   base.extend({ type: z.literal('approval.requested') }).extend(details['approval.requested'].shape),
@@ -171,7 +184,19 @@ export type AuditDetails<T extends AuditEventType> = z.infer<(typeof AuditDetail
  * human decision, or what happened instead; undefined for events that decide nothing.
  */
 export type AuditDecision =
-  'allow' | 'deny' | 'require_approval' | 'approved' | 'denied' | 'expired' | 'withdrawn' | 'rate_limited' | 'refused';
+  | 'allow'
+  | 'deny'
+  | 'require_approval'
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'withdrawn'
+  | 'rate_limited'
+  | 'refused'
+  | 'would_deny'
+  | 'would_limit'
+  | 'would_require_approval'
+  | 'would_allow';
 export const AUDIT_DECISIONS: readonly AuditDecision[] = [
   'allow',
   'deny',
@@ -182,6 +207,10 @@ export const AUDIT_DECISIONS: readonly AuditDecision[] = [
   'withdrawn',
   'rate_limited',
   'refused',
+  'would_deny',
+  'would_limit',
+  'would_require_approval',
+  'would_allow',
 ];
 
 export function decisionOf(event: AuditEvent): AuditDecision | undefined {
@@ -190,6 +219,8 @@ export function decisionOf(event: AuditEvent): AuditDecision | undefined {
       return event.action;
     case 'call.denied_repeatedly':
       return 'deny';
+    case 'policy.shadowed':
+      return `would_${event.would}`;
     case 'approval.decided':
       return event.decision === 'approval_counted' ? undefined : event.decision;
     case 'approval.expired':

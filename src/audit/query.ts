@@ -83,6 +83,8 @@ function describeEvent(event: AuditEvent): string {
       return argsText(event);
     case 'policy.decided':
       return `${event.action} ${event.rule}${reason(event.reason)}`;
+    case 'policy.shadowed':
+      return `would ${event.would === 'limit' ? `rate-limit (${event.counter} ${event.max}/${event.window})` : event.would} ${event.rule}${reason(event.reason)}`;
     case 'call.denied_repeatedly':
       return `deny ${event.rule}${reason(event.reason)} · ${event.count === 1 ? 'once more' : `${event.count} more times`} with the same arguments, ${event.since} – ${event.until}`;
     case 'call.rate_limited':

@@ -21,6 +21,13 @@ export function mention(who: string): string {
   return escapeSlack(who);
 }
 
+const SHADOW_VERBS = {
+  deny: 'denied',
+  require_approval: 'held for approval',
+  allow: 'allowed',
+  limit: 'rate-limited',
+} as const;
+
 /**
  * The compact line for one event, or undefined for events the channel does not show (received,
  * forwarded, allow and require_approval decisions — the request and outcome lines cover them —
@@ -34,6 +41,8 @@ export function slackLine(event: AuditEvent, now: number = Date.now()): string |
       return event.action === 'deny'
         ? `🚫 ${who} denied by policy (${escapeSlack(event.rule)})${why(event.reason)}`
         : undefined;
+    case 'policy.shadowed':
+      return `👻 ${who} would be ${SHADOW_VERBS[event.would]} by a shadow rule (${escapeSlack(event.rule)})${why(event.reason)}`;
     case 'call.denied_repeatedly':
       return `🚫 ${who} denied by policy ${event.count === 1 ? 'once more' : `${event.count} more times`} with the same arguments (${escapeSlack(event.rule)}) since ${formatClock(Date.parse(event.since), now)}`;
     case 'call.rate_limited':

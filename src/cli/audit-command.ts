@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { Redis } from 'ioredis';
 import {
   describeSource,
   followChains,
@@ -21,18 +20,15 @@ import {
   type AuditQuery,
   type ChainSource,
 } from '../audit/index.js';
-import type { AuditConfig } from '../config/index.js';
-import { auditStreamKey, embeddedRedisRunning, withConfiguredRedis } from '../redis/index.js';
-import { AirlockError, describeError, createLogger, type Logger } from '../shared/index.js';
+import { AirlockError, createLogger, type Logger } from '../shared/index.js';
 import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
+import { configuredChains, parseSource, withSource, type Source } from './audit-source.js';
 import { exitOnError } from './process.js';
 
 interface CommonOptions extends ConfigOptions {
   source?: 'file' | 'stream';
   json?: boolean;
 }
-
-type Source = { kind: 'file'; chains: ChainSource } | { kind: 'stream'; redis: Redis; key: string };
 
 type TailOptions = CommonOptions & { lines: number; follow?: boolean };
 type QueryOptions = CommonOptions & {
@@ -198,13 +194,6 @@ function buildQuery(options: {
   return query;
 }
 
-/** The chains to read: exactly audit.file when set, else every chain of audit.dir. */
-function configuredChains(audit: AuditConfig): ChainSource {
-  if (audit.file !== undefined) return { file: audit.file };
-  if (audit.dir === undefined) throw new AirlockError('config_invalid', 'no audit.dir in the loaded config');
-  return { dir: audit.dir };
-}
-
 /** One line per chain (`<instance>: OK: …` or `<instance>: audit chain broken: …`); true when any is broken. */
 function verifyChains(source: ChainSource): boolean {
   const chains = listChains(source);
@@ -230,40 +219,8 @@ function printVerified(files: readonly string[], label: string): boolean {
   return !result.ok;
 }
 
-/**
- * The stream when asked for, or by default when Redis is configured (or the data directory's
- * embedded one is running) and answers; otherwise the files. An explicit `--source stream` fails
- * if Redis does not answer.
- */
-async function withSource(options: CommonOptions, log: Logger, body: (source: Source) => Promise<void>): Promise<void> {
-  const loaded = loadCliConfig(options);
-  const files: Source = { kind: 'file', chains: configuredChains(loaded.config.audit) };
-  if (options.source === 'file') return body(files);
-  if (
-    options.source === undefined &&
-    loaded.config.redis === undefined &&
-    !(await embeddedRedisRunning(loaded.dataDir))
-  )
-    return body(files);
-  try {
-    await withConfiguredRedis(loaded, log, ({ client, prefix }) =>
-      body({ kind: 'stream', redis: client, key: auditStreamKey(prefix) }),
-    );
-  } catch (error) {
-    if (options.source === 'stream' || !(error instanceof AirlockError && error.code === 'redis_unavailable'))
-      throw error;
-    process.stderr.write(`airlock: ${describeError(error)}; reading the audit files instead\n`);
-    await body(files);
-  }
-}
-
 function printer(json: boolean | undefined): (event: AuditEvent) => void {
   return (event) => process.stdout.write(`${json ? JSON.stringify(event) : formatEvent(event)}\n`);
-}
-
-function parseSource(value: string): 'file' | 'stream' {
-  if (value !== 'file' && value !== 'stream') throw new InvalidArgumentError('expected "file" or "stream"');
-  return value;
 }
 
 function parseCount(value: string): number {

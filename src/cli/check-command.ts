@@ -76,27 +76,31 @@ function printCheck(
   const names = new Map([...toolsByServer].map(([server, tools]) => [server, tools.map((t) => t.name)]));
   const warnings = someUnreachable
     ? []
-    : unmatchedRules(policy, names).map((rule) => `rule ${rule} matches no tool of the configured upstreams`);
+    : unmatchedRules(policy.shadow ?? policy, names).map(
+        (rule) => `rule ${rule} matches no tool of the configured upstreams`,
+      );
   if (options.json) {
     process.stdout.write(
       JSON.stringify({ policy: policyFile, valid: true, tools: checked, warnings, errors }, null, 2) + '\n',
     );
     return;
   }
+  // Shadow parts (mode: "shadow") decide nothing: their column says what they would decide instead.
+  const full = policy.shadow;
   const rows = checked.map(({ server, tool, risk, decision: d }) => {
     const { decision, limits, approval } = describeDecision(d);
-    return [
-      server,
-      tool,
-      riskCell(risk),
-      decision,
-      limits,
-      approval,
-      d.rule + (d.reason && d.action === 'deny' ? `: ${d.reason}` : ''),
-    ];
+    const rule = d.rule + (d.reason && d.action === 'deny' ? `: ${d.reason}` : '');
+    const row = [server, tool, riskCell(risk), decision, limits, approval];
+    if (full === undefined) return [...row, rule];
+    const shadow = classify(full, server, tool);
+    return [...row, effect(shadow) === effect(d) ? '-' : `would ${effect(shadow)} (${shadow.rule})`, rule];
   });
-  const header = ['SERVER', 'TOOL', 'RISK', 'DECISION', 'LIMITS', 'APPROVAL', 'RULE'];
+  const header = ['SERVER', 'TOOL', 'RISK', 'DECISION', 'LIMITS', 'APPROVAL', ...(full ? ['SHADOW'] : []), 'RULE'];
   process.stdout.write(`${policyFile}: valid (default ${policy.default})\n\n${renderTable(header, rows)}\n`);
+  if (policy.document.mode === 'shadow')
+    process.stdout.write(
+      'warning: the whole policy is in shadow mode: every call is allowed, and what the policy would do is only audited\n',
+    );
   for (const warning of warnings) process.stdout.write(`warning: ${warning}\n`);
 }
 

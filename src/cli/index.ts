@@ -8,5 +8,6 @@ export { checkCommand } from './check-command.js';
 export { explainCommand } from './explain-command.js';
 export { initCommand } from './init-command.js';
 export { limitsCommand } from './limits-command.js';
+export { replayCommand } from './replay-command.js';
 export { serveCommand } from './serve-command.js';
 export { standinCommand } from './standin-command.js';

@@ -13,4 +13,5 @@ export {
   type ReserveResult,
 } from './rate-limiter.js';
 export { LimitsUnavailableError } from './errors.js';
+export { LimitSimulator } from './simulator.js';
 export { rateLimitedMessage, type RateLimitedMessage } from './outcome.js';

@@ -6,6 +6,7 @@ import { evaluate } from '../policy/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import { holdForApproval, type ApprovalStepDeps } from './approval-step.js';
 import { logContext, type CallContext, type Caller, type HandlerExtra } from './call-context.js';
+import { auditShadow } from './shadow-step.js';
 import { reserveLimits } from './limits-step.js';
 import { fitOutputSchema, outcome, policyDenial } from './outcomes.js';
 import { resumeHeld, runUpstream } from './upstream-step.js';
@@ -119,7 +120,8 @@ export class CallPipeline {
     });
     void trail.emit('call.received', continuation(round));
 
-    const decision = evaluate(policies.policyFor(caller.grant), {
+    const policy = policies.policyFor(caller.grant);
+    const decision = evaluate(policy, {
       server: entry.upstream.name,
       tool: entry.upstreamTool,
       args,
@@ -144,6 +146,21 @@ export class CallPipeline {
       }),
     );
     if (refused) return refused;
+    // What shadow rules would do: audited beside the decision, never waited on.
+    void auditShadow(
+      this.deps.limiter,
+      {
+        policy,
+        decision,
+        server: entry.upstream.name,
+        tool: entry.upstreamTool,
+        args,
+        grant: caller.grant.name,
+        session: caller.sessionId,
+        trail,
+      },
+      log,
+    );
     const { result, admitted } = await this.admit(call, round.payload);
     if (admitted === undefined) return result;
     const sealed = { t: `tools/call ${params.name}`, c: round.payload?.c ?? trail.callId, h: trail.argsSha256 };

@@ -2,6 +2,7 @@ import { parseDuration } from '../shared/index.js';
 import picomatch from 'picomatch';
 import { compileCondition, type CompiledCondition } from './conditions.js';
 import { jsonPointer } from './issues.js';
+import { hasShadow, withoutShadow } from './shadow.js';
 import {
   type Action,
   type Approval,
@@ -96,6 +97,8 @@ export interface CompiledPolicy {
   readonly servers: ReadonlyMap<string, CompiledSection>;
   /** The parsed file, defaults applied (for `airlock check` and the console). */
   readonly document: Policy;
+  /** With shadow parts (`mode: "shadow"`): the policy as if they were enforced (shadow.ts). */
+  readonly shadow?: CompiledPolicy;
 }
 
 /** A validated duration or window (schema.ts) in milliseconds, and its text for messages. */
@@ -208,6 +211,12 @@ function deepFreeze<T>(value: T): T {
 
 /** A validated policy (PolicySchema output) → its immutable compiled form. */
 export function compilePolicy(policy: Policy, source = '(inline policy)'): CompiledPolicy {
+  if (!hasShadow(policy)) return compileView(policy, source, policy);
+  return compileView(withoutShadow(policy), source, policy, compileView(policy, source, policy));
+}
+
+/** One view of a policy: what it decides; `document` is always the file as written. */
+function compileView(policy: Policy, source: string, document: Policy, shadow?: CompiledPolicy): CompiledPolicy {
   const { default: _ignored, ...root } = policy;
   const servers = new Map(
     Object.entries(policy.servers ?? {}).map(([name, section]) => [
@@ -221,6 +230,7 @@ export function compilePolicy(policy: Policy, source = '(inline policy)'): Compi
     default: policy.default,
     root: compileSection(root, '', ''),
     servers,
-    document: deepFreeze(structuredClone(policy)),
+    document: deepFreeze(structuredClone(document)),
+    ...(shadow === undefined ? {} : { shadow }),
   });
 }

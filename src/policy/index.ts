@@ -29,4 +29,5 @@ export { type PolicyWatch, type PolicyWatchHandlers } from './watch.js';
 export { classify, evaluate, type Decision, type ToolCall, type ToolClassification } from './evaluate.js';
 export { accessVisible, decideAccess, type AccessDecision, type AccessKind } from './access.js';
 export { unmatchedRules } from './unmatched-rules.js';
+export { shadowOnlyLimits, shadowVerdict, type ShadowVerdict } from './shadow.js';
 export { PolicySet, type PolicyGrant, type PolicyLog } from './policy-set.js';

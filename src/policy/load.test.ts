@@ -43,7 +43,7 @@ describe('parsePolicy', () => {
   it('reports an unknown key at the key, with the keys allowed there', () => {
     const error = errorOf({ tools: { foo: { actoin: 'deny' } } });
     expect(error.message).toBe(
-      'policies/x.json: /tools/foo/actoin: unknown key (allowed here: action, reason, limits, rate_limit, require, deny_if, approval)',
+      'policies/x.json: /tools/foo/actoin: unknown key (allowed here: action, reason, limits, rate_limit, require, deny_if, approval, mode)',
     );
   });
 

@@ -204,6 +204,12 @@ const DefaultActionSchema = z
   .enum(['allow', 'deny'])
   .meta({ description: 'What happens to a tool that no rule matches.' });
 
+/** `shadow`: evaluated and audited (policy.shadowed), never deciding; see src/policy/shadow.ts. */
+const ModeSchema = z.enum(['enforce', 'shadow'], expecting('"enforce" or "shadow"')).optional().meta({
+  description:
+    'shadow: evaluated and audited as would_deny, would_limit, would_require_approval, but not enforced (its limits count on shadow counters). Default: enforce.',
+});
+
 export const RuleSchema = strict({
   action: ActionSchema.default('allow'),
   reason: z.string().optional().meta({ description: 'Shown to the agent and to approvers.' }),
@@ -215,6 +221,7 @@ export const RuleSchema = strict({
     .meta({ description: 'Every condition must hold, or the call is denied.' }),
   deny_if: z.array(ConditionSchema).optional().meta({ description: 'Any condition that holds denies the call.' }),
   approval: ApprovalSchema.optional(),
+  mode: ModeSchema,
 })
   .superRefine((rule, ctx) => {
     if (rule.approval !== undefined && rule.action !== 'require_approval') {
@@ -271,6 +278,7 @@ export const ServerSectionSchema = strict({
   tools: ToolsSchema.optional(),
   prompts: PromptsSchema.optional(),
   resources: ResourcesSchema.optional(),
+  mode: ModeSchema,
 }).meta({
   id: 'ServerSection',
   title: 'Server section',
@@ -291,6 +299,7 @@ export const PolicySchema = strict({
     .record(z.string().min(1, 'expected an upstream name'), ServerSectionSchema)
     .optional()
     .meta({ description: 'Per-upstream sections, by the upstream names of airlock.config.json.' }),
+  mode: ModeSchema,
 }).meta({
   title: 'Airlock policy',
   description: 'Which MCP tools agents may call, under which limits, and which need a human.',

@@ -23,6 +23,7 @@ export function makeEvent<T extends AuditEventType>(type: T, over: Partial<Audit
   const own: Record<AuditEventType, object> = {
     'call.received': {},
     'policy.decided': { rule: '/tools/copy_model_version', action: 'allow' },
+    'policy.shadowed': { would: 'deny', rule: '/tools/copy_model_version', reason: 'tightened' },
     'call.rate_limited': {
       rule: '/tools/copy_model_version',
       counter: 'copy_rate',
