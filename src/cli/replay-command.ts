@@ -53,7 +53,7 @@ function render(policy: string, where: string, report: ReplayReport): string {
   const changed = report.compared - report.unchanged;
   const span = report.from ? ` from ${report.from} to ${report.to}` : '';
   const lines = [
-    `${policy} over ${report.calls} tool calls${span} (${where}): ${changed} decisions would change, ${report.unchanged} stay`,
+    `${policy} over ${report.calls} tool calls${span} (${where}): ${changed} decision${changed === 1 ? '' : 's'} would change, ${report.unchanged} stay`,
   ];
   if (report.changes.length > 0) {
     const rows = report.changes.map((c) => [
