@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { STANDIN_DESTRUCTIVE_TOOLS } from '../../test/helpers/standin.js';
 import { classifyTool, type ClassifiedTool } from './index.js';
 
 const standinTools = (
@@ -20,14 +21,7 @@ describe('risk classes of the 40 MLflow tools (the stand-in publishes mlflow-mcp
 
   it('classes the tools annotated destructive as destructive, high risk', () => {
     const destructive = standinTools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
-    expect(destructive.sort()).toEqual([
-      'delete_experiment',
-      'delete_model_alias',
-      'delete_model_version',
-      'delete_registered_model',
-      'delete_run',
-      'transition_model_version_stage',
-    ]);
+    expect(destructive.sort()).toEqual([...STANDIN_DESTRUCTIVE_TOOLS]);
     for (const name of destructive)
       expect(classes.get(name), name).toMatchObject({ category: 'destructive', level: 'high', source: 'annotations' });
   });

@@ -247,28 +247,35 @@ describe('a held call as an MCP task', () => {
   });
 });
 
+/** A gateway config of a test's own (the fixture upstream, a deny-by-default policy of `tools`, its own prefix) and an engine on it. */
+async function ownSetup(name: string, tools: Record<string, unknown>, approvals?: Record<string, unknown>) {
+  const ownPrefix = randomPrefix();
+  const config = writeGatewayConfig(
+    dir,
+    {
+      upstreams: { fixture: upstreams.fixture(callLog) },
+      policy: writeJson(join(dir, `${name}-policy.json`), { version: '1', default: 'deny', tools }),
+      grants: [{ name: 'agent', token: TOKEN }],
+      ...(approvals ? { approvals } : {}),
+    },
+    { name, prefix: ownPrefix },
+  );
+  const engine = await startEngine({
+    redisUrl: `unix://${inject('redisPath')}`,
+    prefix: ownPrefix,
+    processJobs: false,
+  });
+  return { config, prefix: ownPrefix, engine };
+}
+
 describe('an approved task whose Airlock process dies while running it', () => {
   it('ends failed with the outcome unknown, and is never run twice', async () => {
-    const own = writeGatewayConfig(
-      dir,
-      {
-        upstreams: { fixture: upstreams.fixture(callLog) },
-        policy: writeJson(join(dir, 'kill-policy.json'), {
-          version: '1',
-          default: 'deny',
-          tools: { slow: approval('10m') },
-        }),
-        grants: [{ name: 'agent', token: TOKEN }],
-        approvals: { execution_lease: '2s' },
-      },
-      { name: 'kill', prefix: randomPrefix() },
+    const { config: own, engine: ownEngine } = await ownSetup(
+      'kill',
+      { slow: approval('10m') },
+      { execution_lease: '2s' },
     );
     const doomed = await startGateway({ config: own });
-    const ownEngine = await startEngine({
-      redisUrl: `unix://${inject('redisPath')}`,
-      prefix: JSON.parse(readFileSync(own, 'utf8')).redis.prefix,
-      processJobs: false,
-    });
     let survivor: GatewayProcess | undefined;
     try {
       const taskId = String((await callTool(doomed.mcpUrl, 'slow', { ms: 60_000 }))['taskId']);
@@ -294,25 +301,7 @@ describe('an approved task whose Airlock process dies while running it', () => {
 
 describe('a task whose approval comes hours later, after every Airlock process restarted', () => {
   it("keeps the task routable for the approval's whole life and completes it on a new process", async () => {
-    const own = writeGatewayConfig(
-      dir,
-      {
-        upstreams: { fixture: upstreams.fixture(callLog) },
-        policy: writeJson(join(dir, 'later-policy.json'), {
-          version: '1',
-          default: 'deny',
-          tools: { echo: approval('8h') },
-        }),
-        grants: [{ name: 'agent', token: TOKEN }],
-      },
-      { name: 'later', prefix: randomPrefix() },
-    );
-    const ownPrefix = String(JSON.parse(readFileSync(own, 'utf8')).redis.prefix);
-    const ownEngine = await startEngine({
-      redisUrl: `unix://${inject('redisPath')}`,
-      prefix: ownPrefix,
-      processJobs: false,
-    });
+    const { config: own, prefix: ownPrefix, engine: ownEngine } = await ownSetup('later', { echo: approval('8h') });
     const redis = new Redis(inject('redisPath'));
     const asking = await startGateway({ config: own });
     let later: GatewayProcess | undefined;

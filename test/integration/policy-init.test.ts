@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeGatewayConfig } from '../helpers/config.js';
 import { connectHttp, startGateway, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, ROOT, tempDir, upstreams } from '../helpers/paths.js';
+import { STANDIN_DESTRUCTIVE_TOOLS } from '../helpers/standin.js';
 
 // `airlock init`, `explain` and `check --against` on the MLflow stand-in (mlflow-mcp 0.4's 40
 // tools, byte for byte), through the real CLI; the generated policies through a real gateway.
@@ -58,14 +59,7 @@ describe('airlock init', () => {
     expect(Object.keys(rules)).toHaveLength(40);
     const byAction = (action: string) => Object.keys(rules).filter((t) => rules[t]!.action === action);
     expect(byAction('allow')).toHaveLength(34);
-    expect(byAction('require_approval').sort()).toEqual([
-      'delete_experiment',
-      'delete_model_alias',
-      'delete_model_version',
-      'delete_registered_model',
-      'delete_run',
-      'transition_model_version_stage',
-    ]);
+    expect(byAction('require_approval').sort()).toEqual([...STANDIN_DESTRUCTIVE_TOOLS]);
     expect(rules['copy_model_version']).toMatchObject({ rate_limit: { max: 30, window: 'minute' } });
     expect(rules['get_experiments']!.reason).toMatch(/^read, low risk: /);
     expect(rules['delete_run']!.reason).toMatch(/^destructive, high risk: /);
