@@ -15,24 +15,38 @@ import {
   UpstreamConnection,
 } from './mcp/index.js';
 import type { PolicySet } from './policy/index.js';
-import { DEFAULT_PREFIX, RedisConnections, roundStateSecret, whenReady } from './redis/index.js';
+import { DEFAULT_PREFIX, RedisConnections, redisTarget, roundStateSecret, whenReady } from './redis/index.js';
 import { AirlockError, type Logger } from './shared/index.js';
+import { auditObserver, observeApprovalEnd, type Telemetry } from './telemetry/index.js';
 import { createSlackGroups, SlackBot } from './slack/index.js';
 
 /** The gateway's parts, built in order by Gateway.start (gateway.ts); each pushes what closes it. */
 
-export type Closer = () => Promise<void> | void;
+/** What undoes one part; `name` says which in a shutdown log line. */
+export interface Closer {
+  name: string;
+  close: () => Promise<void> | void;
+}
 export type Stores = Awaited<ReturnType<typeof startStores>>;
 
 /**
  * Redis and what lives on it: the connections (closed last), the limiter, the approval engine,
  * Slack (its user groups built first, for the engine and the bot alike), the audit trail.
  */
-export async function startStores(config: Config, redisUrl: string, log: Logger, closers: Closer[]) {
+export async function startStores(
+  config: Config,
+  redisUrl: string | undefined,
+  log: Logger,
+  closers: Closer[],
+  telemetry: Telemetry,
+) {
   // config.slack is final (loadConfig took SLACK_* into it and parsed it once, durations in ms): never parse it again.
   const slackConfig = config.slack;
-  const redis = new RedisConnections(redisUrl, log);
-  closers.push(() => redis.close());
+  const metrics = telemetry.metrics;
+  const target = redisUrl ?? (config.redis && redisTarget(config.redis));
+  if (target === undefined) throw new TypeError('no redis section in the config: give the embedded redis-server URL');
+  const redis = new RedisConnections(target, log, (client) => metrics?.redisErrors.inc({ client }));
+  closers.push({ name: 'redis connections', close: () => redis.close() });
   const redisClient = redis.request;
   // Airlock starts even while Redis is down (calls that need no Redis keep working; the others
   // fail closed), so this waits for it only briefly.
@@ -51,7 +65,8 @@ export async function startStores(config: Config, redisUrl: string, log: Logger,
       groups?.resolver ??
       ((group) => Promise.reject(new Error(`user group ${group} cannot be resolved without Slack`))),
   });
-  closers.push(() => approvals.close());
+  closers.push({ name: 'approvals', close: () => approvals.close() });
+  if (metrics !== undefined) approvals.events.on('settled', (view) => observeApprovalEnd(metrics, view));
   const redact = createRedactor(config.audit.redact);
   const slack =
     slackConfig === undefined
@@ -65,16 +80,25 @@ export async function startStores(config: Config, redisUrl: string, log: Logger,
           log,
           redact,
           retentionMs: config.approvals.retention,
+          ...(metrics === undefined
+            ? {}
+            : {
+                onSendFailed: (kind: string, final: boolean) => {
+                  metrics.slackErrors.inc({ kind, final: String(final) });
+                  if (!final) metrics.slackRetries.inc();
+                },
+              }),
         });
-  if (slack !== undefined) closers.push(() => slack.close());
+  if (slack !== undefined) closers.push({ name: 'slack', close: () => slack.close() });
   const audit = AuditLog.open({
     config: config.audit,
     redis: redisClient,
     prefix,
     ...(slack?.audit ? { lines: slack.audit } : {}),
+    ...(metrics === undefined ? {} : { observer: auditObserver(metrics) }),
     log,
   });
-  closers.push(() => audit.close());
+  closers.push({ name: 'audit trail', close: () => audit.close() });
   log.info({ file: audit.file, instance: audit.instance }, 'writing the audit trail');
   auditApprovalEvents(approvals, audit);
   return { redis, redisClient, limiter, approvals, slack, audit };
@@ -85,7 +109,7 @@ export async function startUpstreams(config: Config, log: Logger, closers: Close
   const upstreams = Object.entries(config.upstreams).map(
     ([name, upstream]) => new UpstreamConnection(name, upstream, log),
   );
-  closers.push(() => Promise.all(upstreams.map((u) => u.close())).then(() => {}));
+  closers.push({ name: 'upstreams', close: () => Promise.all(upstreams.map((u) => u.close())).then(() => {}) });
   await Promise.all(upstreams.map((u) => u.start()));
   const prefixes = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.prefix]));
   const catalogue = new ToolCatalogue(upstreams, prefixes, log, new Map(Object.entries(config.tool_owners)));
@@ -110,13 +134,14 @@ export async function startCallPath(
     upstreams,
   }: { policies: PolicySet; catalogue: ToolCatalogue; upstreams: UpstreamConnection[] },
   closers: Closer[],
+  telemetry: Telemetry,
 ) {
   const drain = new AbortController();
   const { slack } = stores;
   const rounds = new InputRounds(() => roundStateSecret(stores.redisClient, config.redis?.prefix));
   const held = new HeldRounds();
   const relay = await RoundRelay.start(held, stores.redis, config.redis?.prefix, log);
-  closers.push(() => relay.close());
+  closers.push({ name: 'held-call relay', close: () => relay.close() });
   const tasks = createTasks({
     redis: stores.redisClient,
     prefix: config.redis?.prefix,
@@ -132,7 +157,7 @@ export async function startCallPath(
     log,
   });
   relay.serveTasks(tasks.upstream);
-  closers.push(() => tasks.subscriptions.close());
+  closers.push({ name: 'task subscriptions', close: () => tasks.subscriptions.close() });
   const pipeline = new CallPipeline({
     catalogue,
     rounds,
@@ -147,6 +172,7 @@ export async function startCallPath(
     log,
     progressEveryMs: config.approvals.progress_interval,
     drain: drain.signal,
+    telemetry,
     ...(slack ? { deliveryNote: (id: string) => slack.deliveryNote(id) } : {}),
   });
   return { pipeline, rounds, tasks, drain };

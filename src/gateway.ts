@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Server } from '@modelcontextprotocol/server';
-import type { Redis } from 'ioredis';
 import type { ApprovalEngine } from './approvals/index.js';
 import type { AuditLog } from './audit/index.js';
 import type { Config, GrantConfig } from './config/index.js';
@@ -31,18 +30,41 @@ import {
   type UpstreamHealth,
 } from './mcp/index.js';
 import { PolicySet } from './policy/index.js';
+import type { RedisClient } from './redis/index.js';
 import type { Logger } from './shared/index.js';
 import type { SlackBot } from './slack/index.js';
+import { Telemetry, type TelemetryOptions } from './telemetry/index.js';
 
 export interface GatewayOptions {
   config: Config;
   log: Logger;
-  /** The Redis to use: the configured one, or the embedded one the caller joined (and leaves). */
-  redisUrl: string;
+  /** The embedded Redis the caller joined (and leaves); omitted, the config's `redis` (a URL, a cluster, Sentinel). */
+  redisUrl?: string | undefined;
+  /** Tests: spans go to this processor (tracing on without an OTLP endpoint). */
+  spanProcessor?: TelemetryOptions['spanProcessor'];
 }
 
-/** How long a shutdown waits for held calls to answer and approved calls under way to finish. */
-const DRAIN_MS = 500;
+/** What the metrics' gauges read, filled in as the parts start. */
+interface LiveParts {
+  approvals?: ApprovalEngine;
+  audit?: AuditLog;
+  upstreams?: UpstreamConnection[];
+  sessions?: () => number;
+}
+
+/** How long one part may take to close, with Redis up and with Redis down (BullMQ waits for a reconnect that will not come). */
+const PART_CLOSE_MS = 3_000;
+const PART_CLOSE_REDIS_DOWN_MS = 300;
+
+async function closeWithin(closer: Closer, ms: number): Promise<'late' | void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    return await Promise.race([Promise.resolve(closer.close()).catch(() => {}), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Everything a running gateway is made of; `close()` takes it down in reverse order. */
 interface GatewayParts {
@@ -55,10 +77,12 @@ interface GatewayParts {
   pipeline: CallPipeline;
   rounds: InputRounds;
   tasks: Tasks;
-  redisClient: Redis;
+  redisClient: RedisClient;
   approvals: ApprovalEngine;
   audit: AuditLog;
   slack: SlackBot | undefined;
+  telemetry: Telemetry;
+  live: LiveParts;
   closers: Closer[];
   /** Aborted at shutdown: held calls answer `pending` (their approvals stay in Redis). */
   drain: AbortController;
@@ -74,6 +98,8 @@ export class Gateway {
   private sessions: SessionRegistry | undefined;
   private modern: ModernLeg | undefined;
   private closing: Promise<void> | undefined;
+  /** Shutdown began: no new sessions, /readyz unready. */
+  private draining = false;
 
   private constructor(private readonly parts: GatewayParts) {
     // Upstream tool changes and policy reloads both change what agents may see.
@@ -108,19 +134,38 @@ export class Gateway {
     return this.parts.slack?.url;
   }
 
-  static async start({ config, log, redisUrl }: GatewayOptions): Promise<Gateway> {
+  static async start({ config, log, redisUrl, spanProcessor }: GatewayOptions): Promise<Gateway> {
     const closers: Closer[] = [];
     try {
+      const live: LiveParts = {};
+      const grants = config.grants.map((g) => g.name);
+      const telemetry = new Telemetry({
+        metrics: config.metrics,
+        env: process.env,
+        version: AIRLOCK_SERVER_INFO.version,
+        ...(spanProcessor ? { spanProcessor } : {}),
+        sources: {
+          pendingApprovals: () => live.approvals?.pendingCounts(grants) ?? Promise.resolve(new Map()),
+          upstreams: () => (live.upstreams ?? []).map((u) => ({ name: u.name, ready: u.state === 'ready' })),
+          sessions: () => live.sessions?.() ?? 0,
+          auditStreamDropped: () => live.audit?.streamDropped ?? 0,
+        },
+      });
+      // Closed last: the spans of calls that ended during shutdown are exported too.
+      closers.push({ name: 'telemetry', close: () => telemetry.close() });
       const policies = PolicySet.open(config.policy, config.grants, log);
-      closers.push(() => policies.close());
-      const stores = await startStores(config, redisUrl, log, closers);
+      closers.push({ name: 'policy watcher', close: () => policies.close() });
+      const stores = await startStores(config, redisUrl, log, closers, telemetry);
+      Object.assign(live, { approvals: stores.approvals, audit: stores.audit });
       const { catalogue, upstreams, resources } = await startUpstreams(config, log, closers);
+      live.upstreams = upstreams;
       const { pipeline, rounds, tasks, drain } = await startCallPath(
         config,
         log,
         stores,
         { policies, catalogue, upstreams },
         closers,
+        telemetry,
       );
       return new Gateway({
         config,
@@ -133,11 +178,13 @@ export class Gateway {
         rounds,
         tasks,
         ...stores,
+        telemetry,
+        live,
         closers,
         drain,
       });
     } catch (error) {
-      for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
+      for (const closer of closers.splice(0).reverse()) await Promise.resolve(closer.close()).catch(() => {});
       throw error;
     }
   }
@@ -153,6 +200,7 @@ export class Gateway {
         config.grants.flatMap((g) => (g.max_sessions === undefined ? [] : [[g.name, g.max_sessions] as const])),
       ),
     };
+    this.parts.live.sessions = () => this.sessions?.size ?? 0;
     this.sessions = new SessionRegistry(sessionLimits, (session) => {
       log.info({ session: session.id, grant: session.grantName }, 'session evicted (idle)');
       this.servers.delete(session.server);
@@ -179,6 +227,7 @@ export class Gateway {
       bodyTimeoutMs: config.listen.body_timeout,
       createServer: (grant) => this.agentServer(grant, 'legacy'),
       modern: this.modern,
+      draining: () => this.draining,
       log,
     });
     const listener = await startListener({
@@ -191,6 +240,7 @@ export class Gateway {
       routes: {
         '/mcp': mcp,
         '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+        '/metrics': (req, res) => this.parts.telemetry.serve(req, res),
         '/readyz': (_req, res) => {
           const readiness = this.readiness();
           sendJson(res, readiness.status === 'ready' ? 200 : 503, readiness);
@@ -209,9 +259,11 @@ export class Gateway {
     upstreams: Record<string, UpstreamHealth>;
     redis: string;
     audit: string;
+    policy: { files: number; rejected_edits: number };
   } {
     const { upstreams, redisClient, audit } = this.parts;
     const reasons: string[] = [];
+    if (this.draining) reasons.push('shutting down: not taking new sessions');
     for (const u of upstreams)
       if (u.state !== 'ready') reasons.push(`upstream ${u.name} is ${u.state}${u.lastError ? `: ${u.lastError}` : ''}`);
     if (redisClient.status !== 'ready') reasons.push(`redis is ${redisClient.status}`);
@@ -219,6 +271,10 @@ export class Gateway {
     // fail_mode "open" serves on without the file: a warning, not a reason to take it out of rotation.
     const warnings: string[] = [];
     if (!audit.healthy) (audit.refusing ? reasons : warnings).push(`audit: ${audit.lastError?.message ?? 'unhealthy'}`);
+    // A rejected edit leaves the previous policy in force: still serving as before, so a warning.
+    const policy = this.parts.policies.status();
+    for (const { file, error } of policy.rejected)
+      warnings.push(`policy ${file}: the last edit was rejected (${error}); the previous policy is in force`);
     return {
       status: reasons.length === 0 ? 'ready' : 'degraded',
       reasons,
@@ -226,6 +282,7 @@ export class Gateway {
       upstreams: Object.fromEntries(upstreams.map((u) => [u.name, u.health()])),
       redis: redisClient.status,
       audit: audit.healthy ? 'ok' : (audit.lastError?.message ?? 'unhealthy'),
+      policy: { files: policy.files.length, rejected_edits: policy.rejected.length },
     };
   }
 
@@ -257,21 +314,41 @@ export class Gateway {
   }
 
   /**
-   * Takes the gateway down: held calls answer `pending` first (their approvals stay in Redis),
-   * approved calls under way get a moment to finish, then agents, listeners and every part.
+   * Takes the gateway down, in the order that loses nothing: stop taking new sessions and
+   * connections (/readyz says so), held calls answer `pending` (their approvals stay in Redis for
+   * the agent's retry, here or elsewhere), calls already sent upstream get up to `graceMs` to
+   * answer, then agents, listeners and every part (the audit trail flushed, upstreams closed).
+   * Each part gets a bounded time, a short one while Redis is down, so a dead Redis cannot hold
+   * the process.
    */
-  close(): Promise<void> {
+  close(graceMs: number = this.parts.config.shutdown.grace): Promise<void> {
     this.closing ??= (async () => {
+      const { log, pipeline } = this.parts;
+      this.draining = true;
+      const listenerClosed = this.http ? new Promise<void>((resolve) => this.http!.close(() => resolve())) : undefined;
       this.parts.drain.abort();
-      await this.parts.pipeline.settled(DRAIN_MS);
+      const inFlight = pipeline.inFlight;
+      const started = Date.now();
+      await pipeline.settled(graceMs);
+      if (inFlight > 0)
+        log.info(
+          { in_flight: inFlight, unfinished: pipeline.inFlight, waited_ms: Date.now() - started },
+          'shutdown: calls in flight answered (held ones as pending)',
+        );
       this.sessions?.close();
       await this.modern?.close().catch(() => {});
       await Promise.all([...this.servers].map((s) => s.close().catch(() => {})));
       if (this.http) {
         this.http.closeAllConnections();
-        await new Promise<void>((resolve) => this.http!.close(() => resolve()));
+        await listenerClosed;
       }
-      for (const close of this.parts.closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
+      for (const closer of this.parts.closers.splice(0).reverse()) {
+        const boundMs = this.parts.redisClient.status === 'ready' ? PART_CLOSE_MS : PART_CLOSE_REDIS_DOWN_MS;
+        const from = Date.now();
+        if ((await closeWithin(closer, boundMs)) === 'late')
+          log.warn({ part: closer.name, bound_ms: boundMs }, 'shutdown: part did not close in time; going on');
+        else log.debug({ part: closer.name, ms: Date.now() - from }, 'shutdown: part closed');
+      }
     })();
     return this.closing;
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import type { Logger } from '../shared/index.js';
 import { ApprovalChangeSchema, type ApprovalChange } from './schema.js';
 
@@ -41,7 +41,7 @@ export class ChangeFeed {
 
   /** `subscriber`: a dedicated connection (RedisClients.subscriber()); its owner closes it. */
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly channel: string,
     private readonly log: Logger,
     private readonly onChange: (change: ApprovalChange) => void,

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import {
   ApprovalKeys,
   BeginCode,
@@ -13,6 +12,7 @@ import {
   ReapCode,
   whenReady,
   WithdrawCode,
+  type RedisClient,
 } from '../redis/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import { authorizeDecision, noGroups, type GroupResolver } from './authorize.js';
@@ -52,7 +52,7 @@ export class ApprovalEngine {
   private taskRunner: TaskRunner | undefined;
 
   private constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly store: ApprovalStore,
     private readonly feed: ChangeFeed,
     options: ApprovalEngineOptions,
@@ -91,7 +91,7 @@ export class ApprovalEngine {
       await feed?.close();
       throw new ApprovalError(
         'approvals_unavailable',
-        `approvals: cannot use Redis at ${redis.url}: ${describeError(error)}`,
+        `approvals: cannot use ${redis.where}: ${describeError(error)}`,
         {},
         { cause: error },
       );
@@ -166,6 +166,11 @@ export class ApprovalEngine {
     const view = await this.find(id);
     if (view === undefined) throw notFound(id);
     return view;
+  }
+
+  /** How many approvals each grant has pending now, across every process (metrics). */
+  pendingCounts(grants: readonly string[]): Promise<Map<string, number>> {
+    return this.store.pendingCounts(grants, Date.now());
   }
 
   /** Approvals, newest first (kept for the retention period after they close). */

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import * as scripts from '../redis/index.js';
 import {
   DecideCode,
@@ -7,6 +6,7 @@ import {
   WithdrawCode,
   type ApprovalKeys,
   type RedisScript,
+  type RedisClient,
 } from '../redis/index.js';
 import {
   hashFromReply,
@@ -35,7 +35,7 @@ export interface ScriptResult {
  */
 export class ApprovalStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: ApprovalKeys,
     private readonly retentionMs: number,
   ) {}
@@ -78,6 +78,12 @@ export class ApprovalStore {
   /** Every indexed id, newest first. */
   async ids(): Promise<string[]> {
     return this.redis.zrevrange(this.keys.index, 0, -1);
+  }
+
+  /** Per grant, the pending approvals not yet past their expiry (each set's score is expiresAt). */
+  async pendingCounts(grants: readonly string[], now: number): Promise<Map<string, number>> {
+    const counts = await Promise.all(grants.map((g) => this.redis.zcount(this.keys.pending(g), `(${now}`, '+inf')));
+    return new Map(grants.map((g, i) => [g, counts[i]!]));
   }
 
   async unindex(ids: readonly string[]): Promise<void> {

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { DEFAULT_PREFIX } from '../redis/index.js';
+import { DEFAULT_PREFIX, type RedisClient } from '../redis/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import type { AuditConfig } from '../config/index.js';
 import type { AuditUnavailableError } from './errors.js';
@@ -10,12 +9,12 @@ import { createRedactor, type Redactor } from './redact.js';
 import { RecentIds } from './recent-ids.js';
 import { BurstSummarizer, mayHaveSlackLine, type AuditLineSink } from './slack-lines.js';
 import { StreamSink } from './stream-sink.js';
-import { CallTrail, type CallInput, type TrailSink } from './trail.js';
+import { CallTrail, type CallInput, type ObservedEvent, type TrailSink } from './trail.js';
 
 export interface AuditLogOptions {
   config: AuditConfig;
   /** A request-path client; without one there is no stream sink. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** The deployment's key prefix (hash tag). Default `{airlock}`. */
   prefix?: string;
   /** The Slack audit channel; without one there are no lines. */
@@ -24,6 +23,14 @@ export interface AuditLogOptions {
   now?: () => number;
   /** Least time between attempts to reopen a failed audit file. Default 1000 ms. */
   retryMs?: number;
+  /** Told of every event and every file write (metrics); it must not throw. */
+  observer?: AuditObserver;
+}
+
+/** What metrics learn from the audit trail: each event as emitted, each file append's time and result. */
+export interface AuditObserver {
+  event(event: ObservedEvent): void;
+  written(seconds: number, ok: boolean): void;
 }
 
 /** An approval's own events (from the engine, in whichever process made the transition). */
@@ -103,6 +110,7 @@ export class AuditLog {
       record: (json, type, fields) => this.record(json, type, fields),
       rollUpDenial: (denial) => !this.closing && !this.refusing && this.rollup.add(denial),
       approvalSeen: (id) => this.argsWritten.add(id),
+      ...(options.observer ? { observe: (event: ObservedEvent) => options.observer!.event(event) } : {}),
     };
   }
 
@@ -230,6 +238,15 @@ export class AuditLog {
     fields: Readonly<Record<string, unknown>> | undefined,
   ): Promise<void> {
     const written = this.fileSink.append(json);
+    const observer = this.options.observer;
+    if (observer !== undefined) {
+      const started = performance.now();
+      // fail_mode "open" resolves a failed write too: the sink's health tells.
+      written.then(
+        () => observer.written((performance.now() - started) / 1_000, this.fileSink.healthy),
+        () => observer.written((performance.now() - started) / 1_000, false),
+      );
+    }
     this.stream?.push(json);
     if (this.summarizer !== undefined && mayHaveSlackLine(type, fields?.action)) {
       try {

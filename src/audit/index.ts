@@ -3,8 +3,8 @@
  * truth), a Redis stream and Slack audit lines; `verify` for the chain. See README.md.
  * @module
  */
-export { AuditLog, type AuditLogOptions, type ApprovalInput } from './audit-log.js';
-export { CallTrail, type CallInput, type EmitDetails, type TrailEventType } from './trail.js';
+export { AuditLog, type AuditLogOptions, type AuditObserver, type ApprovalInput } from './audit-log.js';
+export { CallTrail, type CallInput, type EmitDetails, type ObservedEvent, type TrailEventType } from './trail.js';
 export { type ArgsPreview } from './args-preview.js';
 export {
   AuditEventSchema,

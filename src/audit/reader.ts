@@ -1,10 +1,9 @@
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Redis } from 'ioredis';
 import { chainFiles, readTail, rotationStamp, withoutChainFields } from './chain.js';
 import type { AuditChain } from './chains.js';
 import { AUDIT_EVENT_TYPES, type AuditEvent } from './events.js';
-import { AUDIT_STREAM_FIELD } from '../redis/index.js';
+import { AUDIT_STREAM_FIELD, type RedisClient } from '../redis/index.js';
 
 /**
  * The read side for `airlock audit tail|query`: events from the chained files (one chain, or all
@@ -123,7 +122,7 @@ function entryEvent([, fields]: StreamEntry): AuditEvent | undefined {
 
 /** The newest `count` events of the stream, oldest first, and the id to follow from. */
 export async function tailStreamEvents(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   count: number,
 ): Promise<{ events: AuditEvent[]; lastId: string }> {
@@ -134,7 +133,7 @@ export async function tailStreamEvents(
 
 /** Every event from `sinceMs` on (stream ids start with the time Redis received them). */
 export async function* readStreamEvents(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   sinceMs?: number,
   pageSize = 1_000,
@@ -153,7 +152,7 @@ export async function* readStreamEvents(
 
 /** Calls `onEvent` for entries added after `lastId` until `signal` aborts (XREAD BLOCK, 1 s turns). */
 export async function followStream(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   lastId: string,
   onEvent: (event: AuditEvent) => void,

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { appendAuditEvents, auditStreamKey, runScript } from '../redis/index.js';
+import { appendAuditEvents, auditStreamKey, runScript, type RedisClient } from '../redis/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 
 export interface StreamSinkOptions {
@@ -33,7 +32,7 @@ export class StreamSink {
   private readonly batchSize: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: StreamSinkOptions,
   ) {
     this.key = auditStreamKey(options.prefix);

@@ -34,6 +34,17 @@ export interface TrailSink {
   rollUpDenial?(denial: Denial): boolean;
   /** This call's arguments are in this process's trail: approval events need not repeat them. */
   approvalSeen?(approvalId: string): void;
+  /** Told of every event emitted, repeated denials the roll-up only counts included (metrics). */
+  observe?(event: ObservedEvent): void;
+}
+
+/** An event as emitted, for observers (metrics): who, what, and its own fields. */
+export interface ObservedEvent {
+  type: TrailEventType;
+  grant: string;
+  server: string;
+  tool: string;
+  fields: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface TrailOptions {
@@ -124,6 +135,10 @@ export class CallTrail {
     ...details: Record<never, never> extends EmitDetails<T> ? [EmitDetails<T>?] : [EmitDetails<T>]
   ): Promise<void> {
     const fields = details[0] as Record<string, unknown> | undefined;
+    if (this.sink.observe !== undefined) {
+      const { grant, server, tool } = this.input;
+      this.sink.observe({ type, grant, server, tool, fields });
+    }
     if (type === 'call.received' && !this.written && this.held === undefined) return this.hold(fields);
     if (type === 'policy.decided' && fields?.action === 'deny' && !this.written && this.isRepeatedDenial(fields)) {
       this.held?.settle(Promise.resolve());

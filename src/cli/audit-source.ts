@@ -1,13 +1,12 @@
 import { InvalidArgumentError } from 'commander';
-import type { Redis } from 'ioredis';
 import { readChainEvents, readStreamEvents, listChains, type AuditEvent, type ChainSource } from '../audit/index.js';
 import type { AuditConfig } from '../config/index.js';
-import { auditStreamKey, embeddedRedisRunning, withConfiguredRedis } from '../redis/index.js';
+import { auditStreamKey, embeddedRedisRunning, withConfiguredRedis, type RedisClient } from '../redis/index.js';
 import { AirlockError, describeError, type Logger } from '../shared/index.js';
 import { loadCliConfig, type ConfigOptions } from './config-options.js';
 
 /** Where the audit commands (and replay) read events: the hash-chained files, or the Redis stream. */
-export type Source = { kind: 'file'; chains: ChainSource } | { kind: 'stream'; redis: Redis; key: string };
+export type Source = { kind: 'file'; chains: ChainSource } | { kind: 'stream'; redis: RedisClient; key: string };
 
 export interface SourceOptions extends ConfigOptions {
   source?: 'file' | 'stream';

@@ -22,8 +22,13 @@ export class Lifecycle {
   constructor(
     private readonly log: Logger,
     /** After this, the process exits even if a cleanup has not finished. */
-    private readonly deadlineMs = 5_000,
+    private deadlineMs = 5_000,
   ) {}
+
+  /** Once the config is known (its shutdown grace): the new deadline counts from the signal, as before. */
+  setDeadline(ms: number): void {
+    this.deadlineMs = ms;
+  }
 
   /** Installs the signal and crash handlers; call once, first thing. */
   install(): this {

@@ -18,7 +18,12 @@ interface ServeOptions extends ConfigOptions {
 
 /** A stdio agent's client waits for us after closing stdin or sending SIGTERM: exit well within 1 s. */
 const STDIO_CLOSE_MS = 600;
-const HTTP_CLOSE_MS = 5_000;
+/** Of which calls in flight get this long (the rest closes the parts). */
+const STDIO_GRACE_MS = 250;
+/** Over HTTP: `shutdown.grace` for calls in flight, then this long at most for the parts (each bounded: src/gateway.ts). */
+const HTTP_PARTS_CLOSE_MS = 5_000;
+/** Until the config says otherwise. */
+const DEFAULT_HTTP_CLOSE_MS = 10_000 + HTTP_PARTS_CLOSE_MS;
 
 /** `airlock serve`: the gateway, over Streamable HTTP (default) or stdio. */
 export function serveCommand(): Command {
@@ -31,7 +36,7 @@ export function serveCommand(): Command {
     .option('--audit-file <file>', 'write the audit trail to this one file instead of a per-process file in audit.dir')
     .action(async (options: ServeOptions) => {
       const log = createLogger();
-      const life = new Lifecycle(log, (options.stdio ? STDIO_CLOSE_MS : HTTP_CLOSE_MS) + 1_500).install();
+      const life = new Lifecycle(log, (options.stdio ? STDIO_CLOSE_MS : DEFAULT_HTTP_CLOSE_MS) + 1_500).install();
       try {
         await serve(options, log, life);
       } catch (error) {
@@ -50,20 +55,24 @@ async function serve(options: ServeOptions, log: ReturnType<typeof createLogger>
   if (options.auditFile !== undefined) config.audit.file = resolve(options.auditFile);
   log.info({ config: loaded.source, data_dir: loaded.dataDir }, 'configuration loaded');
   const stdioGrant = options.stdio ? pickStdioGrant(config, options.grant) : undefined;
+  const closeMs = stdioGrant ? STDIO_CLOSE_MS : config.shutdown.grace + HTTP_PARTS_CLOSE_MS;
+  life.setDeadline(closeMs + 1_500);
 
   // Each cleanup is registered before the thing it undoes has finished starting: a signal in the
   // middle of start-up waits for it, then undoes it.
-  let redisUrl = config.redis?.url;
-  if (redisUrl === undefined) {
+  let redisUrl: string | undefined; // a configured Redis (a URL, a cluster, Sentinel) is the config's
+  if (config.redis === undefined) {
     const joining = joinEmbeddedRedis(loaded.dataDir, log);
     life.defer('leave the embedded redis-server', async () => (await joining.catch(() => undefined))?.release());
     redisUrl = (await joining).url;
   }
   if (life.isExiting) return;
   const starting = Gateway.start({ config, log, redisUrl });
-  life.defer('close the gateway', async () => (await starting.catch(() => undefined))?.close(), {
-    timeoutMs: stdioGrant ? STDIO_CLOSE_MS : HTTP_CLOSE_MS,
-  });
+  life.defer(
+    'close the gateway',
+    async () => (await starting.catch(() => undefined))?.close(stdioGrant ? STDIO_GRACE_MS : config.shutdown.grace),
+    { timeoutMs: closeMs },
+  );
   const gateway = await starting;
 
   if (stdioGrant !== undefined) {

@@ -9,5 +9,6 @@ export { PACKAGE_ROOT } from './embedded.js';
 export { resolveDataDir } from './data-dir.js';
 export { type Config, type ConfigInput, type ParsedConfig, type GrantConfig, type UpstreamConfig } from './schema.js';
 export type { ListenerLimits } from './listen.js';
+export type { MetricsConfig, ShutdownConfig } from './observability.js';
 export { AuditConfigSchema, DEFAULT_REDACT_PATTERNS, type AuditConfig, type AuditConfigInput } from './audit.js';
 export { parseSlackConfig, type SlackConfig, type SlackConfigInput } from './slack.js';

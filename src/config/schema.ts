@@ -3,6 +3,7 @@ import { ApprovalsConfigSchema } from './approvals.js';
 import { AuditConfigSchema } from './audit.js';
 import { GrantsConfigSchema } from './grants.js';
 import { ListenConfigSchema } from './listen.js';
+import { MetricsConfigSchema, ShutdownConfigSchema } from './observability.js';
 import { RedisConfigSchema } from './redis.js';
 import { SessionsConfigSchema } from './sessions.js';
 import { SlackConfigSchema } from './slack.js';
@@ -35,6 +36,10 @@ export const ConfigSchema = z.strictObject({
   /** Open settings of the console and the approvals CLI (`console.user`: the default --as). */
   console: z.looseObject({}).optional(),
   audit: AuditConfigSchema.prefault({}),
+  /** Prometheus `/metrics` on the main listener. */
+  metrics: MetricsConfigSchema.prefault({}),
+  /** What SIGTERM waits for. */
+  shutdown: ShutdownConfigSchema.prefault({}),
 });
 
 /** The config as the schema parses it, before paths are resolved. */

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { NormalizedLimit, Scope } from '../policy/index.js';
 import {
   evalScript,
@@ -9,6 +8,7 @@ import {
   reserveLimits,
   runScript,
   type CallerIds,
+  type RedisClient,
 } from '../redis/index.js';
 import { LimitsUnavailableError } from './errors.js';
 import { readUsage, resetCounter } from './usage.js';
@@ -83,7 +83,7 @@ export class RateLimiter {
   private readonly timeoutMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: RateLimiterOptions = {},
   ) {
     this.keys = new LimitKeys(options.prefix);

@@ -1,24 +1,26 @@
-import type { Redis } from 'ioredis';
-import type { LimitKeys, ParsedLogKey } from '../redis/index.js';
+import { eachMaster, type LimitKeys, type ParsedLogKey, type RedisClient } from '../redis/index.js';
 import type { CounterUsage } from './rate-limiter.js';
 
 /** The read side of the limiter (operators' `airlock limits show|reset`), never on the call path. */
 
 const SCAN_COUNT = 500;
 
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+/** Every key matching `pattern`: SCAN sees one node's keys, so on a cluster each master is scanned. */
+async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
   const found = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
-    for (const key of keys) found.add(key);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const node of eachMaster(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+      for (const key of keys) found.add(key);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   return [...found];
 }
 
 /** Log keys that exist as a log or as a meta key, parsed, of the grant when one is given. */
-async function findLogs(redis: Redis, keys: LimitKeys, counter: string | undefined, grant: string | undefined) {
+async function findLogs(redis: RedisClient, keys: LimitKeys, counter: string | undefined, grant: string | undefined) {
   const logs = new Set(await scanKeys(redis, keys.logPattern(counter)));
   for (const meta of await scanKeys(redis, keys.metaPattern(counter))) {
     const log = keys.logOfMeta(meta);
@@ -34,7 +36,11 @@ async function findLogs(redis: Redis, keys: LimitKeys, counter: string | undefin
   return parsed;
 }
 
-export async function readUsage(redis: Redis, keys: LimitKeys, filter: { grant?: string }): Promise<CounterUsage[]> {
+export async function readUsage(
+  redis: RedisClient,
+  keys: LimitKeys,
+  filter: { grant?: string },
+): Promise<CounterUsage[]> {
   const logs = await findLogs(redis, keys, undefined, filter.grant);
   if (logs.length === 0) return [];
   const [seconds, micros] = await redis.time();
@@ -85,7 +91,7 @@ export async function readUsage(redis: Redis, keys: LimitKeys, filter: { grant?:
 }
 
 export async function resetCounter(
-  redis: Redis,
+  redis: RedisClient,
   keys: LimitKeys,
   counter: string,
   filter: { grant?: string },

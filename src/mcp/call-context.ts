@@ -3,6 +3,7 @@ import type { CallTrail } from '../audit/index.js';
 import type { GrantConfig } from '../config/index.js';
 import type { Decision } from '../policy/index.js';
 import type { Logger } from '../shared/index.js';
+import type { CallTelemetry } from '../telemetry/index.js';
 import type { AgentChannel } from './agent-channel.js';
 import type { CatalogueEntry } from './tool-catalogue.js';
 
@@ -43,6 +44,8 @@ export interface CallContext {
   extra: HandlerExtra;
   decision: Decision;
   trail: CallTrail;
+  /** Its span and step spans, its upstream latency (NO_CALL_TELEMETRY when off). */
+  telemetry: CallTelemetry;
   log: Logger;
 }
 

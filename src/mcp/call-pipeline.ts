@@ -4,6 +4,7 @@ import type { AuditLog, CallTrail } from '../audit/index.js';
 import type { RateLimiter } from '../limits/index.js';
 import { evaluate } from '../policy/index.js';
 import { describeError, type Logger } from '../shared/index.js';
+import { NO_CALL_TELEMETRY, type CallStart, type CallTelemetry } from '../telemetry/index.js';
 import { holdForApproval, type ApprovalStepDeps } from './approval-step.js';
 import { logContext, type CallContext, type Caller, type HandlerExtra } from './call-context.js';
 import { auditShadow } from './shadow-step.js';
@@ -48,6 +49,8 @@ export interface CallPipelineDeps {
   progressEveryMs: number;
   /** Aborted at shutdown: held calls answer `pending` at once. */
   drain?: AbortSignal;
+  /** Metrics and traces of each call; none without. */
+  telemetry?: { call(start: CallStart): CallTelemetry };
   log: Logger;
 }
 
@@ -75,12 +78,29 @@ export class CallPipeline {
   }
 
   handle(caller: Caller, params: CallToolRequest['params'], extra: HandlerExtra): Promise<CallToolResult> {
-    const call = this.decide(caller, params, extra).then((result) =>
+    const telemetry =
+      this.deps.telemetry?.call({
+        tool: params.name,
+        grant: caller.grant.name,
+        session: caller.sessionId,
+        era: caller.era,
+        meta: params._meta,
+      }) ?? NO_CALL_TELEMETRY;
+    const call = this.decide(caller, params, extra, telemetry).then((result) =>
       fitOutputSchema(this.deps.catalogue.resolve(params.name)?.tool, result),
+    );
+    call.then(
+      (result) => telemetry.end(result),
+      (error: unknown) => telemetry.end(undefined, error),
     );
     const tracked = call.catch(() => {}).finally(() => this.inflight.delete(tracked));
     this.inflight.add(tracked);
     return call;
+  }
+
+  /** Calls received and not yet answered. */
+  get inFlight(): number {
+    return this.inflight.size;
   }
 
   /** Resolves when every call in flight has answered, or after `timeoutMs`. */
@@ -99,6 +119,7 @@ export class CallPipeline {
     caller: Caller,
     params: CallToolRequest['params'],
     extra: HandlerExtra,
+    telemetry: CallTelemetry,
   ): Promise<CallToolResult> {
     const { catalogue, policies, audit, log } = this.deps;
     const entry = catalogue.resolve(params.name);
@@ -119,6 +140,7 @@ export class CallPipeline {
       args,
     });
     void trail.emit('call.received', continuation(round));
+    telemetry.resolved(entry.upstream.name, entry.upstreamTool, trail.callId);
 
     const policy = policies.policyFor(caller.grant);
     const decision = evaluate(policy, {
@@ -126,6 +148,7 @@ export class CallPipeline {
       tool: entry.upstreamTool,
       args,
     });
+    telemetry.decided(decision.action, decision.rule);
     const call: CallContext = {
       caller,
       entry,
@@ -133,6 +156,7 @@ export class CallPipeline {
       extra,
       decision,
       trail,
+      telemetry,
       log,
     };
     log.info({ ...logContext(call), action: decision.action }, 'policy decision');
@@ -197,11 +221,14 @@ export class CallPipeline {
       case 'require_approval':
         if (continues?.a === 'approved')
           return { result: await runUpstream(call, 'allowed', this.deps), admitted: 'approved' };
-        return { result: await holdForApproval(this.approvalDeps, call), admitted: 'approved' };
+        return {
+          result: await call.telemetry.step('hold', () => holdForApproval(this.approvalDeps, call)),
+          admitted: 'approved',
+        };
       case 'allow': {
         if (continues !== undefined)
           return { result: await runUpstream(call, 'allowed', this.deps), admitted: continues.a ?? 'allowed' };
-        const reserved = await reserveLimits(this.deps.limiter, call);
+        const reserved = await call.telemetry.step('limits', () => reserveLimits(this.deps.limiter, call));
         if (!reserved.ok) return { result: reserved.result };
         return { result: await runUpstream(call, 'allowed', this.deps), admitted: 'allowed' };
       }

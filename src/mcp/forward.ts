@@ -5,11 +5,14 @@ import type { AgentChannel } from './agent-channel.js';
 import type { RequestScope } from './call-context.js';
 import { outcome } from './outcomes.js';
 import type { CatalogueEntry } from './tool-catalogue.js';
+import type { TraceCarrier } from '../telemetry/index.js';
 
 /**
  * Send one call to its upstream and hand back exactly what it answered. The agent's progress
  * token is swapped for our own so upstream progress is relayed; with `cancellable`, the agent's
- * cancellation aborts the upstream request (the SDK sends notifications/cancelled).
+ * cancellation aborts the upstream request (the SDK sends notifications/cancelled). With `trace`
+ * (tracing on), its W3C keys replace the agent's in `_meta`: the upstream's spans are children of
+ * Airlock's upstream span, itself in the agent's trace.
  *
  * Throws AirlockError when the call was never sent (upstream down) and McpError when the
  * upstream answered with a JSON-RPC error or the connection died under the call.
@@ -18,9 +21,18 @@ export async function sendUpstream(
   entry: CatalogueEntry,
   params: CallToolRequest['params'],
   extra: RequestScope,
-  { cancellable = true, channel }: { cancellable?: boolean; channel?: AgentChannel | undefined } = {},
+  {
+    cancellable = true,
+    channel,
+    trace = {},
+  }: { cancellable?: boolean; channel?: AgentChannel | undefined; trace?: TraceCarrier } = {},
 ): Promise<CallToolResult> {
   const { progressToken, ...meta } = params._meta ?? {};
+  if (trace.traceparent !== undefined) {
+    meta.traceparent = trace.traceparent;
+    if (trace.tracestate === undefined) delete meta.tracestate;
+    else meta.tracestate = trace.tracestate;
+  }
   const upstreamParams: CallToolRequest['params'] = { ...params, name: entry.upstreamTool };
   if (Object.keys(meta).length > 0) upstreamParams._meta = meta;
   else delete upstreamParams._meta;

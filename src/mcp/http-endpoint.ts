@@ -20,6 +20,8 @@ export interface McpEndpointOptions {
   createServer: (grant: GrantConfig) => Server;
   /** Where 2026-era requests go. */
   modern: ModernLeg;
+  /** True once shutdown began: requests outside an open session are refused (503) so they go elsewhere. */
+  draining?: () => boolean;
   log: Logger;
 }
 
@@ -55,6 +57,11 @@ class McpEndpoint {
       if (session === undefined) return sendJsonRpcError(res, 404, -32001, SESSION_GONE);
       if (session.grantName !== grant.name)
         return sendJsonRpcError(res, 403, -32001, 'Forbidden: this session belongs to another grant');
+    }
+    // A new session or a 2026-era request would outlive us: the client (or its load balancer) retries elsewhere.
+    if (session === undefined && this.options.draining?.() === true) {
+      res.setHeader('Retry-After', '1');
+      return sendJsonRpcError(res, 503, -32000, 'Service unavailable: this Airlock process is shutting down; retry');
     }
     const read = await this.readJsonBody(req, res);
     if (!read.ok) return;

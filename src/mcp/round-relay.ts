@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { Redis } from 'ioredis';
-import { roundRelayChannels, type RedisClients } from '../redis/index.js';
+import { roundRelayChannels, type CountedPubSub, type RedisClients } from '../redis/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import { roundGone, type HeldRef, type HeldRounds } from './held-rounds.js';
 import { envelopeChannel, type TaskMethod, type UpstreamTasks } from './upstream-tasks.js';
@@ -47,8 +46,7 @@ export class RoundRelay {
 
   private constructor(
     private readonly held: HeldRounds,
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
+    private readonly pubsub: CountedPubSub,
     prefix: string | undefined,
     private readonly log: Logger,
   ) {
@@ -61,11 +59,13 @@ export class RoundRelay {
     prefix: string | undefined,
     log: Logger,
   ): Promise<RoundRelay> {
-    const relay = new RoundRelay(held, redis.request, redis.subscriber(), prefix, log);
-    relay.subscriber.on('message', (channel: string, text: string) => relay.onMessage(channel, text));
+    // Counted: a publish that no process hears means the holding process is gone.
+    const relay = new RoundRelay(held, redis.countedPubSub(), prefix, log);
     // Redis may be down at start: the subscriber retries on its own, and resubscribes.
-    await relay.subscriber
-      .subscribe(relay.channels.requests(held.process), relay.channels.replies(held.process))
+    await relay.pubsub
+      .subscribe([relay.channels.requests(held.process), relay.channels.replies(held.process)], (channel, text) =>
+        relay.onMessage(channel, text),
+      )
       .catch((error: unknown) => log.warn({ err: describeError(error) }, 'round relay not subscribed yet'));
     return relay;
   }
@@ -121,7 +121,7 @@ export class RoundRelay {
     });
     try {
       const request: RelayRequest = { corr, from: this.held.process, ...body };
-      const receivers = await this.publisher.publish(this.channels.requests(process), JSON.stringify(request));
+      const receivers = await this.pubsub.publish(this.channels.requests(process), JSON.stringify(request));
       if (receivers === 0) throw gone();
       const answer = await reply;
       if (answer.error) throw new ProtocolError(answer.error.code, answer.error.message, answer.error.data);
@@ -136,12 +136,12 @@ export class RoundRelay {
   async cancel(ref: HeldRef, reason: string): Promise<void> {
     if (ref.process === this.held.process) return this.held.cancel(ref.id, reason);
     const request: RelayRequest = { corr: randomUUID(), from: this.held.process, id: ref.id, cancel: reason };
-    await this.publisher.publish(this.channels.requests(ref.process), JSON.stringify(request)).catch(() => 0);
+    await this.pubsub.publish(this.channels.requests(ref.process), JSON.stringify(request)).catch(() => 0);
   }
 
   async close(): Promise<void> {
     this.held.close();
-    await this.subscriber.unsubscribe().catch(() => {});
+    await this.pubsub.unsubscribe().catch(() => {});
   }
 
   private onMessage(channel: string, text: string): void {
@@ -180,7 +180,7 @@ export class RoundRelay {
             : { code: ProtocolErrorCode.InternalError, message: describeError(error) },
       };
     }
-    await this.publisher
+    await this.pubsub
       .publish(this.channels.replies(request.from), JSON.stringify(reply))
       .catch((error: unknown) => this.log.warn({ err: describeError(error) }, 'round relay reply not sent'));
   }

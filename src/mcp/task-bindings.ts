@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { taskBindingKey } from '../redis/index.js';
+import { taskBindingKey, type RedisClient } from '../redis/index.js';
 
 /**
  * What Redis keeps per task id and grant: an upstream's task (which upstream made it, and for a
@@ -23,7 +22,7 @@ export const UNLIMITED_TTL_MS = 7 * 24 * 3_600_000;
  */
 export class TaskBindings {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string | undefined,
   ) {}
 

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { ApprovalEngine } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { GrantConfig } from '../config/index.js';
+import type { RedisClient } from '../redis/index.js';
 import type { Logger } from '../shared/index.js';
 import { ApprovalTasks } from './approval-tasks.js';
 import type { PolicyProvider } from './policy-provider.js';
@@ -15,7 +15,7 @@ import type { UpstreamConnection } from './upstream-connection.js';
 import { UpstreamTasks, type UpstreamTasksDeps } from './upstream-tasks.js';
 
 export interface TasksDeps extends Pick<UpstreamTasksDeps, 'process' | 'relay'> {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string | undefined;
   upstreams: readonly UpstreamConnection[];
   engine: ApprovalEngine;

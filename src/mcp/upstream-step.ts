@@ -8,13 +8,17 @@ import { asPassedThrough } from './protocol-error.js';
 import type { AgentChannel } from './agent-channel.js';
 import type { HeldRounds } from './held-rounds.js';
 import { isTaskResult, type UpstreamTasks } from './upstream-tasks.js';
+import { NO_CALL_TELEMETRY, type CallTelemetry } from '../telemetry/index.js';
 
 /**
  * What the upstream step uses of a call: its caller, tool, params, audit trail and, of the agent's
  * request, only the abort signal and notifications. An approved task runs with no agent request
  * (task-runner.ts): it has a request scope of its own.
  */
-export type UpstreamCall = Pick<CallContext, 'caller' | 'entry' | 'params' | 'trail'> & { extra: RequestScope };
+export type UpstreamCall = Pick<CallContext, 'caller' | 'entry' | 'params' | 'trail'> & {
+  extra: RequestScope;
+  telemetry?: CallTelemetry;
+};
 
 /**
  * An approved call, run once: the upstream's answer, or its JSON-RPC error as the `failed`
@@ -102,10 +106,15 @@ export async function runUpstream(
     // An approved call may run after its agent left (another process, a detached hold): no channel then.
     const rounds =
       mode === 'allowed' && call.caller.era === 'modern' && entry.upstream.era === 'legacy' && held !== undefined;
-    const send = (through: AgentChannel | undefined) =>
-      sendUpstream(entry, params, extra, { cancellable: mode === 'allowed' && !rounds, channel: through });
-    result =
-      rounds && channel !== undefined ? ((await held.run(send, channel)) as CallToolResult) : await send(channel);
+    const telemetry = call.telemetry ?? NO_CALL_TELEMETRY;
+    result = await telemetry.upstream(
+      (trace) => {
+        const send = (through: AgentChannel | undefined) =>
+          sendUpstream(entry, params, extra, { cancellable: mode === 'allowed' && !rounds, channel: through, trace });
+        return rounds && channel !== undefined ? (held.run(send, channel) as Promise<CallToolResult>) : send(channel);
+      },
+      (answer) => auditOutcome(answer).outcome,
+    );
     // A task must be routable before its agent hears of it (a tasks/get may follow at once).
     if (isTaskResult(result)) await tasks.bind(call.caller.grant.name, entry.upstream, result);
   } catch (error) {

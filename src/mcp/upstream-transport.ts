@@ -54,24 +54,38 @@ export function createUpstreamTransport(
   });
 }
 
-/** A fetch that adds `Mcp-Param-*` headers to a 2026-era tools/call (one request per POST in that era). */
+/**
+ * A fetch that adds `Mcp-Param-*` headers to a 2026-era tools/call (one request per POST in that
+ * era), and the W3C `traceparent`/`tracestate` headers of a tools/call that carries them in
+ * `_meta` (Airlock's upstream span, when tracing is on), so an HTTP upstream's own HTTP
+ * instrumentation joins the trace too.
+ */
 function withParamHeaders(inputSchemaOf: (tool: string) => unknown): typeof fetch {
   return (input, init) => {
     if (typeof init?.body !== 'string' || !init.body.includes('"tools/call"')) return fetch(input, init);
-    let message: { method?: unknown; params?: { name?: unknown; arguments?: unknown; _meta?: object } };
+    let message: {
+      method?: unknown;
+      params?: { name?: unknown; arguments?: unknown; _meta?: Record<string, unknown> };
+    };
     try {
       message = JSON.parse(init.body) as typeof message;
     } catch {
       return fetch(input, init);
     }
-    const modern = message.params?._meta !== undefined && PROTOCOL_VERSION_META_KEY in message.params._meta;
-    if (message.method !== 'tools/call' || !modern || typeof message.params?.name !== 'string')
-      return fetch(input, init);
-    const declared = paramHeaderDeclarations(inputSchemaOf(message.params.name));
-    if (declared.length === 0) return fetch(input, init);
+    if (message.method !== 'tools/call' || typeof message.params?.name !== 'string') return fetch(input, init);
+    const meta = message.params._meta;
+    const added: Record<string, string> = {};
+    for (const key of ['traceparent', 'tracestate'] as const)
+      if (typeof meta?.[key] === 'string') added[key] = meta[key];
+    const modern = meta !== undefined && PROTOCOL_VERSION_META_KEY in meta;
+    if (modern)
+      Object.assign(
+        added,
+        paramHeaders(paramHeaderDeclarations(inputSchemaOf(message.params.name)), message.params.arguments),
+      );
+    if (Object.keys(added).length === 0) return fetch(input, init);
     const headers = new Headers(init.headers);
-    for (const [header, value] of Object.entries(paramHeaders(declared, message.params.arguments)))
-      headers.set(header, value);
+    for (const [header, value] of Object.entries(added)) headers.set(header, value);
     return fetch(input, { ...init, headers });
   };
 }

@@ -23,6 +23,8 @@ export interface PolicyGrant {
 export class PolicySet extends EventEmitter<{ changed: [file: string] }> {
   private readonly current = new Map<string, CompiledPolicy>();
   private readonly watches: PolicyWatch[] = [];
+  /** Files whose last edit was rejected (the previous policy is in force), with why. */
+  private readonly rejected = new Map<string, string>();
 
   private constructor(private readonly globalFile: string) {
     super();
@@ -39,14 +41,17 @@ export class PolicySet extends EventEmitter<{ changed: [file: string] }> {
         watchPolicyFile(file, {
           onChange: (policy) => {
             set.current.set(file, policy);
+            set.rejected.delete(file);
             log.info({ file }, 'policy reloaded');
             set.emit('changed', file);
           },
-          onError: (error: PolicyError) =>
+          onError: (error: PolicyError) => {
+            set.rejected.set(file, error.message.split('\n')[0] ?? error.message);
             log.error(
               { file, code: error.code, issues: error.issues },
               `policy change rejected, previous policy stays in force:\n${error.message}`,
-            ),
+            );
+          },
         }),
       );
     }
@@ -58,6 +63,14 @@ export class PolicySet extends EventEmitter<{ changed: [file: string] }> {
     const policy = this.current.get(grant.policy ?? this.globalFile);
     if (policy === undefined) throw new Error(`no policy loaded for ${grant.policy ?? this.globalFile}`);
     return policy;
+  }
+
+  /** The files in force, and the ones whose last edit was rejected (for /readyz). */
+  status(): { files: string[]; rejected: { file: string; error: string }[] } {
+    return {
+      files: [...this.current.keys()],
+      rejected: [...this.rejected].map(([file, error]) => ({ file, error })),
+    };
   }
 
   close(): void {

@@ -1,20 +1,19 @@
-import type { Redis } from 'ioredis';
 import type { Config, LoadedConfig } from '../config/index.js';
 import type { Logger } from '../shared/index.js';
-import { RedisConnections } from './connections.js';
+import { RedisConnections, type RedisClient } from './connections.js';
 import { joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DEFAULT_PREFIX } from './keys.js';
 import { whenReady } from './ready.js';
+import { redisTarget } from './target.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
 export interface ConfiguredRedis {
   config: Config;
-  url: string;
   /** The key prefix (hash tag) every Airlock key of this deployment lives under. */
   prefix: string;
   /** The fail-fast request client (`connections.request`), ready. */
-  client: Redis;
+  client: RedisClient;
   /** For modules that need more than the request client (the approval engine's subscriber). */
   connections: RedisConnections;
 }
@@ -40,14 +39,20 @@ export async function withConfiguredRedis<T>(
   };
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
-    const url = config.redis?.url ?? (embedded = await joinEmbeddedRedis(loaded.dataDir, log)).url;
-    const connections = new RedisConnections(url);
+    const target =
+      config.redis === undefined
+        ? (embedded = await joinEmbeddedRedis(loaded.dataDir, log)).url
+        : redisTarget(config.redis);
+    const connections = new RedisConnections(target);
     try {
       // A person is waiting: the first connection error is the answer.
-      await whenReady(connections.request, { timeoutMs: CONNECT_TIMEOUT_MS, failOnError: true, url });
+      await whenReady(connections.request, {
+        timeoutMs: CONNECT_TIMEOUT_MS,
+        failOnError: true,
+        where: connections.where,
+      });
       return await body({
         config,
-        url,
         prefix: config.redis?.prefix ?? DEFAULT_PREFIX,
         client: connections.request,
         connections,

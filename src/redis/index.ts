@@ -5,7 +5,7 @@
  * Also the embedded redis-server of a data directory. Other folders import from here only.
  *
  * @example
- * const redis = new RedisConnections(url, log);
+ * const redis = new RedisConnections(redisTarget(config.redis), log); // a URL, a cluster, a Sentinel master
  * await whenReady(redis.request, { timeoutMs: 3_000 });
  * const limiter = new RateLimiter(redis.request, { prefix });
  * const engine = await ApprovalEngine.start({ redis, prefix, log });
@@ -14,7 +14,23 @@
  * await redis.close(); // the owner closes the connections, last
  * @module
  */
-export { connectRedis, RedisConnections, type RedisClients, type RedisRole } from './connections.js';
+export {
+  connectRedis,
+  eachMaster,
+  RedisConnections,
+  type CountedPubSub,
+  type RedisClient,
+  type RedisClients,
+} from './connections.js';
+export {
+  describeTarget,
+  redisTarget,
+  type ClusterTarget,
+  type RedisRole,
+  type RedisSection,
+  type RedisTarget,
+  type SentinelTarget,
+} from './target.js';
 export { whenReady, type WhenReadyOptions } from './ready.js';
 export { withConfiguredRedis, type ConfiguredRedis } from './configured.js';
 export {

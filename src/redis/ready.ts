@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { AirlockError, describeError } from '../shared/index.js';
+import type { RedisClient } from './connections.js';
 
 export interface WhenReadyOptions {
   timeoutMs: number;
@@ -8,15 +8,15 @@ export interface WhenReadyOptions {
    * person is waiting on. Servers wait, so a Redis that is restarting still gets its chance.
    */
   failOnError?: boolean;
-  /** Names the Redis in the error (its URL). */
-  url?: string;
+  /** Names the Redis in the error (`RedisClients.where`: "Redis at <url>", a cluster, a Sentinel master). */
+  where?: string;
 }
 
 /**
  * Resolves once `client` is ready (at once when it is). Rejects with `redis_unavailable`:
  * "Redis at <url> is unreachable (no answer within 5 s)", or the connection error's text.
  */
-export function whenReady(client: Redis, options: WhenReadyOptions): Promise<void> {
+export function whenReady(client: RedisClient, options: WhenReadyOptions): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const settle = (error?: unknown) => {
@@ -25,11 +25,7 @@ export function whenReady(client: Redis, options: WhenReadyOptions): Promise<voi
       if (error === undefined) return resolve();
       const why = error === 'timeout' ? `no answer within ${seconds(options.timeoutMs)}` : describeError(error);
       reject(
-        new AirlockError(
-          'redis_unavailable',
-          `Redis${options.url === undefined ? '' : ` at ${options.url}`} is unreachable (${why})`,
-          { cause: error },
-        ),
+        new AirlockError('redis_unavailable', `${options.where ?? 'Redis'} is unreachable (${why})`, { cause: error }),
       );
     };
     const onReady = () => settle();

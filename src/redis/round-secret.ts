@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 import { roundStateSecretKey } from './keys.js';
 
 /**
@@ -8,7 +8,7 @@ import { roundStateSecretKey } from './keys.js';
  * expires; deleting the key invalidates the rounds in flight (their agents get "invalid
  * requestState" and start the call again).
  */
-export async function roundStateSecret(redis: Redis, prefix?: string): Promise<string> {
+export async function roundStateSecret(redis: RedisClient, prefix?: string): Promise<string> {
   const key = roundStateSecretKey(prefix);
   await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
   const secret = await redis.get(key);

@@ -26,6 +26,8 @@ export interface SlackBotOptions {
   retentionMs?: number;
   /** Share one user-group cache with the engine's resolver; default: the bot's own. */
   groups?: SlackGroups;
+  /** Told of every failed Web API attempt of the outbox (metrics); `final`: no retry follows. */
+  onSendFailed?: (kind: string, final: boolean) => void;
   /** Run the outbox worker in this process. Default true. */
   processJobs?: boolean;
 }
@@ -182,6 +184,7 @@ function startOutbox(options: SlackBotOptions, keys: SlackKeys, client: WebClien
       maxDelayMs: config.retry.max_delay,
     },
     ...(options.processJobs === undefined ? {} : { processJobs: options.processJobs }),
+    ...(options.onSendFailed ? { onFailed: options.onSendFailed } : {}),
     handlers: {
       sync: (id, force) => syncApprovalMessage(sync, id, force),
       audit: async (channel, text) => {

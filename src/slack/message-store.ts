@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
-import { releaseLock, runScript, type SlackKeys } from '../redis/index.js';
+import type { ChainableCommander } from 'ioredis';
+import { releaseLock, runScript, type SlackKeys, type RedisClient } from '../redis/index.js';
 
 /**
  * Where each approval's Slack message lives, in Redis so that every Airlock process can update
@@ -23,7 +23,7 @@ export type DeliveryErrorKind = 'unreachable' | 'rate_limited' | 'rejected';
 
 export class MessageStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: SlackKeys,
     /** How long a record outlives its approval's expiry (the approvals retention). */
     private readonly retentionMs: number,

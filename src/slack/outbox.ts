@@ -1,6 +1,5 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { SLACK_QUEUE, type RedisClients, type SlackKeys } from '../redis/index.js';
+import { SLACK_QUEUE, type RedisClients, type SlackKeys, type RedisClient } from '../redis/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import type { DeliveryErrorKind } from './message-store.js';
 
@@ -96,6 +95,8 @@ export class SlackOutbox {
     /** Run the worker here (gateways: yes). Default true. */
     processJobs?: boolean;
     concurrency?: number;
+    /** Every failed attempt: its kind (rate_limited, transient, final) and whether it was the last. */
+    onFailed?: (kind: string, final: boolean) => void;
   }): Promise<SlackOutbox> {
     const { log, handlers, retry } = options;
     const queue = new Queue<OutboxJob>(SLACK_QUEUE, { connection: options.redis.request, prefix: options.prefix });
@@ -107,15 +108,19 @@ export class SlackOutbox {
         await gate.hold(ms);
         await worker!.rateLimit(ms);
       };
-      worker = new Worker<OutboxJob>(SLACK_QUEUE, (job, token) => run(job, token, handlers, gate, pause, log), {
-        connection: options.redis.workerConnection(),
-        prefix: options.prefix,
-        concurrency: options.concurrency ?? 8,
-        autorun: true,
-        // Paces every process together, well under Slack's limits; also what lets rateLimit() pause the queue on a 429.
-        limiter: { max: RATE_MAX, duration: 1_000 },
-        settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, retry) },
-      });
+      worker = new Worker<OutboxJob>(
+        SLACK_QUEUE,
+        (job, token) => run(job, token, { handlers, gate, pause, log, onFailed: options.onFailed }),
+        {
+          connection: options.redis.workerConnection(),
+          prefix: options.prefix,
+          concurrency: options.concurrency ?? 8,
+          autorun: true,
+          // Paces every process together, well under Slack's limits; also what lets rateLimit() pause the queue on a 429.
+          limiter: { max: RATE_MAX, duration: 1_000 },
+          settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, retry) },
+        },
+      );
       worker.on('error', (error) => log.warn({ err: describeError(error) }, 'slack worker error'));
       worker.on('failed', (job, error) => {
         const final =
@@ -165,7 +170,7 @@ export class RetryAfterGate {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keys: SlackKeys,
   ) {
     this.key = keys.pausedUntil;
@@ -196,10 +201,19 @@ export class RetryAfterGate {
 async function run(
   job: Job<OutboxJob>,
   token: string | undefined,
-  handlers: OutboxHandlers,
-  gate: RetryAfterGate,
-  pause: (ms: number) => Promise<void>,
-  log: Logger,
+  {
+    handlers,
+    gate,
+    pause,
+    log,
+    onFailed,
+  }: {
+    handlers: OutboxHandlers;
+    gate: RetryAfterGate;
+    pause: (ms: number) => Promise<void>;
+    log: Logger;
+    onFailed: ((kind: string, final: boolean) => void) | undefined;
+  },
 ): Promise<void> {
   const data = job.data;
   const wait = await gate.remainingMs();
@@ -225,6 +239,7 @@ async function run(
       },
       'Slack send failed',
     );
+    onFailed?.(c.kind, c.retryAfterMs === undefined && (c.final || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)));
     if (c.retryAfterMs !== undefined) {
       // Slack's Retry-After holds for every write, not just this one: pause the whole queue (all
       // processes); the job goes back to waiting without using an attempt.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ApprovalEngineOptions, ApprovalRequestInput } from '../../src/approvals/index.js';
 import { ApprovalEngine } from '../../src/approvals/index.js';
 import type { NormalizedApproval } from '../../src/policy/index.js';
-import { RedisConnections } from '../../src/redis/index.js';
+import { RedisConnections, type RedisTarget } from '../../src/redis/index.js';
 import { silentLogger } from '../../src/shared/logger.js';
 
 /** A fresh key prefix (with its hash tag) per test file, so files sharing the test Redis never meet. */
@@ -54,10 +54,11 @@ export function releaseRecorder(): { released: unknown[]; releaseReservation: (r
 
 /**
  * An engine on connections of its own, as one Airlock process has: `close()` closes the engine,
- * then its connections (what the gateway does in that order).
+ * then its connections (what the gateway does in that order). `redisUrl`: a URL, or a cluster
+ * (test-redis.ts `testRedis()`).
  */
 export async function startEngine(
-  options: Partial<Omit<ApprovalEngineOptions, 'redis'>> & { redisUrl: string; prefix: string },
+  options: Partial<Omit<ApprovalEngineOptions, 'redis'>> & { redisUrl: RedisTarget; prefix: string },
 ): Promise<ApprovalEngine> {
   const { redisUrl, ...rest } = options;
   const redis = new RedisConnections(redisUrl);

@@ -24,7 +24,8 @@ export interface WriterEnv {
   DIR?: string;
   FILE?: string;
   NAME?: string;
-  REDIS_PATH?: string;
+  /** The shared stream's Redis (test-redis.ts `testRedisEnv()`). */
+  REDIS_TARGET?: string;
   PREFIX?: string;
 }
 

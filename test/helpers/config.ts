@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { inject } from 'vitest';
 import { randomPrefix } from './approvals.js';
 import { writeJson } from './paths.js';
+import { testRedisSection } from './test-redis.js';
 
 export interface TestGatewayConfig {
   upstreams: Record<string, unknown>;
@@ -12,7 +12,7 @@ export interface TestGatewayConfig {
 }
 
 /**
- * The airlock.config.json of a test gateway: on the run's redis-server with a key prefix of its
+ * The airlock.config.json of a test gateway: on the project's Redis (test-redis.ts) with a key prefix of its
  * own (test files never meet in Redis), the policy written next to it. Returns the config path.
  */
 export function writeGatewayConfig(
@@ -24,7 +24,7 @@ export function writeGatewayConfig(
   const { policy, ...rest } = config;
   const policyPath = typeof policy === 'string' ? policy : writeJson(join(dir, `${name}.policy.json`), policy);
   return writeJson(join(dir, `${name}.config.json`), {
-    redis: { url: `unix://${inject('redisPath')}`, prefix: options.prefix ?? randomPrefix() },
+    redis: testRedisSection(options.prefix ?? randomPrefix()),
     ...rest,
     policy: policyPath,
   });

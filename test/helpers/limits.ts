@@ -3,11 +3,16 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { NormalizedLimit } from '../../src/policy/compile.js';
 import type { Scope } from '../../src/policy/schema.js';
-import { connectRedis } from '../../src/redis/index.js';
+import { connectRedis, eachMaster, type RedisClient, type RedisTarget } from '../../src/redis/index.js';
 
-/** A request-path client (fail fast, as the gateway uses), connected. */
+/** A request-path client (fail fast, as the gateway uses) of a redis-server's socket, connected. */
 export async function requestClient(socketPath: string): Promise<Redis> {
-  const redis = connectRedis(`unix://${socketPath}`, 'request');
+  return (await targetClient(`unix://${socketPath}`)) as Redis;
+}
+
+/** The same for any Redis: a URL, or a cluster (test-redis.ts `testRedis()`). */
+export async function targetClient(target: RedisTarget): Promise<RedisClient> {
+  const redis = connectRedis(target, 'request');
   redis.on('error', () => {});
   if (redis.status !== 'ready') await once(redis, 'ready');
   return redis;
@@ -29,13 +34,13 @@ export function makeLimit(
 }
 
 /** Redis's clock in µs (the one the limiter uses). */
-export async function redisNowUs(redis: Redis): Promise<number> {
+export async function redisNowUs(redis: RedisClient): Promise<number> {
   const [s, us] = await redis.time();
   return Number(s) * 1_000_000 + Number(us);
 }
 
 /** Wait (polling Redis's clock) until `us`. */
-export async function waitUntilRedisTime(redis: Redis, us: number): Promise<void> {
+export async function waitUntilRedisTime(redis: RedisClient, us: number): Promise<void> {
   for (;;) {
     const now = await redisNowUs(redis);
     if (now >= us) return;
@@ -55,11 +60,20 @@ export function maxInAnyWindow(times: readonly number[], windowMs: number): numb
   return best;
 }
 
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/gu, '\\$&')}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+/** Deletes every key under `prefix` (on a cluster: on every master, where SCAN finds them). */
+export async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
+  for (const node of eachMaster(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(
+        cursor,
+        'MATCH',
+        `${prefix.replace(/[*?[\]\\]/gu, '\\$&')}:*`,
+        'COUNT',
+        1000,
+      );
+      if (keys.length > 0) await node.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
 }

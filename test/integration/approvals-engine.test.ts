@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isApprovalError, type ApprovalEngine, type ApprovalError } from '../../src/approvals/index.js';
 import {
   approvalInput,
@@ -9,8 +9,9 @@ import {
   startEngine,
 } from '../helpers/approvals.js';
 import { waitFor } from '../helpers/gateway.js';
+import { testRedis } from '../helpers/test-redis.js';
 
-const redisUrl = `unix://${inject('redisPath')}`;
+const redisUrl = testRedis();
 const prefix = randomPrefix();
 const recorder = releaseRecorder();
 const groups: Record<string, string[]> = { S0PLATFORM: ['U0GROUPIE'] };
@@ -224,8 +225,15 @@ describe('expiry and withdrawal', () => {
 describe('list and events', () => {
   it('lists by grant and state, newest first, and emits decided in the deciding process only', async () => {
     const grant = 'lister';
+    const heardInB = new Set<string>();
+    const onChangeInB = (change: { id: string }) => heardInB.add(change.id);
+    b.events.on('change', onChangeInB);
     const one = await a.request(approvalInput({ grant }));
     const two = await a.request(approvalInput({ grant }));
+    // b may hear of them after a's reply (on a Redis Cluster, the events cross the cluster bus
+    // when b's subscriber is on another node): let it, so the next change it hears is the decision.
+    await waitFor(() => heardInB.has(two.approval.id), 5_000, 'b to hear of both approvals');
+    b.events.off('change', onChangeInB);
     const decidedInA = nextEvent<{ approval: { id: string }; final: boolean }>(a.events, 'decided');
     let decidedInB = 0;
     const onB = () => decidedInB++;

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdForDecision, type ApprovalEngine, type HoldOutcome } from '../../src/approvals/index.js';
 import { approvalInput, approvalRule, randomPrefix, releaseRecorder, startEngine } from '../helpers/approvals.js';
 import { stopProcess, waitFor } from '../helpers/gateway.js';
 import { ROOT } from '../helpers/paths.js';
+import { testRedis, testRedisEnv } from '../helpers/test-redis.js';
 
-const redisUrl = `unix://${inject('redisPath')}`;
+const redisUrl = testRedis();
 const prefix = randomPrefix();
 const recorder = releaseRecorder();
 let holder: ApprovalEngine;
@@ -228,7 +229,7 @@ describe('a holder process killed mid-call', () => {
     const input = approvalInput();
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'approval-holder.ts')], {
       cwd: ROOT,
-      env: { ...process.env, REDIS_URL: redisUrl, PREFIX: prefix, INPUT: JSON.stringify(input) },
+      env: { ...process.env, ...testRedisEnv(), PREFIX: prefix, INPUT: JSON.stringify(input) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

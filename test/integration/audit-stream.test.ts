@@ -1,24 +1,24 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { AuditEventSchema, type AuditEvent } from '../../src/audit/events.js';
 import { readStreamEvents, tailStreamEvents } from '../../src/audit/reader.js';
 import type { AuditLineSink } from '../../src/audit/slack-lines.js';
-import { auditStreamKey } from '../../src/redis/index.js';
+import { auditStreamKey, type RedisClient } from '../../src/redis/index.js';
 import { verifyAuditFiles } from '../../src/audit/verify.js';
 import { auditConfig, fileOf, quietLog, readAuditEvents } from '../helpers/audit.js';
 import { spawnAuditWriter, stopAuditWriter } from '../helpers/audit-writer.js';
-import { deleteKeys, requestClient, testPrefix } from '../helpers/limits.js';
+import { deleteKeys, requestClient, targetClient, testPrefix } from '../helpers/limits.js';
 import { tempDir } from '../helpers/paths.js';
 import { removeDir, startTestRedis } from '../helpers/redis-server.js';
+import { testRedis, testRedisEnv } from '../helpers/test-redis.js';
 
 const prefix = testPrefix();
 const key = auditStreamKey(prefix);
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
-  redis = await requestClient(inject('redisPath'));
+  redis = await targetClient(testRedis());
 });
 
 afterAll(async () => {
@@ -153,7 +153,7 @@ describe('two Airlock processes writing to one stream', () => {
     const calls = 300;
     const writers = ['alpha', 'beta'].map((name) => ({
       name,
-      writer: spawnAuditWriter({ DIR: dir, NAME: name, REDIS_PATH: inject('redisPath'), PREFIX: prefix }),
+      writer: spawnAuditWriter({ DIR: dir, NAME: name, ...testRedisEnv(), PREFIX: prefix }),
     }));
     try {
       await Promise.all(writers.map((w) => w.writer.ready));

@@ -3,12 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalEngine, ApprovalView } from '../../src/approvals/index.js';
 import { randomPrefix, startEngine } from '../helpers/approvals.js';
 import { connectHttp, startGateway, stopProcess, waitFor, type GatewayProcess } from '../helpers/gateway.js';
 import { CLI, tempDir, upstreams, writeJson } from '../helpers/paths.js';
 import { writeGatewayConfig } from '../helpers/config.js';
+import { testRedis } from '../helpers/test-redis.js';
 
 const AGENT = 'approvals-agent-token-00000001';
 const QUICK = 'approvals-quick-token-00000002';
@@ -110,7 +111,7 @@ beforeAll(async () => {
     { prefix },
   );
   gateway = await startGateway({ config: configFile });
-  engine = await startEngine({ redisUrl: `unix://${inject('redisPath')}`, prefix, processJobs: false });
+  engine = await startEngine({ redisUrl: testRedis(), prefix, processJobs: false });
 });
 
 afterAll(async () => {

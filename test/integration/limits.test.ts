@@ -1,29 +1,28 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter, type ReserveResult } from '../../src/limits/index.js';
-import { reserveLimits } from '../../src/redis/index.js';
+import { reserveLimits, type RedisClient } from '../../src/redis/index.js';
 import {
   deleteKeys,
   makeLimit,
   maxInAnyWindow,
   redisNowUs,
-  requestClient,
+  targetClient,
   testPrefix,
   waitUntilRedisTime,
 } from '../helpers/limits.js';
 import { ROOT } from '../helpers/paths.js';
+import { testRedis, testRedisEnv } from '../helpers/test-redis.js';
 
-const socket = inject('redisPath');
 const prefix = testPrefix();
-const clients: Redis[] = [];
-let redis: Redis;
+const clients: RedisClient[] = [];
+let redis: RedisClient;
 let limiter: RateLimiter;
 const g1s1 = { grant: 'g1', session: 's1' };
 
 beforeAll(async () => {
-  for (let i = 0; i < 4; i++) clients.push(await requestClient(socket));
+  for (let i = 0; i < 4; i++) clients.push(await targetClient(testRedis()));
   redis = clients[0]!;
   limiter = new RateLimiter(redis, { prefix });
 });
@@ -57,7 +56,7 @@ describe('exactness', () => {
     const durationMs = 3_500;
     const env = {
       ...process.env,
-      REDIS_PATH: socket,
+      ...testRedisEnv(),
       PREFIX: prefix,
       COUNTER: counter,
       WINDOW_MS: String(windowMs),
