@@ -3,14 +3,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 
-/** Spawns a command and waits for a line on its stdout or stderr matching `ready`; returns the match. */
+/**
+ * Spawns a command and waits for a line on its stdout or stderr matching `ready`; returns the match.
+ * `stdin: 'pipe'` for a child the bench talks to.
+ */
 export async function spawnUntil(
   command: string,
   args: string[],
   ready: RegExp,
   env: NodeJS.ProcessEnv = process.env,
+  stdin: 'ignore' | 'pipe' = 'ignore',
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env, stdio: [stdin, 'pipe', 'pipe'] });
   let output = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const onData = (chunk: Buffer) => {

@@ -20,6 +20,8 @@ import {
 import { httpClient, modernHttpClient, spawnUntil, stop } from './processes.js';
 import { spawnRedisServer } from '../src/redis/index.js';
 import { benchApprovals } from './approvals.js';
+import { benchReleaseAcrossProcesses } from './release-across.js';
+import { benchTwoProcesses, renderTwoProcesses } from './two-processes.js';
 
 // The SDK's HTTP client gives every POST an abort listener that only GC removes; under a
 // 16-way load that trips Node's leak warning without being a leak.
@@ -142,6 +144,23 @@ try {
 }
 
 try {
+  const twoProcesses = await benchTwoProcesses({
+    cli: CLI,
+    standinCli: STANDIN_CLI,
+    configFile: join(dir, 'airlock.config.json'),
+    dataDir: join(dir, 'data-two'),
+    token: TOKEN,
+    redisPid: redis.child.pid!,
+    clients: settings.concurrency,
+    seconds: settings.seconds,
+    warmup: settings.warmup,
+    rounds: 3,
+  });
+  console.log(
+    `\nTwo Airlock processes vs one, one Redis (allowed call health; ${settings.concurrency} clients of one session each for ${settings.seconds} s per setup, median of 3 alternating rounds; p50/p99 under that load; the bench splits the clients ${settings.concurrency / 2} + ${settings.concurrency / 2} between the two itself, no load balancer; CPU from /proc/<pid>/stat)\n`,
+  );
+  console.log(renderTwoProcesses(twoProcesses));
+
   const approvals = await benchApprovals({
     root: ROOT,
     dir,
@@ -150,10 +169,27 @@ try {
     pending: Number(process.env.BENCH_PENDING ?? (quick ? 1_000 : 10_000)),
   });
   console.log(
-    `\nApprovals: decision → call dispatched to the upstream over ${approvals.approvals} approvals: p50 ${approvals.dispatchP50Ms} ms, p99 ${approvals.dispatchP99Ms} ms (goal p99 ≤ 50 ms)`,
+    `\nApprovals: decision → call dispatched to the upstream over ${approvals.approvals} approvals: p50 ${approvals.dispatchP50Ms} ms, p99 ${approvals.dispatchP99Ms} ms (goal p99 ≤ 50 ms; decided by an engine in the bench process, as \`airlock approvals approve\` does)`,
   );
   console.log(
     `Gateway memory with ${approvals.pending} pending approvals held: ${approvals.rssMb} MB RSS (${approvals.rssBaselineMb} MB before; goal ≤ 500 MB)`,
+  );
+
+  const release = await benchReleaseAcrossProcesses({
+    root: ROOT,
+    dir,
+    redisUrl: redis.url,
+    approvals: Number(process.env.BENCH_RELEASES ?? (quick ? 50 : 200)),
+  });
+  const pair = (p: { p50Ms: number; p99Ms: number }) => `p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms`;
+  console.log(
+    `\nDecide → release: a call held by gateway A, approved by a gateway's own engine, ${release.approvals} approvals each, alternating; to the call arriving at A's upstream (wall clock, 1 ms steps)`,
+  );
+  console.log(
+    `  decided in A (same process):       from decide() called ${pair(release.sameProcess.fromCall)}; from decide() returned ${pair(release.sameProcess.fromReturn)}`,
+  );
+  console.log(
+    `  decided in B (another process):    from decide() called ${pair(release.otherProcess.fromCall)}; from decide() returned ${pair(release.otherProcess.fromReturn)}`,
   );
 } finally {
   await redis.stop();
