@@ -8,7 +8,7 @@ import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ApprovalEngine } from '../src/approvals/index.js';
 import { RedisConnections } from '../src/redis/index.js';
 import { silentLogger } from '../src/shared/logger.js';
-import { httpClient, spawnUntil, stop } from './processes.js';
+import { httpClient, spawnUntil, stop, fixtureUpstream } from './processes.js';
 
 export interface ApprovalBenchResult {
   approvals: number;
@@ -72,12 +72,7 @@ async function startBenchGateway(options: BenchOptions, callLog: string) {
       // Every held call is one open socket from this one loopback address: above the default cap of 64.
       listen: { max_sockets_per_address: options.pending + 64 },
       upstreams: {
-        fixture: {
-          command: process.execPath,
-          args: ['--import', 'tsx', join(options.root, 'test', 'fixtures', 'upstream-fixture.ts')],
-          env: { FIXTURE_CALL_LOG: callLog },
-          cwd: options.root,
-        },
+        fixture: fixtureUpstream(options.root, callLog),
       },
       policy: join(options.dir, 'approvals-policy.json'),
       grants: [{ name: 'bench', token: TOKEN, hold: '10m', max_pending: options.pending + 10 }],

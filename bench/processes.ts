@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -58,4 +59,14 @@ export async function modernHttpClient(url: string, token?: string): Promise<Mod
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   await client.connect(new ModernTransport(new URL(url), { requestInit: { headers } }));
   return client;
+}
+
+/** The behaviour fixture (test/fixtures/upstream-fixture.ts) as a stdio upstream, logging its calls to `callLog`. */
+export function fixtureUpstream(root: string, callLog: string): Record<string, unknown> {
+  return {
+    command: process.execPath,
+    args: ['--import', 'tsx', join(root, 'test', 'fixtures', 'upstream-fixture.ts')],
+    env: { FIXTURE_CALL_LOG: callLog },
+    cwd: root,
+  };
 }

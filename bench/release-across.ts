@@ -14,7 +14,7 @@ import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ApprovalEngine } from '../src/approvals/index.js';
 import { RedisConnections } from '../src/redis/index.js';
 import { silentLogger } from '../src/shared/logger.js';
-import { httpClient, spawnUntil, stop } from './processes.js';
+import { httpClient, spawnUntil, stop, fixtureUpstream } from './processes.js';
 
 export interface Percentiles {
   p50Ms: number;
@@ -104,12 +104,7 @@ function writeConfig(options: Options, callLog: string): string {
       redis: { url: options.redisUrl, prefix: PREFIX },
       listen: { port: 0 },
       upstreams: {
-        fixture: {
-          command: process.execPath,
-          args: ['--import', 'tsx', join(options.root, 'test', 'fixtures', 'upstream-fixture.ts')],
-          env: { FIXTURE_CALL_LOG: callLog },
-          cwd: options.root,
-        },
+        fixture: fixtureUpstream(options.root, callLog),
       },
       policy: policyFile,
       grants: [{ name: 'bench', token: TOKEN, hold: '10m' }],

@@ -51,6 +51,21 @@ async function samples(gateway: GatewayProcess): Promise<Sample[]> {
   return parsePrometheus(await response.text());
 }
 
+/** A copy_model_version call held for approval: the agent's answer to come, and the approval's id. */
+async function holdCopy(
+  agent: Client,
+  engine: ApprovalEngine,
+): Promise<{ held: ReturnType<Client['callTool']>; id: string }> {
+  const held = agent.callTool({ name: 'copy_model_version', arguments: copyArgs });
+  let id: string | undefined;
+  await waitFor(
+    async () => (id = (await engine.list({ state: 'pending' }))[0]?.id) !== undefined,
+    10_000,
+    'a pending approval',
+  );
+  return { held, id: id! };
+}
+
 async function readiness(gateway: GatewayProcess): Promise<{ status: number; body: { reasons: string[] } }> {
   const response = await fetch(`${gateway.baseUrl}/readyz`);
   return { status: response.status, body: (await response.json()) as { reasons: string[] } };
@@ -124,19 +139,13 @@ describe('/metrics after real calls', () => {
   });
 
   it('shows a held call as pending and held, then its wait in the histogram once approved', async () => {
-    const held = agent.callTool({ name: 'copy_model_version', arguments: copyArgs });
-    let id: string | undefined;
-    await waitFor(
-      async () => (id = (await engine.list({ state: 'pending' }))[0]?.id) !== undefined,
-      10_000,
-      'a pending approval',
-    );
+    const { held, id } = await holdCopy(agent, engine);
     const during = await samples(gateway);
     expect(sampleValue(during, 'airlock_approvals_pending', { grant: 'metrics-agent' })).toBe(1);
     expect(sampleValue(during, 'airlock_held_calls')).toBe(1);
     expect(sampleValue(during, 'airlock_approvals_requested_total', { tool: 'copy_model_version' })).toBe(1);
     expect(sampleValue(during, 'airlock_approval_wait_seconds_count', { decision: 'approved' })).toBeUndefined();
-    await engine.decide(id!, 'approve', APPROVER);
+    await engine.decide(id, 'approve', APPROVER);
     expect((await held).isError).toBeFalsy();
     let after: Sample[] = [];
     await waitFor(
@@ -279,13 +288,7 @@ describe('/readyz and SIGTERM on a Redis of its own', () => {
     cleanups.push(() => engine.close());
     const agent = await connectAgentHttp(gateway.mcpUrl, TOKEN, 'legacy');
     cleanups.push(() => agent.close());
-    const held = agent.callTool({ name: 'copy_model_version', arguments: copyArgs });
-    let id: string | undefined;
-    await waitFor(
-      async () => (id = (await engine.list({ state: 'pending' }))[0]?.id) !== undefined,
-      10_000,
-      'a pending approval',
-    );
+    const { held, id } = await holdCopy(agent, engine);
     const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', resolve));
     gateway.child.kill('SIGTERM');
     const result = await held;
@@ -293,6 +296,6 @@ describe('/readyz and SIGTERM on a Redis of its own', () => {
     expect(await exited).toBe(0);
     expect(gateway.stderr()).toMatch(/shutdown: calls in flight answered/u);
     // The approval outlives the process, still pending for the agent's retry anywhere.
-    expect((await engine.get(id!)).state).toBe('pending');
+    expect((await engine.get(id)).state).toBe('pending');
   });
 });
