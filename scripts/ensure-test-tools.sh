@@ -10,6 +10,7 @@ say() { printf 'airlock: %s\n' "$*" >&2; }
 # One tool a line: its command, its Debian package, what needs it.
 TOOLS='
 haproxy haproxy the load-balancer test (test/integration/load-balancer.test.ts)
+chromium chromium the console browser tests (test/integration/console-browser.test.ts)
 '
 
 # Debian installs some tools in /usr/sbin, which a non-root PATH may lack; the tests look there too.

@@ -8,6 +8,7 @@ import {
   approvalsCommand,
   auditCommand,
   checkCommand,
+  consoleCommand,
   explainCommand,
   initCommand,
   limitsCommand,
@@ -25,6 +26,7 @@ const program = new Command('airlock')
   .addCommand(explainCommand())
   .addCommand(limitsCommand())
   .addCommand(approvalsCommand())
+  .addCommand(consoleCommand())
   .addCommand(auditCommand())
   .addCommand(replayCommand())
   .addCommand(standinCommand());

@@ -5,6 +5,7 @@ import type { Server } from '@modelcontextprotocol/server';
 import type { ApprovalEngine } from './approvals/index.js';
 import type { AuditLog } from './audit/index.js';
 import type { Config, GrantConfig } from './config/index.js';
+import { createConsoleRoute } from './console/index.js';
 import { startCallPath, startStores, startUpstreams, type Closer } from './gateway-parts.js';
 import { sendJson, startListener } from './http/index.js';
 import {
@@ -30,7 +31,7 @@ import {
   type UpstreamHealth,
 } from './mcp/index.js';
 import { PolicySet } from './policy/index.js';
-import type { RedisClient } from './redis/index.js';
+import { DEFAULT_PREFIX, type RedisClient } from './redis/index.js';
 import type { Logger } from './shared/index.js';
 import type { SlackBot } from './slack/index.js';
 import { Telemetry, type TelemetryOptions } from './telemetry/index.js';
@@ -237,6 +238,14 @@ export class Gateway {
       allowedHosts: config.listen.allowed_hosts,
       allowedOrigins: config.listen.allowed_origins,
       log,
+      // The web console (src/console): its own pages, API and login under /console/.
+      prefixRoutes: {
+        '/console': createConsoleRoute({
+          ...this.parts,
+          redis: this.parts.redisClient,
+          prefix: config.redis?.prefix ?? DEFAULT_PREFIX,
+        }),
+      },
       routes: {
         '/mcp': mcp,
         '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),

@@ -7,6 +7,7 @@ export { AuditLog, type AuditLogOptions, type AuditObserver, type ApprovalInput 
 export { CallTrail, type CallInput, type EmitDetails, type ObservedEvent, type TrailEventType } from './trail.js';
 export { type ArgsPreview } from './args-preview.js';
 export {
+  AUDIT_DECISIONS,
   AuditEventSchema,
   type AuditDecision,
   type AuditDetails,
@@ -19,5 +20,14 @@ export { type AuditLineSink } from './slack-lines.js';
 export { verifyAuditFiles, formatVerifyResult, type VerifyResult, type VerifyProblem } from './verify.js';
 export { listChains, describeSource, isDirectory, type AuditChain, type ChainSource } from './chains.js';
 export { followChains } from './follow.js';
-export { matchesQuery, formatEvent, parseDecision, parseSince, parseTypes, type AuditQuery } from './query.js';
+export {
+  matchesQuery,
+  formatEvent,
+  describeEvent,
+  parseDecision,
+  parseSince,
+  parseTypes,
+  type AuditQuery,
+} from './query.js';
 export { followStream, readChainEvents, readStreamEvents, tailChainEvents, tailStreamEvents } from './reader.js';
+export { sourceEvents, type AuditSource } from './source.js';

@@ -76,7 +76,8 @@ function argsText(event: AuditEvent): string {
   return `args ${JSON.stringify(event.args)}${preview}`;
 }
 
-function describeEvent(event: AuditEvent): string {
+/** What an event says beyond its identity (the middle of formatEvent's line): "deny /tools/x: why". */
+export function describeEvent(event: AuditEvent): string {
   const reason = (text: string | undefined) => (text === undefined || text === '' ? '' : `: ${text}`);
   switch (event.type) {
     case 'call.received':

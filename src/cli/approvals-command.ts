@@ -151,8 +151,8 @@ async function run(
 
 function actor(as: string | undefined, config: Config, approver: boolean): string {
   if (as !== undefined && as.trim() !== '') return as.trim();
-  const user = (config.console as { user?: unknown } | undefined)?.user;
-  if (typeof user === 'string' && user !== '') return user;
+  const user = config.console.user;
+  if (user !== undefined && user !== '') return user;
   if (!approver) return `cli:${userInfo().username}`;
   throw new ApprovalError(
     'not_an_approver',

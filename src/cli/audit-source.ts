@@ -1,12 +1,12 @@
 import { InvalidArgumentError } from 'commander';
-import { readChainEvents, readStreamEvents, listChains, type AuditEvent, type ChainSource } from '../audit/index.js';
+import { sourceEvents, type AuditEvent, type AuditSource, type ChainSource } from '../audit/index.js';
 import type { AuditConfig } from '../config/index.js';
-import { auditStreamKey, embeddedRedisRunning, withConfiguredRedis, type RedisClient } from '../redis/index.js';
+import { auditStreamKey, embeddedRedisRunning, withConfiguredRedis } from '../redis/index.js';
 import { AirlockError, describeError, type Logger } from '../shared/index.js';
 import { loadCliConfig, type ConfigOptions } from './config-options.js';
 
 /** Where the audit commands (and replay) read events: the hash-chained files, or the Redis stream. */
-export type Source = { kind: 'file'; chains: ChainSource } | { kind: 'stream'; redis: RedisClient; key: string };
+export type Source = AuditSource;
 
 export interface SourceOptions extends ConfigOptions {
   source?: 'file' | 'stream';
@@ -14,9 +14,7 @@ export interface SourceOptions extends ConfigOptions {
 
 /** Every event of the source since `sinceMs`, oldest first. */
 export function eventsOf(source: Source, sinceMs?: number): AsyncIterable<AuditEvent> {
-  return source.kind === 'stream'
-    ? readStreamEvents(source.redis, source.key, sinceMs)
-    : readChainEvents(listChains(source.chains), sinceMs);
+  return sourceEvents(source, sinceMs);
 }
 
 /** The chains to read: exactly audit.file when set, else every chain of audit.dir. */

@@ -1,25 +1,7 @@
-import type { ToolClassification } from '../policy/index.js';
-import type { RiskClass } from '../risk/index.js';
-import { formatDuration } from '../shared/index.js';
-
-/** A tool's effective decision in words: what `check` prints and `check --against` compares. */
-export function describeDecision(d: ToolClassification): { decision: string; limits: string; approval: string } {
-  return {
-    decision: d.hidden ? 'deny (hidden)' : d.action + (d.conditional ? ' (conditional)' : ''),
-    limits: d.limits.map((l) => `${l.counter} ${l.max}/${l.window} per ${l.scope}`).join(', ') || '-',
-    approval: d.approval
-      ? `${d.approval.minApprovals} of ${d.approval.approvers.join(' ')}, expires ${formatDuration(d.approval.timeoutMs)}`
-      : '-',
-  };
-}
-
-/** One line of effect: "require_approval; copy_model_version_rate 30/minute per grant; 1 of U0…, expires 15m". */
-export function effect(d: ToolClassification): string {
-  const { decision, limits, approval } = describeDecision(d);
-  return [decision, limits === '-' ? '' : limits, approval === '-' ? '' : approval].filter(Boolean).join('; ');
-}
-
-export const riskCell = (risk: RiskClass) => `${risk.category}${risk.openWorld ? '+open' : ''}/${risk.level}`;
+// The words of a decision and of a risk class live with the policy and the risk boundaries (the
+// console shows them too); `check`, `explain` and `replay` keep importing them from here.
+export { describeDecision, effect } from '../policy/index.js';
+export { shortRiskClass as riskCell } from '../risk/index.js';
 
 /** Columns padded to their widest cell; the last column is not padded. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -12,3 +12,4 @@ export type { ListenerLimits } from './listen.js';
 export type { MetricsConfig, ShutdownConfig } from './observability.js';
 export { AuditConfigSchema, DEFAULT_REDACT_PATTERNS, type AuditConfig, type AuditConfigInput } from './audit.js';
 export { parseSlackConfig, type SlackConfig, type SlackConfigInput } from './slack.js';
+export { ConsoleConfigSchema, type ConsoleConfig, type ConsoleUser } from './console.js';

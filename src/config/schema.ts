@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApprovalsConfigSchema } from './approvals.js';
 import { AuditConfigSchema } from './audit.js';
+import { ConsoleConfigSchema } from './console.js';
 import { GrantsConfigSchema } from './grants.js';
 import { ListenConfigSchema } from './listen.js';
 import { MetricsConfigSchema, ShutdownConfigSchema } from './observability.js';
@@ -33,8 +34,8 @@ export const ConfigSchema = z.strictObject({
   approvals: ApprovalsConfigSchema.prefault({}),
   /** Slack approvals; without this section, the SLACK_* environment variables (load.ts), else Slack is off. */
   slack: SlackConfigSchema.optional(),
-  /** Open settings of the console and the approvals CLI (`console.user`: the default --as). */
-  console: z.looseObject({}).optional(),
+  /** The web console's users and sessions, and the approvals CLI's default --as (`console.user`). */
+  console: ConsoleConfigSchema.prefault({}),
   audit: AuditConfigSchema.prefault({}),
   /** Prometheus `/metrics` on the main listener. */
   metrics: MetricsConfigSchema.prefault({}),

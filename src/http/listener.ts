@@ -25,6 +25,8 @@ export async function startListener(options: {
   port: number;
   limits: ListenerLimits;
   routes: Record<string, Route>;
+  /** Routes for a whole subtree: `/console` serves `/console` and every `/console/…` path. */
+  prefixRoutes?: Record<string, Route> | undefined;
   log: Logger;
   allowedHosts?: string[] | undefined;
   allowedOrigins?: string[] | undefined;
@@ -44,7 +46,7 @@ export async function startListener(options: {
         res.writeHead(403, { 'content-type': 'text/plain' }).end(`Forbidden: ${refusal}\n`);
         return;
       }
-      const route = options.routes[path];
+      const route = options.routes[path] ?? prefixRoute(options.prefixRoutes, path);
       if (route === undefined) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end(`Not found: ${path}\n`);
         return;
@@ -59,6 +61,12 @@ export async function startListener(options: {
   const port = await listenOn(server, options.host, options.port);
   const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
   return { server, url: `http://${hostPart}:${port}`, port };
+}
+
+function prefixRoute(routes: Record<string, Route> | undefined, path: string): Route | undefined {
+  for (const [prefix, route] of Object.entries(routes ?? {}))
+    if (path === prefix || path.startsWith(`${prefix}/`)) return route;
+  return undefined;
 }
 
 /** Why a request may come from a DNS-rebinding page (a Host or Origin we do not serve), or undefined. */

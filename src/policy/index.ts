@@ -23,7 +23,9 @@ export {
   type NormalizedApproval,
   type NormalizedLimit,
 } from './compile.js';
-export { loadPolicyFile, parsePolicy, type PolicyErrorCode } from './load.js';
+export { loadPolicyFile, parsePolicy, PolicyError, type PolicyErrorCode } from './load.js';
+export { formatPolicyIssues } from './issues.js';
+export { describeDecision, effect } from './describe.js';
 export type { PolicyIssue } from './issues.js';
 export { type PolicyWatch, type PolicyWatchHandlers } from './watch.js';
 export { classify, evaluate, type Decision, type ToolCall, type ToolClassification } from './evaluate.js';

@@ -44,6 +44,8 @@ export {
   PREFIX_RULE,
   roundRelayChannels,
   roundStateSecretKey,
+  consoleSecretKey,
+  consoleLoginKey,
   SLACK_QUEUE,
   taskBindingKey,
   SlackKeys,
@@ -78,7 +80,7 @@ export {
   ReserveCode,
   WithdrawCode,
 } from './script-codes.js';
-export { roundStateSecret } from './round-secret.js';
+export { consoleSecret, roundStateSecret } from './round-secret.js';
 export { evalScript, runScript, type ScriptClient } from './run-script.js';
 export { embeddedRedisRunning, embeddedRedisSocket, joinEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 export { answersPing, spawnRedisServer, type RedisProcess, type SpawnRedisOptions } from './redis-process.js';

@@ -22,6 +22,8 @@ import type { Scope } from '../policy/index.js';
  *   :slack-lock:<approval id>      STRING  one sender at a time per message (PX)
  *   :slack-paused-until            STRING  Slack's Retry-After, shared by every process
  *   :round-state-secret            STRING  the HMAC key that seals input_required requestState (made once, shared)
+ *   :console-secret                STRING  the HMAC key of console session cookies and CSRF tokens (made once, shared)
+ *   :console-login:<sha256 of token> STRING the console user a one-time login link logs in as (PX, GETDEL)
  *   :round-relay:<process>         pub/sub a retry for a held call, to the process that holds it
  *   :round-reply:<process>         pub/sub its answer, back to the process the retry reached
  *   :approvals:…  :slack:…         BullMQ  the `approvals` and `slack` queues (same prefix)
@@ -61,6 +63,16 @@ export function decodeSegment(segment: string): string {
 /** The key of the deployment's requestState secret (every process seals and verifies with it). */
 export function roundStateSecretKey(prefix: string = DEFAULT_PREFIX): string {
   return `${checkPrefix(prefix)}:round-state-secret`;
+}
+
+/** The key of the console's session secret (every process signs and verifies cookies with it). */
+export function consoleSecretKey(prefix: string = DEFAULT_PREFIX): string {
+  return `${checkPrefix(prefix)}:console-secret`;
+}
+
+/** A one-time console login link, by its token's SHA-256 (hex): the token itself is never stored. */
+export function consoleLoginKey(prefix: string, tokenSha256: string): string {
+  return `${checkPrefix(prefix)}:console-login:${tokenSha256}`;
 }
 
 /**

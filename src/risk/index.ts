@@ -5,7 +5,7 @@
  * @module
  */
 export { classifyTool } from './classify.js';
-export { describeClass, recommendedRule, recommendation, type ApprovalSettings } from './recommend.js';
+export { describeClass, shortRiskClass, recommendedRule, recommendation, type ApprovalSettings } from './recommend.js';
 export { starterPolicy, type StarterPolicyInput } from './starter-policy.js';
 export {
   ClassifiedToolSchema,

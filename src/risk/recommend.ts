@@ -66,6 +66,11 @@ export function recommendedRule(risk: RiskClass, profile: Profile, approval?: Ap
 }
 
 /** "destructive, high risk" / "read, open-world, medium risk". */
+/** The short form for table cells: "write/medium", "read+open/low". */
+export function shortRiskClass(risk: RiskClass): string {
+  return `${risk.category}${risk.openWorld ? '+open' : ''}/${risk.level}`;
+}
+
 export function describeClass(risk: RiskClass): string {
   return `${risk.category}${risk.openWorld ? ', open-world' : ''}, ${risk.level} risk`;
 }

@@ -1,0 +1,145 @@
+/**
+ * The console's stylesheet and script, served as they are (no build step). The page works
+ * without the script (forms post, the server answers with the page); with it, the pending list
+ * follows the change stream (polling if EventSource fails), decisions go through the JSON API
+ * without a reload, and the countdowns tick.
+ */
+
+const CSS = `
+:root { --fg: #1a1a1a; --muted: #4a4a4a; --bg: #fff; --line: #c8c8c8; --accent: #0b57d0; --ok: #0a6b2d; --bad: #a4161a; --panel: #f4f5f7; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+header { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1.5rem; padding: .75rem 1rem; border-bottom: 1px solid var(--line); }
+header .brand { font-weight: 700; color: var(--fg); text-decoration: none; }
+nav { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; flex: 1; }
+nav ul { display: flex; gap: 1rem; list-style: none; margin: 0; padding: 0; flex: 1; }
+nav a { color: var(--accent); }
+nav a[aria-current="page"] { font-weight: 700; color: var(--fg); }
+main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
+h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9rem; }
+pre { background: var(--panel); padding: .5rem; overflow-x: auto; margin: .25rem 0 0; }
+a:focus-visible, button:focus-visible, input:focus-visible, summary:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+button { font: inherit; padding: .4rem .9rem; border-radius: 4px; border: 1px solid var(--muted); background: var(--bg); color: var(--fg); cursor: pointer; min-height: 2.5rem; }
+button.approve { background: var(--ok); border-color: var(--ok); color: #fff; }
+button.deny { background: var(--bad); border-color: var(--bad); color: #fff; }
+input[type=text], input[type=password] { font: inherit; padding: .4rem; border: 1px solid var(--muted); border-radius: 4px; min-height: 2.5rem; width: 100%; max-width: 24rem; }
+label { display: block; font-weight: 600; margin: .5rem 0 .2rem; }
+.approvals { list-style: none; margin: 0; padding: 0; }
+.approval { border: 1px solid var(--line); border-radius: 6px; padding: 1rem; margin-bottom: 1rem; }
+.approval .grant { color: var(--muted); font-weight: 400; }
+dl { display: grid; grid-template-columns: 8rem 1fr; gap: .25rem 1rem; margin: 0 0 1rem; }
+dt { color: var(--muted); }
+dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
+.decide { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-end; }
+.decide form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; }
+.decide label { margin: 0; width: 100%; }
+.notice:not(.ok):not(.error) { display: none; }
+.notice { padding: .6rem .8rem; border-radius: 4px; margin-bottom: 1rem; }
+.notice.ok { background: #e6f4ea; color: var(--ok); }
+.notice.error { background: #fce8e6; color: var(--bad); }
+.live { color: var(--muted); font-size: .9rem; }
+.empty { color: var(--muted); }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+caption { text-align: left; color: var(--muted); }
+.state-denied, .state-expired { color: var(--bad); }
+.state-executed, .state-approved { color: var(--ok); }
+.login { max-width: 24rem; }
+.login button { margin-top: 1rem; }
+@media (max-width: 40rem) { dl { grid-template-columns: 1fr; } dt { margin-top: .4rem; } nav ul { flex-basis: 100%; } }
+`;
+
+const JS = `'use strict';
+(function () {
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute('content') : '';
+  var section = document.querySelector('[data-fragment]');
+  var status = document.querySelector('[data-live-status]');
+  var notice = document.getElementById('notice');
+
+  function span(ms) {
+    var s = Math.max(0, Math.ceil(ms / 1000));
+    if (s < 60) return s + 's';
+    if (s < 3600) return Math.floor(s / 60) + 'm ' + (s % 60) + 's';
+    return Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm';
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll('time[data-countdown]').forEach(function (t) { t.textContent = span(Date.parse(t.getAttribute('datetime')) - now); });
+    document.querySelectorAll('time[data-age]').forEach(function (t) { t.textContent = span(now - Date.parse(t.getAttribute('datetime'))); });
+  }
+  function say(kind, text) {
+    if (!notice) return;
+    notice.className = 'notice ' + kind;
+    notice.textContent = text;
+  }
+
+  var refreshing = false, again = false;
+  function refresh() {
+    if (!section) return;
+    if (refreshing) { again = true; return; }
+    refreshing = true;
+    // Keep what the user is typing in a reason field across the swap.
+    var typed = {};
+    section.querySelectorAll('input[name="reason"]').forEach(function (i) { if (i.value) typed[i.id] = i.value; });
+    var focused = document.activeElement && document.activeElement.id;
+    fetch(section.getAttribute('data-fragment'), { credentials: 'same-origin' })
+      .then(function (r) { if (r.status === 401) { location.href = '/console/login'; } return r.text(); })
+      .then(function (markup) {
+        section.innerHTML = markup;
+        Object.keys(typed).forEach(function (id) { var i = document.getElementById(id); if (i) i.value = typed[id]; });
+        if (focused) { var f = document.getElementById(focused); if (f) f.focus(); }
+        tick();
+      })
+      .catch(function () {})
+      .then(function () { refreshing = false; if (again) { again = false; refresh(); } });
+  }
+
+  var polling;
+  function poll() {
+    if (polling) return;
+    if (status) status.textContent = 'Updates every 5 seconds.';
+    polling = setInterval(refresh, 5000);
+  }
+  if (section) {
+    if (window.EventSource) {
+      var source = new EventSource('/console/api/stream');
+      source.addEventListener('change', refresh);
+      source.onopen = function () { if (status) status.textContent = 'Updates live.'; };
+      source.onerror = function () { if (source.readyState === EventSource.CLOSED) poll(); };
+    } else poll();
+
+    section.addEventListener('submit', function (event) {
+      var form = event.target;
+      var decision = form.getAttribute('data-decide');
+      if (!decision) return;
+      event.preventDefault();
+      var item = form.closest('[data-id]');
+      var id = item.getAttribute('data-id');
+      var reason = form.querySelector('input[name="reason"]');
+      form.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
+      fetch('/console/api/approvals/' + encodeURIComponent(id) + '/' + decision, {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ reason: reason ? reason.value : '' })
+      }).then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+        .then(function (answer) {
+          if (answer.ok) say('ok', (decision === 'approve' ? 'Approved ' : 'Denied ') + id + ' (' + answer.body.result + ').');
+          else say('error', answer.body.error ? answer.body.error.message : 'refused');
+          refresh();
+        })
+        .catch(function (e) { say('error', 'Could not reach Airlock: ' + e.message); form.querySelectorAll('button').forEach(function (b) { b.disabled = false; }); });
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+})();
+`;
+
+export const CONSOLE_ASSETS: Record<string, { type: string; body: string }> = {
+  'console.css': { type: 'text/css; charset=utf-8', body: CSS },
+  'console.js': { type: 'text/javascript; charset=utf-8', body: JS },
+};
