@@ -24,6 +24,18 @@ describe('authorizeDecision', () => {
     await expect(authorizeDecision(view, 'approve', '', groups)).rejects.toMatchObject({ code: 'not_an_approver' });
   });
 
+  it('looks up only group ids: without a group resolver (no Slack), a user-only list still says "not an approver"', async () => {
+    const noSlack = () => Promise.reject(new Error('user groups cannot be resolved without Slack'));
+    const usersOnly = { ...view, approvers: ['U0OWNER', 'U0ALICE'] };
+    await expect(authorizeDecision(usersOnly, 'approve', 'U0EVE', noSlack)).rejects.toMatchObject({
+      code: 'not_an_approver',
+    });
+    // A listed group that cannot be checked still fails closed.
+    await expect(authorizeDecision(view, 'approve', 'U0EVE', noSlack)).rejects.toMatchObject({
+      code: 'approvals_unavailable',
+    });
+  });
+
   it('forbids self-approval by the grant owner unless allowed, but not self-denial', async () => {
     await expect(authorizeDecision(view, 'approve', 'U0OWNER', groups)).rejects.toMatchObject({
       code: 'self_approval_forbidden',

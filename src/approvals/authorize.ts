@@ -42,12 +42,13 @@ async function isListedApprover(
 ): Promise<boolean> {
   if (approver.length === 0) return false;
   if (view.approvers.includes(approver)) return true;
-  const lookups = await Promise.allSettled(
-    view.approvers.map(async (group) => ({ group, members: await resolve(group) })),
-  );
+  // Only group ids are looked up: a user id is no group, and asking for it would fail closed
+  // wherever groups cannot be resolved (no Slack), turning "not an approver" into "unavailable".
+  const groups = view.approvers.filter(isGroupId);
+  const lookups = await Promise.allSettled(groups.map(async (group) => ({ group, members: await resolve(group) })));
   if (lookups.some((r) => r.status === 'fulfilled' && r.value.members.includes(approver))) return true;
   const failed = lookups.flatMap((r, i) =>
-    r.status === 'rejected' ? [`${view.approvers[i]} (${describeError(r.reason)})`] : [],
+    r.status === 'rejected' ? [`${groups[i]} (${describeError(r.reason)})`] : [],
   );
   if (failed.length > 0) {
     throw new ApprovalError(
@@ -59,4 +60,9 @@ async function isListedApprover(
     );
   }
   return false;
+}
+
+/** A Slack user-group id ("S…"); user ids are "U…" or "W…" (the policy schema allows these three). */
+function isGroupId(id: string): boolean {
+  return id.startsWith('S');
 }
