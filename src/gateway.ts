@@ -6,6 +6,7 @@ import type { ApprovalEngine } from './approvals/index.js';
 import type { AuditLog } from './audit/index.js';
 import type { Config, GrantConfig } from './config/index.js';
 import { createConsoleRoute } from './console/index.js';
+import { consoleData } from './gateway-console.js';
 import { startCallPath, startStores, startUpstreams, type Closer } from './gateway-parts.js';
 import { sendJson, startListener } from './http/index.js';
 import {
@@ -32,6 +33,7 @@ import {
 } from './mcp/index.js';
 import { PolicySet } from './policy/index.js';
 import { DEFAULT_PREFIX, type RedisClient } from './redis/index.js';
+import type { RateLimiter } from './limits/index.js';
 import type { Logger } from './shared/index.js';
 import type { SlackBot } from './slack/index.js';
 import { Telemetry, type TelemetryOptions } from './telemetry/index.js';
@@ -79,6 +81,7 @@ interface GatewayParts {
   rounds: InputRounds;
   tasks: Tasks;
   redisClient: RedisClient;
+  limiter: RateLimiter;
   approvals: ApprovalEngine;
   audit: AuditLog;
   slack: SlackBot | undefined;
@@ -244,6 +247,7 @@ export class Gateway {
           ...this.parts,
           redis: this.parts.redisClient,
           prefix: config.redis?.prefix ?? DEFAULT_PREFIX,
+          data: consoleData({ ...this.parts, prefix: config.redis?.prefix ?? DEFAULT_PREFIX }),
         }),
       },
       routes: {

@@ -2,7 +2,8 @@
  * The console's stylesheet and script, served as they are (no build step). The page works
  * without the script (forms post, the server answers with the page); with it, the pending list
  * follows the change stream (polling if EventSource fails), decisions go through the JSON API
- * without a reload, and the countdowns tick.
+ * without a reload, the countdowns tick, and the policy editor validates as you type and saves
+ * with PUT.
  */
 
 const CSS = `
@@ -48,6 +49,30 @@ caption { text-align: left; color: var(--muted); }
 .state-denied, .state-expired { color: var(--bad); }
 .state-executed, .state-approved { color: var(--ok); }
 .login { max-width: 24rem; }
+textarea { font: .9rem/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; width: 100%; padding: .5rem; border: 1px solid var(--muted); border-radius: 4px; }
+textarea[aria-invalid="true"] { border-color: var(--bad); outline-color: var(--bad); }
+textarea:focus-visible, select:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.valid { color: var(--ok); }
+.issues li { color: var(--bad); }
+.filter { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: flex-end; }
+.filter p { margin: 0 0 .5rem; }
+.filter input { font: inherit; padding: .4rem; border: 1px solid var(--muted); border-radius: 4px; min-height: 2.5rem; }
+.filter small { display: block; color: var(--muted); }
+small.error, .error { color: var(--bad); }
+.table-scroll { overflow-x: auto; margin-bottom: 1.5rem; }
+.decisions ul { margin: 0; padding-left: 1rem; }
+.action-deny th, .action-deny td:nth-child(3) { color: var(--bad); }
+.action-require_approval td:nth-child(3) { color: #8a4b00; }
+.timeline { list-style: none; padding: 0; border-left: 3px solid var(--line); margin-left: .5rem; }
+.timeline .step { position: relative; padding: .25rem 0 .75rem 1rem; }
+.timeline .step::before { content: ''; position: absolute; left: -.55rem; top: .6rem; width: .8rem; height: .8rem; border-radius: 50%; background: var(--muted); }
+.timeline .step-ok::before { background: var(--ok); }
+.timeline .step-denied::before { background: var(--bad); }
+.timeline .step-waiting::before { background: #8a4b00; }
+.timeline p { margin: 0; }
+.timeline .type { color: var(--muted); font-size: .8rem; }
+.note { color: var(--muted); font-size: .9rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .login button { margin-top: 1rem; }
 @media (max-width: 40rem) { dl { grid-template-columns: 1fr; } dt { margin-top: .4rem; } nav ul { flex-basis: 100%; } }
 `;
@@ -132,6 +157,60 @@ const JS = `'use strict';
           refresh();
         })
         .catch(function (e) { say('error', 'Could not reach Airlock: ' + e.message); form.querySelectorAll('button').forEach(function (b) { b.disabled = false; }); });
+    });
+  }
+
+  // The policy editor: validated as you type (the server's check), saved with PUT only when valid.
+  var editor = document.getElementById('policy-editor');
+  if (editor) {
+    var area = document.getElementById('policy-text');
+    var issuesBox = document.getElementById('policy-issues');
+    var timer, seq = 0;
+    function line(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
+    function show(answer, saving) {
+      issuesBox.textContent = '';
+      if (answer.ok) {
+        area.removeAttribute('aria-invalid');
+        if (saving) {
+          var p = line('p', 'notice ok', 'Saved: the gateway reloads it in a moment. ');
+          var a = line('a', '', 'Reload to see its decisions'); a.href = '/console/policy'; p.appendChild(a);
+          issuesBox.appendChild(p);
+        } else issuesBox.appendChild(line('p', 'valid', 'Valid: saving would replace the file.'));
+        return;
+      }
+      area.setAttribute('aria-invalid', 'true');
+      var issues = answer.issues || [];
+      issuesBox.appendChild(line('p', 'notice error', (saving ? 'Not saved: ' : '') + issues.length + (issues.length === 1 ? ' problem:' : ' problems:')));
+      var list = line('ul', 'issues');
+      issues.forEach(function (i) {
+        var li = line('li');
+        li.appendChild(line('code', '', i.path === '' ? '(file)' : i.path));
+        li.appendChild(document.createTextNode(': ' + i.message));
+        list.appendChild(li);
+      });
+      issuesBox.appendChild(list);
+    }
+    function send(method, url) {
+      return fetch(url, {
+        method: method, credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ text: area.value })
+      }).then(function (r) { if (r.status === 401) location.href = '/console/login'; return r.json(); });
+    }
+    area.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        send('POST', editor.getAttribute('data-validate-url')).then(function (answer) { if (mine === seq) show(answer); }).catch(function () {});
+      }, 250);
+    });
+    editor.addEventListener('submit', function (event) {
+      event.preventDefault();
+      clearTimeout(timer);
+      var mine = ++seq;
+      send('PUT', editor.getAttribute('data-save-url'))
+        .then(function (answer) { if (mine === seq) show(answer, true); })
+        .catch(function (e) { show({ ok: false, issues: [{ path: '', message: 'Could not reach Airlock: ' + e.message }] }, true); });
     });
   }
   tick();

@@ -1,6 +1,7 @@
 import type { ApprovalView } from '../approvals/index.js';
 import { formatSpan } from '../shared/index.js';
 import { html, layout, type Html, type PageChrome } from './html.js';
+import { storyHref } from './story.js';
 
 /**
  * The pending and history pages and the login form, as pure functions of what they show. Arguments
@@ -62,7 +63,9 @@ function pendingItem(view: ApprovalView, csrf: string, now: number): Html {
       <dt>Waiting</dt>
       <dd>${waiting(view)}</dd>
       <dt>Id</dt>
-      <dd><code>${view.id}</code></dd>
+      <dd>
+        <a href="${storyHref(view.id)}" title="The call's story so far"><code>${view.id}</code></a>
+      </dd>
     </dl>
     <div class="decide">
       <form method="post" action="/console/approvals/${view.id}/approve" data-decide="approve">
@@ -112,7 +115,9 @@ export function historyPage(chrome: Omit<PageChrome, 'title' | 'current'>, views
   const rows = views.map(
     (v) =>
       html`<tr>
-        <td><code>${v.id}</code></td>
+        <td>
+          <a href="${storyHref(v.id)}"><code>${v.id}</code></a>
+        </td>
         <td>${v.server}/${v.tool}</td>
         <td>${v.grant}</td>
         <td class="state-${v.state}">${outcome(v)}</td>

@@ -283,6 +283,10 @@ export interface PolicyPageView {
   usageNote?: string;
   /** Upstreams whose tools could not be listed. */
   unreachable?: readonly { name: string; error: string }[];
+  /** The form path saved the file just now (the page after its redirect). */
+  saved?: boolean;
+  /** The file's last edit was rejected by the gateway's loader: why (the previous policy is in force). */
+  rejectedEdit?: string;
 }
 
 /**
@@ -304,6 +308,20 @@ export function renderPolicyPage(view: PolicyPageView, chrome: PageChrome, now =
                 ${view.unreachable.map((u) => html`<li>Upstream ${u.name}: ${u.error}; its tools are not shown.</li>`)}
               </ul>
             </div>`
+      }
+      ${
+        view.saved
+          ? html`<p class="notice ok" role="status">
+              Saved. The gateway reloads the file in a moment (every process watching it).
+            </p>`
+          : ''
+      }
+      ${
+        view.rejectedEdit === undefined
+          ? ''
+          : html`<p class="notice error" role="alert">
+              The file's last edit was rejected (${view.rejectedEdit}); the previous policy is in force.
+            </p>`
       }
       ${view.usageNote === undefined ? '' : html`<p class="note">${view.usageNote}</p>`}
       ${view.tables.map((t) => grantSection(t, now))}

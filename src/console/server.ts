@@ -2,16 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApprovalStateSchema, isApprovalError, type ApprovalEngine, type ApprovalView } from '../approvals/index.js';
 import { createRedactor } from '../audit/index.js';
 import type { Config, ConsoleUser } from '../config/index.js';
-import { readBody, sendJson, type Route } from '../http/index.js';
+import { sendJson, type Route } from '../http/index.js';
 import { consoleSecret, type RedisClient } from '../redis/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import { CONSOLE_ASSETS } from './assets.js';
 import { checkCsrf, csrfToken, sameSecret, sha256Hex, signSession, verifyPassword, verifySession } from './auth.js';
 import { consumeLoginLink } from './login-link.js';
+import { operatorRoutes, type OperatorData } from './operator-routes.js';
 import { historyPage, loginPage, pendingList, pendingPage, CONSOLE_OFF, type Notice } from './pages.js';
+import { HttpRefusal, formBody, jsonBody, page, readCookie, redirect, text } from './respond.js';
 
 const COOKIE = 'airlock_console';
-const MAX_BODY = 16 * 1024;
 
 export interface ConsoleOptions {
   config: Config;
@@ -19,22 +20,14 @@ export interface ConsoleOptions {
   redis: RedisClient;
   prefix: string;
   log: Logger;
+  /** What the story, events and policy pages read. */
+  data: OperatorData;
 }
 
 /** Who a request is: a console user, by session cookie (then `cookie` is set, and CSRF applies) or bearer token. */
 interface Caller {
   user: ConsoleUser;
   cookie?: string;
-}
-
-class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -54,6 +47,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       throw e;
     }));
   const byName = (name: string) => users.find((u) => u.name === name);
+  const operator = operatorRoutes(options.data);
 
   const shown = (view: ApprovalView): ApprovalView => ({ ...view, args: redact(view.args), argsSummary: '' });
 
@@ -148,6 +142,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       return page(res, 200, pendingList(await pending(), csrf).text);
     if (method === 'GET' && path === '/console/history')
       return page(res, 200, historyPage(chrome, await history()).text);
+    if (await operator.page(req, res, url, chrome, (token) => checkPost(req, who, token))) return;
     if (method === 'POST' && path === '/console/logout') {
       const form = await formBody(req);
       await checkPost(req, who, form.get('csrf') ?? undefined);
@@ -263,6 +258,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
         return sendJson(res, refusal.status, { error: { code: refusal.code, message: refusal.message } });
       }
     }
+    if (await operator.api(req, res, url, (token) => checkPost(req, who, token))) return;
     return sendJson(res, 404, { error: { code: 'not_found', message: `no API route ${method} ${path}` } });
   }
 
@@ -318,54 +314,4 @@ function refusalOf(error: unknown): { status: number; code: string; message: str
     return { status, code: error.code, message: error.message };
   }
   return { status: 500, code: 'internal', message: describeError(error) };
-}
-
-function readCookie(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
-
-async function bodyText(req: IncomingMessage): Promise<string> {
-  const read = await readBody(req, { maxBytes: MAX_BODY, timeoutMs: 10_000 });
-  if (read.kind !== 'ok') throw new HttpRefusal(413, 'body_unreadable', `request body ${read.kind}`);
-  return read.text;
-}
-
-async function formBody(req: IncomingMessage): Promise<URLSearchParams> {
-  return new URLSearchParams(await bodyText(req));
-}
-
-async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const text = await bodyText(req);
-  if (text.trim() === '') return {};
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  throw new HttpRefusal(400, 'bad_json', 'expected a JSON object body, e.g. {"reason": "…"}');
-}
-
-function page(res: ServerResponse, status: number, body: string): void {
-  res
-    .writeHead(status, {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-frame-options': 'DENY',
-      'content-security-policy': "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
-      'referrer-policy': 'same-origin',
-    })
-    .end(body);
-}
-
-function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
-}
-
-function redirect(res: ServerResponse, location: string): void {
-  res.writeHead(303, { location, 'cache-control': 'no-store' }).end();
 }

@@ -47,7 +47,8 @@ async function twoProcesses(): Promise<{ source: AuditSource; callId: string; at
     .emit('approval.decided', {
       decision: 'approved',
       approver: 'U0APPROVER1',
-      decided_at: '2026-08-01T12:01:00.000Z',
+      // Decided now: its event is written later (when the approval's job completes), its place is this moment.
+      decided_at: new Date().toISOString(),
     });
   const unrelated = holder.call({ ...identity, tool: 'get_run', args: { run_id: 'r1' } });
   void unrelated.emit('call.received');
@@ -103,15 +104,28 @@ describe("a call's story", () => {
     expect(JSON.stringify(story)).not.toContain('sk-live-secret-123');
   });
 
-  it("an approval id's story is the trail of every call attached to it", async () => {
+  it("an approval id's story is that of every call that waited on it, the first call's steps unmarked", async () => {
     const { source, callId, attachedId } = await twoProcesses();
     const story = callStory(await loadCallEvents(source, APPROVAL), APPROVAL);
-    const calls = new Set(story.steps.map((s) => s.otherCallId));
-    expect(calls).toEqual(new Set([callId, attachedId, undefined]));
+    expect(story).toMatchObject({
+      found: true,
+      grant: 'ci-agent',
+      tool: 'copy_model_version',
+      approvalIds: [APPROVAL],
+    });
+    // The first call's steps are the story's own; the attached call's and the engine's are marked.
+    expect(new Set(story.steps.map((s) => s.otherCallId))).toEqual(new Set([undefined, attachedId]));
     expect(story.steps.filter((s) => s.type === 'approval.decided')).toHaveLength(1);
-    // Every event a call writes after it waits carries the approval id: the held call's outcome is here too.
-    expect(story.steps.filter((s) => s.type === 'call.outcome').map((s) => s.otherCallId)).toEqual([callId]);
-    expect(story.steps.some((s) => s.type === 'call.received' && s.otherCallId === attachedId)).toBe(false);
+    // Both calls' received and decided events; the decision before the release of the first.
+    expect(story.steps.filter((s) => s.type === 'call.received').map((s) => s.otherCallId)).toEqual([
+      undefined,
+      attachedId,
+    ]);
+    const types = story.steps.map((s) => s.type);
+    expect(types.indexOf('approval.decided')).toBeLessThan(types.indexOf('call.forwarded'));
+    expect(story.steps.filter((s) => s.type === 'call.outcome').map((s) => s.otherCallId)).toEqual([undefined]);
+    expect(story.outcome).toMatchObject({ outcome: 'ok' });
+    expect(story.steps.some((s) => s.otherCallId === callId)).toBe(false);
   });
 
   it('renders a timeline: escaped text, machine-readable times, links to the approval and other calls', async () => {

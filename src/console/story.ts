@@ -36,31 +36,57 @@ export interface CallStory {
   argsTruncated: boolean;
   argsBytes?: number;
   approvalIds: string[];
+  /** Set when the id is an approval's: the calls that waited on it, first one first. */
+  waitingCalls?: string[];
   steps: StoryStep[];
   outcome?: { outcome: string; durationMs: number; error?: string };
   startedAt?: string;
   endedAt?: string;
 }
 
-const byId = (a: AuditEvent, b: AuditEvent) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/**
+ * When a step happened: a decision's own time (`decided_at`), since its event is written when the
+ * approval's job completes, after the call it released was forwarded; else the event's time.
+ */
+function happenedAt(e: AuditEvent): number {
+  const decidedAt =
+    e.type === 'approval.decided' || e.type === 'approval.expired' || e.type === 'approval.withdrawn'
+      ? e.decided_at
+      : undefined;
+  return Date.parse(decidedAt ?? e.time);
+}
+
+const inOrder = (a: AuditEvent, b: AuditEvent) =>
+  happenedAt(a) - happenedAt(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The calls that waited on approval `id` (its `approval.requested` events name them), first one first. */
+function callsOf(events: readonly AuditEvent[], id: string): string[] {
+  return [
+    ...new Set(events.filter((e) => e.type === 'approval.requested' && e.approval_id === id).map((e) => e.call_id)),
+  ];
+}
 
 /** The view model of one call from its events (any order; duplicates by id are dropped). */
 export function callStory(events: readonly AuditEvent[], callId: string): CallStory {
-  const unique = [...new Map(events.map((e) => [e.id, e])).values()].sort(byId);
-  // The id may be a call's or an approval's; the approvals it names bring in their whole trail.
-  const own = unique.filter((e) => e.call_id === callId || e.approval_id === callId);
+  const unique = [...new Map(events.map((e) => [e.id, e])).values()].sort(inOrder);
+  // The id may be a call's or an approval's (whose own events carry it as call_id too): an
+  // approval's story is that of the calls that waited on it.
+  const isApproval = unique.some((e) => e.approval_id === callId);
+  const calls = isApproval ? [...callsOf(unique, callId), callId] : [callId];
+  const own = unique.filter((e) => calls.includes(e.call_id) || e.approval_id === callId);
   const approvalIds = [...new Set(own.flatMap((e) => (e.approval_id === undefined ? [] : [e.approval_id])))];
   const related = unique.filter(
-    (e) => e.call_id === callId || (e.approval_id !== undefined && approvalIds.includes(e.approval_id)),
+    (e) => calls.includes(e.call_id) || (e.approval_id !== undefined && approvalIds.includes(e.approval_id)),
   );
-  const first = own[0] ?? related[0];
   const story: CallStory = {
     callId,
     found: related.length > 0,
     argsTruncated: false,
     approvalIds,
-    steps: related.map((e) => stepOf(e, callId)),
+    steps: related.map((e) => stepOf(e, calls[0] ?? callId)),
+    ...(isApproval ? { waitingCalls: calls.filter((c) => c !== callId) } : {}),
   };
+  const first = own[0] ?? related[0];
   if (first === undefined) return story;
   Object.assign(story, {
     grant: first.grant,
@@ -141,7 +167,7 @@ function stepOf(event: AuditEvent, callId: string): StoryStep {
           ? `Approval counted from ${event.approver}`
           : `${event.decision === 'approved' ? 'Approved' : 'Denied'} by ${event.approver}`;
       tone = event.decision === 'denied' ? 'denied' : 'ok';
-      add('Decided at', event.decided_at);
+      add('Recorded at', event.time);
       add('Reason', event.reason);
       break;
     case 'approval.expired':
@@ -174,12 +200,13 @@ function stepOf(event: AuditEvent, callId: string): StoryStep {
   }
   return {
     id: event.id,
-    time: event.time,
+    time: new Date(happenedAt(event)).toISOString(),
     type: event.type,
     title,
     tone,
     details,
-    ...(event.call_id === callId ? {} : { otherCallId: event.call_id }),
+    // The engine's own events (an approval's, written under its id) belong to no call.
+    ...(event.call_id === callId || event.call_id === event.approval_id ? {} : { otherCallId: event.call_id }),
     ...(event.approval_id === undefined ? {} : { approvalId: event.approval_id }),
   };
 }
@@ -212,10 +239,16 @@ ${JSON.stringify(view.args, null, 2)}</pre>
           }`;
   return layout(
     chrome,
-    html`<h1>Call <code>${view.callId}</code></h1>
+    html`<h1>${view.waitingCalls === undefined ? 'Call' : 'Approval'} <code>${view.callId}</code></h1>
       <dl class="summary">
         <dt>Grant</dt>
         <dd>${view.grant}</dd>
+        ${
+          view.waitingCalls === undefined
+            ? ''
+            : html`<dt>${view.waitingCalls.length === 1 ? 'Call' : 'Calls'}</dt>
+                <dd>${view.waitingCalls.map((id) => html`<a href="${storyHref(id)}"><code>${id}</code></a> `)}</dd>`
+        }
         ${
           view.session === undefined
             ? ''
@@ -291,10 +324,14 @@ export async function loadCallEvents(source: AuditSource, callId: string, sinceM
   }
   if (approvals.size === 0 || found.length === 0) return found;
   const seen = new Set(found.map((e) => e.id));
-  // Clocks of several processes differ a little: look a minute before the call's first event.
+  // An approval's story includes the calls that waited on it, from their first event on.
+  const calls = new Set(found.filter((e) => e.type === 'approval.requested').map((e) => e.call_id));
+  // Clocks of several processes differ a little: look a minute before the first event found (a
+  // call's received and decided events come just before its approval.requested).
   const from = Date.parse(found[0]!.time) - 60_000;
   for await (const event of sourceEvents(source, from)) {
-    if (event.approval_id !== undefined && approvals.has(event.approval_id) && !seen.has(event.id)) {
+    const wanted = (event.approval_id !== undefined && approvals.has(event.approval_id)) || calls.has(event.call_id);
+    if (wanted && !seen.has(event.id)) {
       seen.add(event.id);
       found.push(event);
     }
@@ -309,5 +346,6 @@ export async function handleStory(
   chrome: Omit<PageChrome, 'title'>,
 ): Promise<{ status: number; html: Html }> {
   const view = callStory(await loadCallEvents(source, callId), callId);
-  return { status: view.found ? 200 : 404, html: renderStory(view, { ...chrome, title: `Call ${callId}` }) };
+  const title = `${view.waitingCalls === undefined ? 'Call' : 'Approval'} ${callId}`;
+  return { status: view.found ? 200 : 404, html: renderStory(view, { ...chrome, title }) };
 }
