@@ -17,6 +17,7 @@ import {
 import { describeError, type Logger } from '../shared/index.js';
 import { authorizeDecision, noGroups, type GroupResolver } from './authorize.js';
 import { ChangeFeed } from './change-feed.js';
+import { AgentPresence } from './presence.js';
 import { alreadyDecided, ApprovalError, notFound, unavailable } from './errors.js';
 import type {
   ApprovalEngineOptions,
@@ -50,6 +51,7 @@ export class ApprovalEngine {
   private readonly reservations: ReservationReleaser;
   private readonly resolveGroupMembers: GroupResolver;
   private taskRunner: TaskRunner | undefined;
+  private readonly presence: AgentPresence;
 
   private constructor(
     private readonly client: RedisClient,
@@ -61,6 +63,7 @@ export class ApprovalEngine {
     this.leaseMs = options.leaseMs ?? 15_000;
     this.reservations = new ReservationReleaser(options.releaseReservation, options.log);
     this.resolveGroupMembers = options.resolveGroupMembers ?? noGroups;
+    this.presence = new AgentPresence(client, store.keys, options.log);
   }
 
   /** On `options.redis` (request client, one subscriber, the worker's); the caller closes them after `close()`. */
@@ -171,6 +174,19 @@ export class ApprovalEngine {
   /** How many approvals each grant has pending now, across every process (metrics). */
   pendingCounts(grants: readonly string[]): Promise<Map<string, number>> {
     return this.store.pendingCounts(grants, Date.now());
+  }
+
+  /**
+   * A held request waits on `view` from now until the returned function is called (the console
+   * shows the agent as waiting rather than detached). Any process sees it.
+   */
+  attachWaiter(view: ApprovalView): Promise<() => Promise<void>> {
+    return this.presence.attach(view);
+  }
+
+  /** How many agents' requests are held open on each approval now. */
+  waitingAgents(ids: readonly string[]): Promise<Map<string, number>> {
+    return this.presence.counts(ids);
   }
 
   /** Approvals, newest first (kept for the retention period after they close). */

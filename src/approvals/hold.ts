@@ -70,10 +70,31 @@ export async function holdForDecision(options: HoldOptions): Promise<HoldOutcome
   const { engine, signal, drain } = options;
   const wake = drain === undefined ? signal : signal === undefined ? drain : AbortSignal.any([signal, drain]);
   const deadline = Date.now() + options.holdMs;
-  const every = Math.max(1, options.progressEveryMs ?? 15_000);
   const requested = await engine.request(options.input);
   options.onRequest?.(requested);
-  let view = requested.approval;
+  const leave = await engine.attachWaiter(requested.approval).catch((error: unknown) => {
+    options.log?.debug({ err: describeError(error) }, 'waiting agent not registered');
+    return undefined;
+  });
+  try {
+    return await waitAndSettle(options, requested.approval, deadline, wake);
+  } finally {
+    // Not awaited: the agent's answer never waits on Redis for bookkeeping (a lapsed entry expires).
+    void leave?.().catch((error: unknown) =>
+      options.log?.debug({ err: describeError(error) }, 'waiting agent not unregistered'),
+    );
+  }
+}
+
+async function waitAndSettle(
+  options: HoldOptions,
+  approval: ApprovalView,
+  deadline: number,
+  wake: AbortSignal | undefined,
+): Promise<HoldOutcome> {
+  const { engine, signal, drain } = options;
+  const every = Math.max(1, options.progressEveryMs ?? 15_000);
+  let view = approval;
   let nextProgress = Date.now();
 
   for (;;) {

@@ -9,6 +9,9 @@ import { storyHref } from './story.js';
  * through `html`, so nothing an agent sent can become markup.
  */
 
+/** An approval as the console shows it: arguments redacted; pending held requests with the agents waiting on them now. */
+export type ConsoleApproval = ApprovalView & { agentsWaiting?: number };
+
 export interface Notice {
   kind: 'ok' | 'error';
   text: string;
@@ -32,14 +35,16 @@ function args(view: ApprovalView): Html {
   </details>`;
 }
 
-/** How the agent waits: a task runs once approved; a held request waits or retries (whether it is still connected is not recorded). */
-function waiting(view: ApprovalView): string {
-  return view.task
-    ? 'as an MCP task: runs once approved, the agent polls for the result'
-    : 'as a held request: the agent waits (or retries the call to collect the decision)';
+/** How the agent waits: a task runs once approved; a held request's agent is connected now or will collect the decision on its next call. */
+function waiting(view: ConsoleApproval): string {
+  if (view.task) return 'as an MCP task: runs once approved, the agent polls for the result';
+  if (view.agentsWaiting === undefined) return 'as a held request (whether the agent is connected now is unknown)';
+  if (view.agentsWaiting === 0)
+    return 'detached: no request is open; the agent collects the decision when it calls again';
+  return `waiting: ${view.agentsWaiting === 1 ? 'the agent’s request is' : `${view.agentsWaiting} requests are`} held open for the decision`;
 }
 
-function pendingItem(view: ApprovalView, csrf: string, now: number): Html {
+function pendingItem(view: ConsoleApproval, csrf: string, now: number): Html {
   const approvals = `${view.approvals.length} of ${view.minApprovals}`;
   const by = view.approvals.map((a) => a.approver).join(', ');
   return html`<li class="approval" id="${view.id}" data-id="${view.id}">
@@ -83,7 +88,7 @@ function pendingItem(view: ApprovalView, csrf: string, now: number): Html {
 }
 
 /** The live part of the pending page: re-fetched and swapped in on every change the stream announces. */
-export function pendingList(views: readonly ApprovalView[], csrf: string, now = Date.now()): Html {
+export function pendingList(views: readonly ConsoleApproval[], csrf: string, now = Date.now()): Html {
   if (views.length === 0) return html`<p class="empty">No calls are waiting for approval.</p>`;
   return html`<ol class="approvals">
     ${views.map((v) => pendingItem(v, csrf, now))}
@@ -92,7 +97,7 @@ export function pendingList(views: readonly ApprovalView[], csrf: string, now = 
 
 export function pendingPage(
   chrome: Omit<PageChrome, 'title' | 'current'> & { csrf: string },
-  views: readonly ApprovalView[],
+  views: readonly ConsoleApproval[],
   notice?: Notice,
 ): Html {
   return layout(

@@ -9,7 +9,15 @@ import { CONSOLE_ASSETS } from './assets.js';
 import { checkCsrf, csrfToken, sameSecret, sha256Hex, signSession, verifyPassword, verifySession } from './auth.js';
 import { consumeLoginLink } from './login-link.js';
 import { operatorRoutes, type OperatorData } from './operator-routes.js';
-import { historyPage, loginPage, pendingList, pendingPage, CONSOLE_OFF, type Notice } from './pages.js';
+import {
+  historyPage,
+  loginPage,
+  pendingList,
+  pendingPage,
+  CONSOLE_OFF,
+  type ConsoleApproval,
+  type Notice,
+} from './pages.js';
 import { HttpRefusal, formBody, jsonBody, page, readCookie, redirect, text } from './respond.js';
 
 const COOKIE = 'airlock_console';
@@ -50,6 +58,15 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
   const operator = operatorRoutes(options.data);
 
   const shown = (view: ApprovalView): ApprovalView => ({ ...view, args: redact(view.args), argsSummary: '' });
+  /** Shown views, each pending one with how many agents' requests wait on it now (any process). */
+  const withWaiting = async (views: ApprovalView[]): Promise<ConsoleApproval[]> => {
+    const open = views.filter((v) => v.state === 'pending' && !v.task).map((v) => v.id);
+    const counts = await approvals.waitingAgents(open).catch(() => undefined);
+    return views.map((v) => {
+      const waiting = counts?.get(v.id);
+      return waiting === undefined ? shown(v) : { ...shown(v), agentsWaiting: waiting };
+    });
+  };
 
   async function caller(req: IncomingMessage): Promise<Caller | undefined> {
     const auth = req.headers.authorization;
@@ -223,7 +240,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
           error: { code: 'bad_state', message: `state: expected ${ApprovalStateSchema.options.join(', ')} or all` },
         });
       const views = await approvals.list(state === 'all' ? {} : { state: ApprovalStateSchema.parse(state) });
-      return sendJson(res, 200, { approvals: views.map(shown) });
+      return sendJson(res, 200, { approvals: await withWaiting(views) });
     }
     if (method === 'GET' && path === '/console/api/me')
       return sendJson(res, 200, { name: who.user.name, user_id: who.user.user_id });
@@ -281,7 +298,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     res.once('close', stop);
   }
 
-  const pending = async () => (await approvals.list({ state: 'pending' })).map(shown);
+  const pending = async () => withWaiting(await approvals.list({ state: 'pending' }));
   const history = async () => (await approvals.list()).filter((v) => v.state !== 'pending').map(shown);
 
   return async (req, res) => {

@@ -28,6 +28,7 @@ describe('ApprovalKeys', () => {
     expect(keys.pending('a:b c')).toBe('{airlock}:approval-pending:a%3Ab%20c');
     expect(keys.fingerprint('ab12')).toBe('{airlock}:approval-fp:ab12');
     expect(keys.lease('apr_x')).toBe('{airlock}:approval-lease:apr_x');
+    expect(keys.waiters('apr_x')).toBe('{airlock}:approval-waiters:apr_x');
     expect(keys.channel).toBe('{airlock}:approval-events');
   });
 

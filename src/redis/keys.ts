@@ -12,6 +12,7 @@ import type { Scope } from '../policy/index.js';
  *   :approval-pending:<grant>      ZSET    id → expiresAt, the grant's pending approvals (max_pending)
  *   :approval-lease:<id>           STRING  executor id, with a TTL the executor keeps refreshing
  *   :approval-index                ZSET    id → createdAt, every approval (for list; pruned lazily)
+ *   :approval-waiters:<id>         ZSET    holder → until: agents' requests held open on it now (refreshed)
  *   :approval-events               pub/sub {"id","version","state"} on every transition
  *   :limit:<counter>:grant:<grant>              ZSET  admission log, one member per admission
  *   :limit:<counter>:session:<grant>:<session>  ZSET
@@ -127,6 +128,10 @@ export class ApprovalKeys {
 
   lease(id: string): string {
     return `${this.prefix}:approval-lease:${id}`;
+  }
+
+  waiters(id: string): string {
+    return `${this.prefix}:approval-waiters:${id}`;
   }
 }
 
