@@ -9,6 +9,7 @@ import {
   auditCommand,
   checkCommand,
   consoleCommand,
+  demoCommand,
   explainCommand,
   initCommand,
   limitsCommand,
@@ -22,6 +23,7 @@ const program = new Command('airlock')
   .showHelpAfterError()
   .addCommand(serveCommand())
   .addCommand(initCommand())
+  .addCommand(demoCommand())
   .addCommand(checkCommand())
   .addCommand(explainCommand())
   .addCommand(limitsCommand())

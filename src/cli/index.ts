@@ -6,6 +6,7 @@ export { approvalsCommand } from './approvals-command.js';
 export { auditCommand } from './audit-command.js';
 export { checkCommand } from './check-command.js';
 export { consoleCommand } from './console-command.js';
+export { demoCommand } from './demo-command.js';
 export { explainCommand } from './explain-command.js';
 export { initCommand } from './init-command.js';
 export { limitsCommand } from './limits-command.js';

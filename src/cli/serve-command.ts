@@ -3,10 +3,11 @@ import { Command } from 'commander';
 import type { Config, GrantConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
 import { joinEmbeddedRedis } from '../redis/index.js';
-import { AirlockError, describeError, createLogger } from '../shared/index.js';
+import { describeError, createLogger } from '../shared/index.js';
 import { configOptions, loadCliConfig, type ConfigOptions } from './config-options.js';
 import { connectInfo } from './connect-info.js';
 import { Lifecycle } from './lifecycle.js';
+import { listenError } from './listen-error.js';
 
 interface ServeOptions extends ConfigOptions {
   stdio?: boolean;
@@ -16,6 +17,7 @@ interface ServeOptions extends ConfigOptions {
   auditFile?: string;
 }
 
+const PORT_HINT = 'Pass --port <n> (0 picks a free one) or set listen.port';
 /** A stdio agent's client waits for us after closing stdin or sending SIGTERM: exit well within 1 s. */
 const STDIO_CLOSE_MS = 600;
 /** Of which calls in flight get this long (the rest closes the parts). */
@@ -80,7 +82,7 @@ async function serve(options: ServeOptions, log: ReturnType<typeof createLogger>
     await life.exit(0, 'stdin closed');
   }
   const { url } = await gateway.listen().catch((error: unknown) => {
-    throw listenError(error, config);
+    throw listenError(error, `${config.listen.host}:${config.listen.port}`, PORT_HINT);
   });
   const mcpUrl = `${url}/mcp`;
   log.info({ url: mcpUrl }, 'listening');
@@ -91,25 +93,6 @@ async function serve(options: ServeOptions, log: ReturnType<typeof createLogger>
   } else {
     process.stdout.write(`Airlock is serving MCP at ${mcpUrl}\n`);
   }
-}
-
-function listenError(error: unknown, config: Config): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  const where = `${config.listen.host}:${config.listen.port}`;
-  if (code === 'EADDRINUSE') {
-    return new AirlockError(
-      'listen_failed',
-      `cannot listen on ${where}: the port is in use (another Airlock?). Pass --port <n> (0 picks a free one) or set listen.port`,
-      { cause: error },
-    );
-  }
-  if (code === 'EACCES')
-    return new AirlockError(
-      'listen_failed',
-      `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`,
-      { cause: error },
-    );
-  return new AirlockError('listen_failed', `cannot listen on ${where}: ${describeError(error)}`, { cause: error });
 }
 
 function pickStdioGrant(config: Config, requested: string | undefined): GrantConfig {

@@ -4,7 +4,7 @@
  * place config is parsed; other boundaries import only the types (durations already in ms).
  * @module
  */
-export { loadConfig, type LoadedConfig, type LoadConfigOptions } from './load.js';
+export { loadConfig, loadEmbeddedConfig, type LoadedConfig, type LoadConfigOptions } from './load.js';
 export { PACKAGE_ROOT } from './embedded.js';
 export { resolveDataDir } from './data-dir.js';
 export { type Config, type ConfigInput, type ParsedConfig, type GrantConfig, type UpstreamConfig } from './schema.js';

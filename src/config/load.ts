@@ -36,15 +36,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const env = options.env ?? process.env;
   const { dataDir } = options;
   const file = options.file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  if (file === undefined) {
-    const source = '(embedded default)';
-    return {
-      config: withSlackFromEnv(validateConfig(embeddedDefaultConfig(dataDir), source, dataDir, dataDir), env),
-      source,
-      embedded: true,
-      dataDir,
-    };
-  }
+  if (file === undefined) return loadEmbeddedConfig(dataDir, env);
   if (!existsSync(file)) {
     throw new AirlockError(
       'config_not_found',
@@ -62,6 +54,20 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     config: withSlackFromEnv(validateConfig(interpolated, file, dirname(resolve(file)), dataDir), env),
     source: file,
     embedded: false,
+    dataDir,
+  };
+}
+
+/**
+ * The embedded default, whatever the working directory holds (`airlock demo` must not pick up
+ * an ./airlock.config.json).
+ */
+export function loadEmbeddedConfig(dataDir: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const source = '(embedded default)';
+  return {
+    config: withSlackFromEnv(validateConfig(embeddedDefaultConfig(dataDir), source, dataDir, dataDir), env),
+    source,
+    embedded: true,
     dataDir,
   };
 }
