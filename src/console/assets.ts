@@ -21,6 +21,7 @@ h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9rem; }
 pre { background: var(--panel); padding: .5rem; overflow-x: auto; margin: .25rem 0 0; }
+pre + h2, dl + h2 { margin-top: 1.5rem; }
 a:focus-visible, button:focus-visible, input:focus-visible, summary:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 button { font: inherit; padding: .4rem .9rem; border-radius: 4px; border: 1px solid var(--muted); background: var(--bg); color: var(--fg); cursor: pointer; min-height: 2.5rem; }
 button.approve { background: var(--ok); border-color: var(--ok); color: #fff; }

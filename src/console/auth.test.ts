@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ConsoleConfigSchema } from '../config/index.js';
-import { checkCsrf, csrfToken, hashPassword, signSession, verifyPassword, verifySession } from './auth.js';
+import {
+  checkCsrf,
+  csrfToken,
+  hashPassword,
+  sessionCookie,
+  signSession,
+  verifyPassword,
+  verifySession,
+} from './auth.js';
 
 const SECRET = 'test-secret-0123456789';
 
@@ -49,5 +57,14 @@ describe('console credentials', () => {
     const badId = ConsoleConfigSchema.safeParse({ users: [{ name: 'a', user_id: 'alice', token: 'x'.repeat(24) }] });
     expect(JSON.stringify(badId.error?.issues)).toContain('Slack user id');
     expect(ConsoleConfigSchema.parse({ user: 'U0CLI' }).users).toEqual([]);
+  });
+
+  it('marks the session cookie Secure unless the listener is on loopback', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) {
+      expect(sessionCookie('c', 'v', 60, host)).toBe('c=v; Path=/console; HttpOnly; SameSite=Strict; Max-Age=60');
+    }
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'airlock.internal', '128.0.0.1']) {
+      expect(sessionCookie('c', 'v', 60, host)).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=60; Secure$/u);
+    }
   });
 });

@@ -87,3 +87,17 @@ export function checkCsrf(secret: string, cookieValue: string, token: string | u
 export function randomToken(): string {
   return randomBytes(24).toString('base64url');
 }
+
+/**
+ * The session cookie's Set-Cookie value (an empty `value` with maxAge 0 clears it). `Secure`
+ * unless the listener is on loopback, where browsers talk plain HTTP to 127.0.0.1.
+ */
+export function sessionCookie(name: string, value: string, maxAgeSeconds: number, listenHost: string): string {
+  const secure = !isLoopbackHost(listenHost);
+  return `${name}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`;
+}
+
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/gu, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/u.test(bare);
+}

@@ -6,7 +6,16 @@ import { sendJson, type Route } from '../http/index.js';
 import { consoleSecret, type RedisClient } from '../redis/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import { CONSOLE_ASSETS } from './assets.js';
-import { checkCsrf, csrfToken, sameSecret, sha256Hex, signSession, verifyPassword, verifySession } from './auth.js';
+import {
+  checkCsrf,
+  csrfToken,
+  sameSecret,
+  sessionCookie,
+  sha256Hex,
+  signSession,
+  verifyPassword,
+  verifySession,
+} from './auth.js';
 import { consumeLoginLink } from './login-link.js';
 import { operatorRoutes, type OperatorData } from './operator-routes.js';
 import {
@@ -47,7 +56,6 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
   const { config, approvals, log } = options;
   const users = config.console.users;
   const redact = createRedactor(config.audit.redact);
-  const secure = !['127.0.0.1', 'localhost', '::1'].includes(config.listen.host);
   let secret: Promise<string> | undefined;
   const getSecret = () =>
     (secret ??= consoleSecret(options.redis, options.prefix).catch((e: unknown) => {
@@ -96,7 +104,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     res
       .writeHead(303, {
         location,
-        'set-cookie': `${COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`,
+        'set-cookie': sessionCookie(COOKIE, value, maxAge, config.listen.host),
         'cache-control': 'no-store',
       })
       .end();
@@ -166,7 +174,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       res
         .writeHead(303, {
           location: '/console/login',
-          'set-cookie': `${COOKIE}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`,
+          'set-cookie': sessionCookie(COOKIE, '', 0, config.listen.host),
         })
         .end();
       return;

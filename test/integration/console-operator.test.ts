@@ -274,3 +274,31 @@ describe('the console operator pages in a real browser', () => {
     await page.close();
   });
 });
+
+describe('a gateway without console users', () => {
+  it('answers /console and its API with 404 saying how to turn the console on, and still serves MCP', async () => {
+    const dir = tempDir('airlock-console-off-');
+    const config = writeGatewayConfig(
+      dir,
+      {
+        upstreams: { mlflow: upstreams.standin() },
+        policy,
+        grants: [{ name: 'ops-agent', token: TOKEN }],
+      },
+      { prefix: randomPrefix() },
+    );
+    const gateway = await startGateway({ config });
+    try {
+      for (const path of ['/console', '/console/', '/console/policy', '/console/api/approvals']) {
+        const answer = await fetch(`${gateway.baseUrl}${path}`, { redirect: 'manual' });
+        expect(answer.status, path).toBe(404);
+        expect(await answer.text(), path).toContain('add users to the "console" section');
+      }
+      const agent = await connectAgentHttp(gateway.mcpUrl, TOKEN, 'legacy');
+      expect((await agent.callTool({ name: 'health', arguments: {} })).isError).toBeFalsy();
+      await agent.close();
+    } finally {
+      await gateway.stop();
+    }
+  }, 60_000);
+});
