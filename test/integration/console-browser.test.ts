@@ -6,24 +6,23 @@
  * one-time link works once. Screenshots go to .airlock/artifacts/.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@modelcontextprotocol/client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/console/index.js';
 import { connectAgentHttp } from '../helpers/agents.js';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
 import { randomPrefix } from '../helpers/approvals.js';
 import { writeGatewayConfig } from '../helpers/config.js';
 import { startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
-import { CLI, ROOT, tempDir, upstreams } from '../helpers/paths.js';
+import { CLI, tempDir, upstreams } from '../helpers/paths.js';
 
 const TOKEN = 'console-agent-token-0123456789';
 const APPROVER = 'U0ALICE01';
 const PASSWORD = 'alice-password-123';
 const ROBOT_TOKEN = 'robot-console-token-0123456789abc';
-const ARTIFACTS = join(ROOT, '.airlock', 'artifacts');
 
 const policy = {
   version: '1',
@@ -50,7 +49,6 @@ describe('the web console in a real browser', () => {
   const agents: Client[] = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     const dir = tempDir('airlock-console-');
     config = writeGatewayConfig(
       dir,
@@ -68,19 +66,7 @@ describe('the web console in a real browser', () => {
       { prefix: randomPrefix() },
     );
     [first, second] = await Promise.all([startGateway({ config }), startGateway({ config })]);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

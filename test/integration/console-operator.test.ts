@@ -7,23 +7,23 @@
  * The story's screenshot goes to .airlock/artifacts/console-call-story.png.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@modelcontextprotocol/client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/console/index.js';
 import { connectAgentHttp } from '../helpers/agents.js';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
 import { randomPrefix } from '../helpers/approvals.js';
 import { writeGatewayConfig } from '../helpers/config.js';
 import { startGateway, waitFor, type GatewayProcess } from '../helpers/gateway.js';
-import { CLI, ROOT, tempDir, upstreams } from '../helpers/paths.js';
+import { CLI, tempDir, upstreams } from '../helpers/paths.js';
 
 const TOKEN = 'operator-agent-token-0123456789';
 const APPROVER = 'U0BOB00001';
 const PASSWORD = 'bob-password-1234';
-const ARTIFACTS = join(ROOT, '.airlock', 'artifacts');
 
 const policy = {
   version: '1',
@@ -53,7 +53,6 @@ describe('the console operator pages in a real browser', () => {
   let agent: Client;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     const dir = tempDir('airlock-console-ops-');
     policyFile = join(dir, 'policy.json');
     writeFileSync(policyFile, JSON.stringify(policy, null, 2) + '\n');
@@ -69,10 +68,7 @@ describe('the console operator pages in a real browser', () => {
     );
     gateway = await startGateway({ config });
     agent = await connectAgentHttp(gateway.mcpUrl, TOKEN, 'legacy');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
