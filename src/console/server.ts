@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApprovalStateSchema, isApprovalError, type ApprovalEngine, type ApprovalView } from '../approvals/index.js';
 import { createRedactor } from '../audit/index.js';
 import type { Config, ConsoleUser } from '../config/index.js';
-import { sendJson, type Route } from '../http/index.js';
+import { addressKey, sendJson, type Route } from '../http/index.js';
 import { consoleSecret, type RedisClient } from '../redis/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 import { CONSOLE_ASSETS } from './assets.js';
@@ -17,6 +17,7 @@ import {
   verifySession,
 } from './auth.js';
 import { consumeLoginLink } from './login-link.js';
+import { LoginThrottle } from './login-throttle.js';
 import { operatorRoutes, type OperatorData } from './operator-routes.js';
 import {
   historyPage,
@@ -64,6 +65,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     }));
   const byName = (name: string) => users.find((u) => u.name === name);
   const operator = operatorRoutes(options.data);
+  const throttle = new LoginThrottle(options.redis, options.prefix);
 
   const shown = (view: ApprovalView): ApprovalView => ({ ...view, args: redact(view.args), argsSummary: '' });
   /** Shown views, each pending one with how many agents' requests wait on it now (any process). */
@@ -216,7 +218,22 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     if (method !== 'POST') return text(res, 405, 'Method not allowed\n');
     const form = await formBody(req);
     await checkPost(req, undefined, undefined);
-    const user = byName(form.get('name') ?? '');
+    const name = form.get('name') ?? '';
+    const address = addressKey(req.socket.remoteAddress);
+    const waitMs = await throttle.retryAfterMs(name, address);
+    if (waitMs !== undefined) {
+      const minutes = Math.ceil(waitMs / 60_000);
+      log.warn({ console_user: name, address }, 'console login throttled');
+      res.setHeader('retry-after', String(Math.ceil(waitMs / 1000)));
+      return page(
+        res,
+        429,
+        loginPage(
+          `Too many failed logins for this name or from this address: try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or use a one-time login link (airlock console login-link).`,
+        ).text,
+      );
+    }
+    const user = byName(name);
     const password = form.get('password') ?? '';
     const ok =
       user !== undefined &&
@@ -226,9 +243,11 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
           ? sameSecret(user.token, password)
           : sameSecret(user.token_sha256!, sha256Hex(password)));
     if (!ok) {
-      log.info({ console_user: form.get('name') ?? '' }, 'console login refused');
+      await throttle.failed(name, address);
+      log.info({ console_user: name, address }, 'console login refused');
       return page(res, 401, loginPage('Wrong name or password.').text);
     }
+    await throttle.succeeded(name);
     log.info({ console_user: user.name }, 'console login');
     return setSession(res, user, '/console/');
   }

@@ -6,3 +6,4 @@
 export { startListener, sendJson, type Route } from './listener.js';
 export { createGuardedServer, closeServer, listenOn, type GuardedServerOptions } from './guarded-server.js';
 export { readBody, type BodyRead } from './read-body.js';
+export { addressKey } from './socket-limits.js';

@@ -46,6 +46,7 @@ export {
   roundStateSecretKey,
   consoleSecretKey,
   consoleLoginKey,
+  consoleLoginFailuresKey,
   SLACK_QUEUE,
   taskBindingKey,
   SlackKeys,

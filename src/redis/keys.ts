@@ -25,6 +25,7 @@ import type { Scope } from '../policy/index.js';
  *   :round-state-secret            STRING  the HMAC key that seals input_required requestState (made once, shared)
  *   :console-secret                STRING  the HMAC key of console session cookies and CSRF tokens (made once, shared)
  *   :console-login:<sha256 of token> STRING the console user a one-time login link logs in as (PX, GETDEL)
+ *   :console-login-failures:<sha256 of subject> STRING failed console logins of a name or address (PX: the window)
  *   :round-relay:<process>         pub/sub a retry for a held call, to the process that holds it
  *   :round-reply:<process>         pub/sub its answer, back to the process the retry reached
  *   :approvals:…  :slack:…         BullMQ  the `approvals` and `slack` queues (same prefix)
@@ -69,6 +70,11 @@ export function roundStateSecretKey(prefix: string = DEFAULT_PREFIX): string {
 /** The key of the console's session secret (every process signs and verifies cookies with it). */
 export function consoleSecretKey(prefix: string = DEFAULT_PREFIX): string {
   return `${checkPrefix(prefix)}:console-secret`;
+}
+
+/** Failed console logins of one subject ("name:<name>" or "address:<ip>"), by its SHA-256 (hex). */
+export function consoleLoginFailuresKey(prefix: string, subjectSha256: string): string {
+  return `${checkPrefix(prefix)}:console-login-failures:${subjectSha256}`;
 }
 
 /** A one-time console login link, by its token's SHA-256 (hex): the token itself is never stored. */

@@ -234,6 +234,48 @@ describe('the web console in a real browser', () => {
     await page.close();
   });
 
+  it('throttles password guessing: after 10 failures for a name even the right secret waits, a login link still works', async () => {
+    const attempt = (password: string) =>
+      fetch(`${first.baseUrl}/console/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ name: 'robot', password }).toString(),
+      });
+    for (let i = 0; i < 10; i++) expect((await attempt(`wrong-${i}`)).status).toBe(401);
+    // Counted in Redis: the second process refuses the right token too.
+    const refused = await fetch(`${second.baseUrl}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ name: 'robot', password: ROBOT_TOKEN }).toString(),
+    });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(60);
+    expect(await refused.text()).toContain('Too many failed logins for this name');
+    // Another name from the same address is not locked out by robot's failures.
+    const page = await logIn();
+    await page.close();
+    // Bearer tokens are not passwords: scripts keep working.
+    const api = await fetch(`${first.baseUrl}/console/api/me`, { headers: { authorization: `Bearer ${ROBOT_TOKEN}` } });
+    expect(api.status).toBe(200);
+    // A one-time link logs the throttled name in: the way back that needs no password.
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      CLI,
+      'console',
+      'login-link',
+      '--config',
+      config,
+      '--as',
+      'robot',
+      '--url',
+      first.baseUrl,
+    ]);
+    const viaLink = await fetch(stdout.trim(), { redirect: 'manual' });
+    expect(viaLink.status).toBe(303);
+    expect(viaLink.headers.get('set-cookie')).toContain('airlock_console=');
+  });
+
   it('a one-time login link (airlock console login-link) logs in once', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
       CLI,
