@@ -108,13 +108,14 @@ const JS = `'use strict';
     if (!section) return;
     if (refreshing) { again = true; return; }
     refreshing = true;
-    // Keep what the user is typing in a reason field across the swap.
-    var typed = {};
-    section.querySelectorAll('input[name="reason"]').forEach(function (i) { if (i.value) typed[i.id] = i.value; });
-    var focused = document.activeElement && document.activeElement.id;
     fetch(section.getAttribute('data-fragment'), { credentials: 'same-origin' })
       .then(function (r) { if (r.status === 401) { location.href = '/console/login'; } return r.text(); })
       .then(function (markup) {
+        // Keep what the user is typing in a reason field, and the focus, across the swap: read
+        // them at the swap itself, since typing goes on while the fragment is fetched.
+        var typed = {};
+        section.querySelectorAll('input[name="reason"]').forEach(function (i) { if (i.value) typed[i.id] = i.value; });
+        var focused = document.activeElement && document.activeElement.id;
         section.innerHTML = markup;
         Object.keys(typed).forEach(function (id) { var i = document.getElementById(id); if (i) i.value = typed[id]; });
         if (focused) { var f = document.getElementById(focused); if (f) f.focus(); }

@@ -37,11 +37,10 @@ function args(view: ApprovalView): Html {
 
 /** How the agent waits: a task runs once approved; a held request's agent is connected now or will collect the decision on its next call. */
 function waiting(view: ConsoleApproval): string {
-  if (view.task) return 'as an MCP task: runs once approved, the agent polls for the result';
-  if (view.agentsWaiting === undefined) return 'as a held request (whether the agent is connected now is unknown)';
-  if (view.agentsWaiting === 0)
-    return 'detached: no request is open; the agent collects the decision when it calls again';
-  return `waiting: ${view.agentsWaiting === 1 ? 'the agent’s request is' : `${view.agentsWaiting} requests are`} held open for the decision`;
+  if (view.task) return 'an MCP task — runs once approved; the agent polls for the result';
+  if (view.agentsWaiting === undefined) return 'a held request (whether the agent is connected now is unknown)';
+  if (view.agentsWaiting === 0) return 'detached — no request is open; it collects the decision when it calls again';
+  return `waiting — ${view.agentsWaiting === 1 ? 'its request is' : `${view.agentsWaiting} requests are`} held open for the decision`;
 }
 
 function pendingItem(view: ConsoleApproval, csrf: string, now: number): Html {
@@ -65,8 +64,8 @@ function pendingItem(view: ConsoleApproval, csrf: string, now: number): Html {
       </dd>
       <dt>Approvals</dt>
       <dd class="count">${approvals}${by ? html` (${by})` : ''}</dd>
-      <dt>Waiting</dt>
-      <dd>${waiting(view)}</dd>
+      <dt>Agent</dt>
+      <dd class="agent">${waiting(view)}</dd>
       <dt>Id</dt>
       <dd>
         <a href="${storyHref(view.id)}" title="The call's story so far"><code>${view.id}</code></a>

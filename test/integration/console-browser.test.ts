@@ -115,7 +115,7 @@ describe('the web console in a real browser', () => {
     await expect(item.textContent()).resolves.toContain('promotions need a human');
     expect(await item.textContent()).toContain('0 of 1');
     expect(await item.textContent()).toContain('owner U0OWNER01');
-    expect(await item.textContent()).toContain('waiting: the agent’s request is held open');
+    expect(await item.textContent()).toContain('waiting — its request is held open');
     await page.screenshot({ path: join(ARTIFACTS, 'console-pending-laptop.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(ARTIFACTS, 'console-pending-phone.png'), fullPage: true });
@@ -157,11 +157,11 @@ describe('the web console in a real browser', () => {
       },
     );
     const item = page.locator('li.approval', { hasText: 'fraud-detector-detached' });
-    await item.locator('dd', { hasText: 'waiting: the agent’s request is held open' }).waitFor({ timeout: 15_000 });
+    await item.locator('dd', { hasText: 'waiting — its request is held open' }).waitFor({ timeout: 15_000 });
     gone.abort();
     await expect(held).rejects.toThrow();
     // The second process saw the cancellation; the first process's page re-renders from the change.
-    await item.locator('dd', { hasText: 'detached: no request is open' }).waitFor({ timeout: 15_000 });
+    await item.locator('dd', { hasText: 'detached — no request is open' }).waitFor({ timeout: 15_000 });
     const robot = { authorization: `Bearer ${ROBOT_TOKEN}` };
     const answer = await fetch(`${first.baseUrl}/console/api/approvals?state=pending`, { headers: robot });
     const { approvals } = (await answer.json()) as {
