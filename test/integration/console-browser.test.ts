@@ -81,6 +81,13 @@ describe('the web console in a real browser', () => {
     return agent;
   }
 
+  /** A one-time login link for `user`, as `airlock console login-link` prints it. */
+  async function loginLink(user: string): Promise<string> {
+    const args = [CLI, 'console', 'login-link', '--config', config, '--as', user, '--url', first.baseUrl];
+    const { stdout } = await promisify(execFile)(process.execPath, args);
+    return stdout.trim();
+  }
+
   async function logIn(): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${first.baseUrl}/console/`);
@@ -260,35 +267,13 @@ describe('the web console in a real browser', () => {
     const api = await fetch(`${first.baseUrl}/console/api/me`, { headers: { authorization: `Bearer ${ROBOT_TOKEN}` } });
     expect(api.status).toBe(200);
     // A one-time link logs the throttled name in: the way back that needs no password.
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      CLI,
-      'console',
-      'login-link',
-      '--config',
-      config,
-      '--as',
-      'robot',
-      '--url',
-      first.baseUrl,
-    ]);
-    const viaLink = await fetch(stdout.trim(), { redirect: 'manual' });
+    const viaLink = await fetch(await loginLink('robot'), { redirect: 'manual' });
     expect(viaLink.status).toBe(303);
     expect(viaLink.headers.get('set-cookie')).toContain('airlock_console=');
   });
 
   it('a one-time login link (airlock console login-link) logs in once', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      CLI,
-      'console',
-      'login-link',
-      '--config',
-      config,
-      '--as',
-      'alice',
-      '--url',
-      first.baseUrl,
-    ]);
-    const link = stdout.trim();
+    const link = await loginLink('alice');
     expect(link).toMatch(/\/console\/login\?once=[A-Za-z0-9_-]{20,}$/u);
     const page = await browser.newPage();
     await page.goto(link);
